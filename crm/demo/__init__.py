@@ -1,0 +1,1 @@
+"""The demo data set loaded by `python manage.py load_demo` (and `make demo`)."""

@@ -1,0 +1,155 @@
+"""Read the project's configuration from environment variables.
+
+Pure functions over a mapping (usually ``os.environ``) so they can be tested without touching the
+process environment. Every problem is a ``ConfigError`` whose message is one line that names the
+variable, because an operator who mistypes ``DATABASE_URL`` needs to know which value to fix, not a
+traceback from deep inside Django.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import dj_database_url
+
+TRUE_WORDS = {"1", "true", "yes", "on"}
+FALSE_WORDS = {"0", "false", "no", "off", ""}
+SUPPORTED_DATABASE_SCHEMES = ("postgres", "postgresql", "pgsql", "sqlite")
+MIN_SECRET_KEY_LENGTH = 50
+
+
+class ConfigError(ValueError):
+    """A missing or malformed environment variable; the message names it."""
+
+
+@dataclass(frozen=True)
+class Config:
+    debug: bool
+    secret_key: str
+    allowed_hosts: list[str]
+    csrf_trusted_origins: list[str]
+    database: dict
+    broker_url: str | None
+    secure_ssl_redirect: bool
+    trust_forwarded_proto: bool
+    hsts_seconds: int
+    hsts_preload: bool
+    log_level: str
+
+
+def env_bool(environ: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = environ.get(name)
+    if raw is None:
+        return default
+    word = raw.strip().lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise ConfigError(f"{name} must be true or false (1/0, yes/no, on/off), got {raw!r}")
+
+
+def env_int(environ: Mapping[str, str], name: str, default: int, *, minimum: int = 0) -> int:
+    raw = environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
+    if value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
+def env_list(environ: Mapping[str, str], name: str, default: list[str]) -> list[str]:
+    """A comma-separated list; blanks between commas are ignored."""
+    raw = environ.get(name)
+    if raw is None:
+        return list(default)
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def database_from_url(url: str | None, *, base_dir: Path) -> dict:
+    """Django's DATABASES['default'] from DATABASE_URL; unset means the embedded SQLite file."""
+    if url is None or url.strip() == "":
+        return {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": str(base_dir / "db.sqlite3"),
+            # Several writers (runserver, an eager task, a management command) share one file:
+            # wait for the lock instead of failing at once.
+            "OPTIONS": {"timeout": 20},
+        }
+    url = url.strip()
+    scheme = url.split("://", 1)[0].lower() if "://" in url else ""
+    if scheme not in SUPPORTED_DATABASE_SCHEMES:
+        raise ConfigError(
+            f"DATABASE_URL must look like postgres://USER@HOST:PORT/NAME or sqlite:///PATH, got {_redact_url(url)!r}"
+        )
+    try:
+        config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+    except (ValueError, KeyError) as exc:
+        raise ConfigError(f"DATABASE_URL is malformed ({exc}): {_redact_url(url)!r}") from None
+    if scheme != "sqlite" and not config.get("NAME"):
+        raise ConfigError(f"DATABASE_URL names no database: {_redact_url(url)!r}")
+    return config
+
+
+def _redact_url(url: str) -> str:
+    """Hide a password in a URL so it can be printed in an error line."""
+    if "://" not in url or "@" not in url:
+        return url
+    scheme, rest = url.split("://", 1)
+    credentials, host = rest.rsplit("@", 1)
+    user = credentials.split(":", 1)[0]
+    return f"{scheme}://{user}:***@{host}" if ":" in credentials else url
+
+
+def read_config(environ: Mapping[str, str], *, base_dir: Path) -> Config:
+    """Everything settings.py needs, validated; raises ConfigError naming the first bad variable."""
+    debug = env_bool(environ, "DEBUG", False)
+
+    secret_key = environ.get("SECRET_KEY", "")
+    if not secret_key:
+        if not debug:
+            raise ConfigError(
+                "SECRET_KEY is not set; it is required when DEBUG is off "
+                "(for local work set DEBUG=1, or use `make demo`)"
+            )
+        secret_key = "django-insecure-local-development-only"
+    elif not debug and (len(secret_key) < MIN_SECRET_KEY_LENGTH or len(set(secret_key)) < 5):
+        raise ConfigError(f"SECRET_KEY must be at least {MIN_SECRET_KEY_LENGTH} random characters when DEBUG is off")
+
+    default_hosts = ["127.0.0.1", "localhost"] if debug else []
+    allowed_hosts = env_list(environ, "ALLOWED_HOSTS", default_hosts)
+    if not debug and not allowed_hosts:
+        raise ConfigError("ALLOWED_HOSTS is not set; it is required when DEBUG is off")
+
+    origins = env_list(environ, "CSRF_TRUSTED_ORIGINS", [])
+    for origin in origins:
+        if not origin.startswith(("http://", "https://")):
+            raise ConfigError(f"CSRF_TRUSTED_ORIGINS entries must start with https://, got {origin!r}")
+
+    broker_url = environ.get("CELERY_BROKER_URL", "").strip() or None
+    if broker_url and "://" not in broker_url:
+        raise ConfigError(f"CELERY_BROKER_URL must look like redis://HOST:PORT/DB, got {broker_url!r}")
+
+    log_level = environ.get("LOG_LEVEL", "INFO").strip().upper()
+    if log_level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+        raise ConfigError(f"LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL, got {log_level!r}")
+
+    return Config(
+        debug=debug,
+        secret_key=secret_key,
+        allowed_hosts=allowed_hosts,
+        csrf_trusted_origins=origins,
+        database=database_from_url(environ.get("DATABASE_URL"), base_dir=base_dir),
+        broker_url=broker_url,
+        secure_ssl_redirect=env_bool(environ, "SECURE_SSL_REDIRECT", not debug),
+        trust_forwarded_proto=env_bool(environ, "TRUST_X_FORWARDED_PROTO", False),
+        hsts_seconds=env_int(environ, "SECURE_HSTS_SECONDS", 0 if debug else 31_536_000),
+        hsts_preload=env_bool(environ, "SECURE_HSTS_PRELOAD", not debug),
+        log_level=log_level,
+    )

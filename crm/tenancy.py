@@ -1,0 +1,97 @@
+"""Who may see and change what: organization scoping shared by the admin, pages and API.
+
+A CRM model says how to reach its organization with a class attribute ``organization_lookup``
+(a Django lookup path such as ``"partnership__organization"``). Shared discovery data
+(communities, creators, identities, interactions, rankings) has no such attribute: every member of
+any organization may read it.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Model, QuerySet
+
+from crm.models import EDITOR_ROLES, Organization, OrganizationMember, Role
+
+
+def organization_lookup_of(model: type[Model]) -> str | None:
+    """The lookup path from ``model`` to its Organization; None for shared (untenanted) data."""
+    if model is Organization:
+        return "pk"
+    return getattr(model, "organization_lookup", None)
+
+
+def organization_of(obj: Model) -> Organization | None:
+    """Follow ``organization_lookup`` on an instance (one query per hop not yet cached)."""
+    lookup = organization_lookup_of(type(obj))
+    if lookup is None:
+        return None
+    if lookup == "pk":
+        return obj
+    target = obj
+    for attribute in lookup.split("__"):
+        target = getattr(target, attribute, None)
+        if target is None:
+            return None
+    return target
+
+
+def organization_ids_for(user, *, editable: bool = False) -> set[int]:
+    """Ids of the organizations ``user`` belongs to (only those where they may edit, if asked).
+
+    Cached on the user object for the request, since the admin asks many times per page.
+    """
+    if not user or not user.is_authenticated:
+        return set()
+    cache = getattr(user, "_organization_roles", None)
+    if cache is None:
+        cache = dict(OrganizationMember.objects.filter(user=user).values_list("organization_id", "role"))
+        user._organization_roles = cache
+    if editable:
+        return {org_id for org_id, role in cache.items() if role in EDITOR_ROLES}
+    return set(cache)
+
+
+def scope_to_user(queryset: QuerySet, user, *, editable: bool = False) -> QuerySet:
+    """Only the rows of ``queryset`` that belong to ``user``'s organizations.
+
+    Superusers (operators) see everything; shared data is returned unfiltered to any member and
+    to nobody else.
+    """
+    if user.is_superuser:
+        return queryset
+    org_ids = organization_ids_for(user, editable=editable)
+    lookup = organization_lookup_of(queryset.model)
+    if lookup is None:
+        return queryset if org_ids else queryset.none()
+    return queryset.filter(**{f"{lookup}__in": org_ids})
+
+
+def can_view(user, obj: Model | None = None) -> bool:
+    if user.is_superuser:
+        return True
+    org_ids = organization_ids_for(user)
+    if obj is None or (organization := organization_of(obj)) is None:
+        return bool(org_ids)
+    return organization.pk in org_ids
+
+
+def can_edit(user, obj: Model | None = None) -> bool:
+    """May ``user`` change ``obj`` (or, without an object, records of this kind at all)?"""
+    if user.is_superuser:
+        return True
+    org_ids = organization_ids_for(user, editable=True)
+    if obj is None or (organization := organization_of(obj)) is None:
+        return bool(org_ids)
+    return organization.pk in org_ids
+
+
+def owned_organization_ids(user) -> set[int]:
+    """Organizations whose settings and members ``user`` manages (operators: all)."""
+    if user.is_superuser:
+        return set(Organization.objects.values_list("pk", flat=True))
+    organization_ids_for(user)  # fills the per-request cache
+    return {org_id for org_id, role in user._organization_roles.items() if role == Role.OWNER}
+
+
+def is_owner(user, organization: Organization) -> bool:
+    return organization.pk in owned_organization_ids(user)

@@ -1,0 +1,143 @@
+from django.contrib import admin
+from django.db.models import Count
+from django.urls import reverse
+from django.utils.html import format_html
+
+from crm.admin_scoping import SharedDataAdmin, SharedDataInline
+from influencers.models import Community, Creator, Identity, Interaction, MemberScore, Membership, RankingRun
+
+
+class IdentityInline(SharedDataInline):
+    model = Identity
+    fields = ["platform", "handle", "external_id", "profile_url", "reach", "reach_kind", "is_bot", "is_deleted"]
+    show_change_link = True
+
+
+@admin.register(Creator)
+class CreatorAdmin(SharedDataAdmin):
+    editable_by_members = True
+    list_display = ["display_name", "platforms", "identity_count", "created_at"]
+    search_fields = ["display_name", "identities__handle"]
+    list_filter = ["identities__platform"]
+    inlines = [IdentityInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(identity_total=Count("identities")).prefetch_related("identities")
+
+    @admin.display(description="identities", ordering="identity_total")
+    def identity_count(self, obj):
+        return obj.identity_total
+
+    @admin.display(description="platforms")
+    def platforms(self, obj):
+        return ", ".join(sorted({identity.get_platform_display() for identity in obj.identities.all()}))
+
+
+@admin.register(Identity)
+class IdentityAdmin(SharedDataAdmin):
+    editable_by_members = True
+    list_display = ["handle", "platform", "creator", "reach", "reach_kind", "is_bot", "is_deleted"]
+    list_filter = ["platform", "is_bot", "is_deleted"]
+    search_fields = ["handle", "display_name", "external_id", "creator__display_name"]
+    list_select_related = ["creator"]
+    autocomplete_fields = ["creator"]
+
+
+@admin.register(Community)
+class CommunityAdmin(SharedDataAdmin):
+    editable_by_members = True
+    list_display = ["name", "platform", "external_id", "member_count", "is_tracked", "last_activity_at"]
+    list_filter = ["platform", "is_tracked"]
+    search_fields = ["name", "external_id", "description"]
+    readonly_fields = ["last_activity_at", "members", "created_at", "updated_at"]
+
+    @admin.display(description="members by rank")
+    def members(self, obj):
+        url = reverse("admin:influencers_membership_changelist") + f"?community__id__exact={obj.pk}"
+        return format_html('<a href="{}">{} members</a>', url, obj.memberships.count())
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(member_total=Count("memberships"))
+
+    @admin.display(description="members", ordering="member_total")
+    def member_count(self, obj):
+        return obj.member_total
+
+
+@admin.register(Membership)
+class MembershipAdmin(SharedDataAdmin):
+    list_display = [
+        "identity",
+        "community",
+        "rank",
+        "score",
+        "post_count",
+        "reply_count",
+        "reach",
+        "last_seen_at",
+    ]
+    list_filter = ["community", "is_moderator", "identity__is_bot"]
+    search_fields = ["identity__handle"]
+    list_select_related = ["identity", "community", "latest_score"]
+    raw_id_fields = ["identity", "latest_score"]
+    ordering = ["community", "latest_score__rank"]
+
+    @admin.display(description="rank", ordering="latest_score__rank")
+    def rank(self, obj):
+        return obj.latest_score.rank if obj.latest_score else None
+
+    @admin.display(description="score", ordering="latest_score__score")
+    def score(self, obj):
+        return f"{obj.latest_score.score:.2f}" if obj.latest_score else None
+
+    @admin.display(description="reach (contrast)", ordering="identity__reach")
+    def reach(self, obj):
+        return obj.identity.reach
+
+
+@admin.register(Interaction)
+class InteractionAdmin(SharedDataAdmin):
+    list_display = ["external_id", "kind", "community", "author", "target", "posted_at", "score", "excerpt"]
+    list_filter = ["kind", "community__platform", "is_removed"]
+    # Millions of rows: search only indexed columns, and skip the full count.
+    search_fields = ["=external_id", "=thread_external_id", "author__handle"]
+    list_select_related = ["community", "author", "target"]
+    raw_id_fields = ["author", "target", "parent"]
+    show_full_result_count = False
+
+    @admin.display(description="text")
+    def excerpt(self, obj):
+        text = obj.title or obj.text
+        return text if len(text) <= 80 else text[:77] + "…"
+
+
+@admin.register(RankingRun)
+class RankingRunAdmin(SharedDataAdmin):
+    list_display = ["community", "status", "started_at", "finished_at", "ranked_members", "algorithm_version"]
+    list_filter = ["status", "community__platform"]
+    list_select_related = ["community"]
+    search_fields = ["community__name", "community__external_id"]
+    readonly_fields = ["scores"]
+
+    # A run can hold tens of thousands of members: link to the paginated list instead of inlining.
+    @admin.display(description="member scores")
+    def scores(self, obj):
+        url = reverse("admin:influencers_memberscore_changelist") + f"?run__id__exact={obj.pk}"
+        return format_html('<a href="{}">{} members ranked, best first</a>', url, obj.ranked_members)
+
+
+@admin.register(MemberScore)
+class MemberScoreAdmin(SharedDataAdmin):
+    list_display = ["rank", "handle", "community", "score", "consistency", "embeddedness", "alignment", "reach"]
+    list_filter = ["run__community"]
+    search_fields = ["membership__identity__handle"]
+    list_select_related = ["membership__identity", "run__community"]
+    raw_id_fields = ["run", "membership"]
+
+    @admin.display(description="member", ordering="membership__identity__handle")
+    def handle(self, obj):
+        return obj.membership.identity.handle
+
+    @admin.display(description="community", ordering="run__community__name")
+    def community(self, obj):
+        return obj.run.community.name

@@ -1,0 +1,22 @@
+"""Discovery data, shared by every organization: who takes part in which community, and how.
+
+Split by domain and re-exported here, so ``from influencers.models import Interaction`` works.
+"""
+
+from influencers.models.community import Community, Platform
+from influencers.models.interaction import Interaction, InteractionKind
+from influencers.models.people import Creator, Identity, Membership
+from influencers.models.ranking import MemberScore, RankingRun, RankingStatus
+
+__all__ = [
+    "Community",
+    "Creator",
+    "Identity",
+    "Interaction",
+    "InteractionKind",
+    "MemberScore",
+    "Membership",
+    "Platform",
+    "RankingRun",
+    "RankingStatus",
+]

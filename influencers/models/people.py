@@ -1,0 +1,92 @@
+from django.db import models
+
+from influencers.models.community import Community, Platform
+
+
+class Creator(models.Model):
+    """A person, who may speak under several identities on several platforms.
+
+    Identities are linked to a creator when someone cares about that person (added to the
+    pipeline, or recognised as the same person elsewhere); most posters never need one.
+    """
+
+    display_name = models.CharField(max_length=200)
+    bio = models.TextField(blank=True, help_text="Public description: what they make, where.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["display_name"]
+
+    def __str__(self):
+        return self.display_name
+
+
+class Identity(models.Model):
+    """One account on one platform. Reach (followers, karma) is stored to be shown, never ranked on."""
+
+    creator = models.ForeignKey(Creator, null=True, blank=True, on_delete=models.SET_NULL, related_name="identities")
+    platform = models.CharField(max_length=16, choices=Platform.choices)
+    external_id = models.CharField(
+        max_length=255, help_text="The platform's own account id (for Reddit the account name)."
+    )
+    handle = models.CharField(max_length=255)
+    display_name = models.CharField(max_length=255, blank=True)
+    profile_url = models.URLField(max_length=500, blank=True)
+    reach = models.PositiveBigIntegerField(
+        null=True, blank=True, help_text="Followers, karma or subscribers: a contrast, never a ranking input."
+    )
+    reach_kind = models.CharField(max_length=32, blank=True, help_text="What reach counts, e.g. karma.")
+    reach_updated_at = models.DateTimeField(null=True, blank=True)
+    is_bot = models.BooleanField(default=False, help_text="Automated accounts never rank.")
+    is_deleted = models.BooleanField(default=False, help_text="[deleted] accounts never rank.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["platform", "handle"]
+        verbose_name_plural = "identities"
+        constraints = [
+            models.UniqueConstraint(fields=["platform", "external_id"], name="one_identity_per_account"),
+        ]
+        indexes = [models.Index(fields=["handle"], name="identity_handle")]
+
+    def __str__(self):
+        return f"{self.handle} ({self.get_platform_display()})"
+
+    @property
+    def can_rank(self) -> bool:
+        return not (self.is_bot or self.is_deleted)
+
+
+class Membership(models.Model):
+    """An identity's presence in one community, kept up to date by ingestion and ranking."""
+
+    identity = models.ForeignKey(Identity, on_delete=models.CASCADE, related_name="memberships")
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="memberships")
+    first_seen_at = models.DateTimeField(null=True, blank=True)
+    last_seen_at = models.DateTimeField(null=True, blank=True)
+    post_count = models.PositiveIntegerField(default=0, help_text="Top-level posts and threads started.")
+    reply_count = models.PositiveIntegerField(default=0, help_text="Comments and replies.")
+    reaction_count = models.PositiveIntegerField(default=0, help_text="Reactions given to others.")
+    is_moderator = models.BooleanField(default=False)
+    latest_score = models.ForeignKey(
+        "influencers.MemberScore",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="This member's score in the community's newest ranking.",
+    )
+
+    class Meta:
+        ordering = ["community", "identity__handle"]
+        constraints = [
+            models.UniqueConstraint(fields=["identity", "community"], name="one_membership_per_community"),
+        ]
+
+    def __str__(self):
+        return f"{self.identity.handle} in {self.community.name}"
+
+    @property
+    def interaction_count(self) -> int:
+        return self.post_count + self.reply_count + self.reaction_count

@@ -1,0 +1,316 @@
+from django import forms
+from django.contrib import admin
+from django.db.models import Min, Q
+from django.utils import timezone
+
+from crm.admin_scoping import OrganizationScopedAdmin, OrganizationScopedHistoryAdmin, OrganizationScopedInline
+from partnerships import services
+from partnerships.models import (
+    Activity,
+    Agreement,
+    Brand,
+    BrandMention,
+    CommunityStance,
+    Deliverable,
+    Partnership,
+    ReferralEvent,
+    ReferralLink,
+    Stage,
+    Task,
+)
+
+CREATIVE_CONTROL_FIELDS = [
+    "creator_keeps_editorial_control",
+    "brand_review_rights",
+    "disclosure_required",
+    "disclosure_method",
+    "usage_rights",
+    "usage_rights_days",
+]
+
+
+class CommunityStanceInline(OrganizationScopedInline):
+    model = CommunityStance
+    fields = ["community", "stance", "since", "notes"]
+    autocomplete_fields = ["community"]
+
+
+@admin.register(Brand)
+class BrandAdmin(OrganizationScopedAdmin):
+    list_display = ["name", "organization", "alias_list", "website"]
+    list_filter = ["organization"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+    autocomplete_fields = ["official_identities"]
+    list_select_related = ["organization"]
+    inlines = [CommunityStanceInline]
+
+    @admin.display(description="aliases")
+    def alias_list(self, obj):
+        return ", ".join(obj.aliases)
+
+
+# --- Partnerships and what hangs off them ------------------------------------------------
+
+
+class AgreementInline(OrganizationScopedInline):
+    model = Agreement
+    fields = ["status", "starts_on", "ends_on", "compensation_type", *CREATIVE_CONTROL_FIELDS]
+    show_change_link = True
+
+
+class DeliverableInline(OrganizationScopedInline):
+    model = Deliverable
+    fields = ["title", "kind", "community", "status", "due_on", "published_at", "url"]
+    autocomplete_fields = ["community"]
+
+
+class ActivityInline(OrganizationScopedInline):
+    model = Activity
+    fields = ["occurred_at", "kind", "summary", "body", "actor"]
+    readonly_fields = ["actor"]
+    ordering = ["-occurred_at"]
+
+
+class TaskInline(OrganizationScopedInline):
+    model = Task
+    fields = ["title", "assignee", "due_on", "completed_at"]
+
+
+class ReferralLinkInline(OrganizationScopedInline):
+    model = ReferralLink
+    fields = ["code", "destination_url", "label", "is_active"]
+
+
+class PartnershipForm(forms.ModelForm):
+    class Meta:
+        model = Partnership
+        fields = [
+            "brand",
+            "creator",
+            "communities",
+            "stage",
+            "owner",
+            "started_on",
+            "ended_on",
+            "close_reason",
+            "notes",
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        stage = cleaned.get("stage")
+        # A stage change goes through the same rules as the board and the API.
+        if self.instance.pk and stage and stage != self.instance.stage:
+            refusal = services.partnership_move_refusal(
+                partnership=self.instance, to_stage=stage, reason=cleaned.get("close_reason", "")
+            )
+            if refusal:
+                self.add_error("stage", refusal)
+        return cleaned
+
+
+@admin.register(Partnership)
+class PartnershipAdmin(OrganizationScopedHistoryAdmin):
+    form = PartnershipForm
+    list_display = ["creator", "brand", "stage", "owner", "creative_control", "next_task_due", "updated_at"]
+    list_filter = ["stage", "brand", "owner"]
+    search_fields = ["creator__display_name", "creator__identities__handle", "brand__name"]
+    autocomplete_fields = ["creator", "communities"]
+    list_select_related = ["creator", "brand", "owner"]
+    readonly_fields = ["stage_changed_at", "created_at", "updated_at"]
+    inlines = [AgreementInline, DeliverableInline, TaskInline, ReferralLinkInline, ActivityInline]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(next_due=Min("tasks__due_on", filter=Q(tasks__completed_at__isnull=True)))
+            .prefetch_related("agreements")
+        )
+
+    def get_exclude(self, request, obj=None):
+        # A new partnership enters the pipeline in Discovered; later moves follow the rules.
+        if obj is None:
+            return ["stage", "started_on", "ended_on", "close_reason"]
+        return []
+
+    @admin.display(description="creative control")
+    def creative_control(self, obj):
+        agreements = list(obj.agreements.all())  # prefetched, newest first
+        return agreements[0].creative_control_summary if agreements else "—"
+
+    @admin.display(description="next task due", ordering="next_due")
+    def next_task_due(self, obj):
+        return obj.next_due
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.stage = Stage.DISCOVERED
+            obj.stage_changed_at = timezone.now()
+            super().save_model(request, obj, form, change)
+            services.partnership_record_added(partnership=obj, actor=request.user, note=obj.notes)
+            return
+        new_stage = obj.stage
+        moved = "stage" in form.changed_data
+        if moved:
+            obj.stage = form.initial["stage"]
+        super().save_model(request, obj, form, change)
+        if moved:
+            services.partnership_move(partnership=obj, to_stage=new_stage, actor=request.user, reason=obj.close_reason)
+
+    def save_formset(self, request, form, formset, change):
+        # Timeline rows and tasks belong to the partnership's organization, and remember who wrote them.
+        for instance in formset.save(commit=False):
+            if isinstance(instance, (Activity, Task)):
+                instance.organization = form.instance.brand.organization
+                instance.creator_id = instance.creator_id or form.instance.creator_id
+            if isinstance(instance, Activity) and instance.actor_id is None:
+                instance.actor = request.user
+            if isinstance(instance, (Task, Agreement)) and instance.created_by_id is None:
+                instance.created_by = request.user
+            instance.save()
+        for obj in formset.deleted_objects:
+            obj.delete()
+        formset.save_m2m()
+
+
+@admin.register(Agreement)
+class AgreementAdmin(OrganizationScopedHistoryAdmin):
+    list_display = [
+        "partnership",
+        "status",
+        "starts_on",
+        "ends_on",
+        "compensation_type",
+        "creator_keeps_editorial_control",
+        "brand_review_rights",
+        "usage_rights",
+    ]
+    list_filter = ["status", "compensation_type", "creator_keeps_editorial_control", "brand_review_rights"]
+    search_fields = ["partnership__creator__display_name", "partnership__brand__name"]
+    list_select_related = ["partnership__creator", "partnership__brand"]
+    raw_id_fields = ["renewal_of"]
+    readonly_fields = ["created_by", "created_at"]
+    fieldsets = [
+        (None, {"fields": ["partnership", "renewal_of", "status", "starts_on", "ends_on", "signed_on"]}),
+        ("Creative control", {"fields": CREATIVE_CONTROL_FIELDS}),
+        (
+            "Compensation",
+            {"fields": ["compensation_type", "compensation_amount", "currency", "affiliate_share_percent"]},
+        ),
+        (None, {"fields": ["notes", "created_by", "created_at"]}),
+    ]
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(Deliverable)
+class DeliverableAdmin(OrganizationScopedAdmin):
+    list_display = ["title", "partnership", "kind", "community", "status", "due_on", "published_at"]
+    list_filter = ["status", "kind"]
+    search_fields = ["title", "partnership__creator__display_name"]
+    list_select_related = ["partnership__creator", "partnership__brand", "community"]
+    autocomplete_fields = ["community"]
+
+
+@admin.register(Activity)
+class ActivityAdmin(OrganizationScopedAdmin):
+    list_display = ["occurred_at", "kind", "summary", "partnership", "creator", "actor"]
+    list_filter = ["kind", "organization"]
+    search_fields = ["summary", "body", "creator__display_name"]
+    list_select_related = ["partnership__creator", "partnership__brand", "creator", "actor"]
+    autocomplete_fields = ["creator"]
+    readonly_fields = ["actor"]
+    date_hierarchy = "occurred_at"
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.actor = request.user
+        super().save_model(request, obj, form, change)
+
+
+class TaskStateFilter(admin.SimpleListFilter):
+    title = "state"
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return [("open", "Open"), ("overdue", "Overdue"), ("done", "Done")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "open":
+            return queryset.filter(completed_at__isnull=True)
+        if self.value() == "overdue":
+            return queryset.filter(completed_at__isnull=True, due_on__lt=timezone.localdate())
+        if self.value() == "done":
+            return queryset.filter(completed_at__isnull=False)
+        return queryset
+
+
+@admin.register(Task)
+class TaskAdmin(OrganizationScopedAdmin):
+    list_display = ["title", "assignee", "due_on", "is_overdue", "completed_at", "partnership", "creator"]
+    list_filter = [TaskStateFilter, "assignee"]
+    search_fields = ["title", "notes"]
+    list_select_related = ["assignee", "partnership__creator", "partnership__brand", "creator"]
+    autocomplete_fields = ["creator"]
+    readonly_fields = ["created_by", "created_at"]
+
+    @admin.display(boolean=True, description="overdue")
+    def is_overdue(self, obj):
+        return obj.is_overdue
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(ReferralLink)
+class ReferralLinkAdmin(OrganizationScopedAdmin):
+    list_display = ["code", "partnership", "label", "destination_url", "is_active", "created_at"]
+    list_filter = ["is_active"]
+    search_fields = ["code", "label", "partnership__creator__display_name"]
+    list_select_related = ["partnership__creator", "partnership__brand"]
+
+
+@admin.register(ReferralEvent)
+class ReferralEventAdmin(OrganizationScopedAdmin):
+    list_display = ["occurred_at", "kind", "link", "amount", "currency", "external_id"]
+    list_filter = ["kind"]
+    search_fields = ["link__code", "external_id"]
+    list_select_related = ["link"]
+    raw_id_fields = ["link"]
+    date_hierarchy = "occurred_at"
+
+
+@admin.register(BrandMention)
+class BrandMentionAdmin(OrganizationScopedAdmin):
+    list_display = [
+        "brand",
+        "matched_alias",
+        "sentiment",
+        "in_brand_absence",
+        "is_recommendation",
+        "community",
+        "posted_at",
+    ]
+    list_filter = ["brand", "brand_took_part", "partner_took_part", "is_recommendation"]
+    search_fields = ["matched_alias", "interaction__text"]
+    list_select_related = ["brand", "interaction__community"]
+    raw_id_fields = ["interaction"]
+
+    @admin.display(boolean=True, description="in the brand's absence")
+    def in_brand_absence(self, obj):
+        return obj.in_brand_absence
+
+    @admin.display(description="community")
+    def community(self, obj):
+        return obj.interaction.community.name
+
+    @admin.display(description="posted", ordering="interaction__posted_at")
+    def posted_at(self, obj):
+        return obj.interaction.posted_at

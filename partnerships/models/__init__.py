@@ -1,0 +1,40 @@
+"""CRM records: each belongs to exactly one organization (see ``organization_lookup``).
+
+Split by domain and re-exported here.
+"""
+
+from partnerships.models.agreement import (
+    Agreement,
+    AgreementStatus,
+    CompensationType,
+    Deliverable,
+    DeliverableStatus,
+    ReviewRights,
+    UsageRights,
+)
+from partnerships.models.brand import Brand, BrandMention, CommunityStance, Stance
+from partnerships.models.pipeline import Partnership, Stage
+from partnerships.models.referral import ReferralEvent, ReferralEventKind, ReferralLink
+from partnerships.models.timeline import Activity, ActivityKind, Task
+
+__all__ = [
+    "Activity",
+    "ActivityKind",
+    "Agreement",
+    "AgreementStatus",
+    "Brand",
+    "BrandMention",
+    "CommunityStance",
+    "CompensationType",
+    "Deliverable",
+    "DeliverableStatus",
+    "Partnership",
+    "ReferralEvent",
+    "ReferralEventKind",
+    "ReferralLink",
+    "ReviewRights",
+    "Stage",
+    "Stance",
+    "Task",
+    "UsageRights",
+]

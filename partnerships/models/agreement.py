@@ -1,0 +1,181 @@
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from simple_history.models import HistoricalRecords
+
+from influencers.models import Community
+from partnerships.models.pipeline import Partnership
+
+
+class CompensationType(models.TextChoices):
+    PRODUCT_SEEDING = "product_seeding", "Product seeding"
+    FLAT_FEE = "flat_fee", "Flat fee"
+    AFFILIATE_SHARE = "affiliate_share", "Affiliate share"
+    FEE_AND_AFFILIATE = "fee_and_affiliate", "Flat fee and affiliate share"
+    UNPAID = "unpaid", "No compensation"
+
+
+class ReviewRights(models.TextChoices):
+    NONE = "none", "None: the brand sees it when members do"
+    FACTUAL_CHECK = "factual_check", "Factual check only"
+    APPROVAL = "approval", "Approval before publishing"
+
+
+class UsageRights(models.TextChoices):
+    NONE = "none", "None: the content stays the creator's"
+    ORGANIC_RESHARE = "organic_reshare", "Brand may reshare organically"
+    PAID_AMPLIFICATION = "paid_amplification", "Brand may use it in paid ads"
+    FULL_LICENSE = "full_license", "Full licence"
+
+
+class AgreementStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SENT = "sent", "Sent to the creator"
+    SIGNED = "signed", "Signed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class Agreement(models.Model):
+    """The terms of one period of a partnership; a renewal is a new agreement, the old one kept.
+
+    Creative control is data, not prose, so it can be shown, filtered and audited: by default the
+    creator keeps editorial control and the brand has no review rights.
+    """
+
+    partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE, related_name="agreements")
+    renewal_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="renewals")
+    status = models.CharField(max_length=16, choices=AgreementStatus.choices, default=AgreementStatus.DRAFT)
+    starts_on = models.DateField()
+    ends_on = models.DateField(null=True, blank=True, help_text="Empty for an open-ended agreement.")
+    signed_on = models.DateField(null=True, blank=True)
+
+    compensation_type = models.CharField(
+        max_length=24, choices=CompensationType.choices, default=CompensationType.PRODUCT_SEEDING
+    )
+    compensation_amount = models.DecimalField(
+        max_digits=12, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(0)]
+    )
+    currency = models.CharField(max_length=3, default="USD")
+    affiliate_share_percent = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
+
+    creator_keeps_editorial_control = models.BooleanField(
+        default=True, help_text="The creator decides what is said, how and when."
+    )
+    brand_review_rights = models.CharField(max_length=16, choices=ReviewRights.choices, default=ReviewRights.NONE)
+    disclosure_required = models.BooleanField(default=True)
+    disclosure_method = models.CharField(
+        max_length=300, blank=True, help_text='How it is disclosed, e.g. "#ad in the first line".'
+    )
+    usage_rights = models.CharField(max_length=24, choices=UsageRights.choices, default=UsageRights.NONE)
+    usage_rights_days = models.PositiveIntegerField(
+        null=True, blank=True, help_text="How long the brand may use the content; empty if no rights."
+    )
+
+    notes = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    organization_lookup = "partnership__brand__organization"
+
+    class Meta:
+        ordering = ["partnership", "-starts_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True) | Q(ends_on__gte=F("starts_on")),
+                name="agreement_ends_after_it_starts",
+            ),
+            # Approval rights hand the final word to the brand: that is not editorial control.
+            models.CheckConstraint(
+                condition=Q(creator_keeps_editorial_control=False) | ~Q(brand_review_rights=ReviewRights.APPROVAL),
+                name="editorial_control_excludes_brand_approval",
+            ),
+            models.CheckConstraint(
+                condition=Q(affiliate_share_percent__isnull=True)
+                | Q(affiliate_share_percent__gte=0, affiliate_share_percent__lte=100),
+                name="affiliate_share_is_a_percentage",
+            ),
+            models.CheckConstraint(
+                condition=Q(compensation_amount__isnull=True) | Q(compensation_amount__gte=0),
+                name="compensation_is_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(brand_review_rights__in=[r.value for r in ReviewRights]),
+                name="review_rights_are_known",
+            ),
+        ]
+
+    def __str__(self):
+        end = self.ends_on.isoformat() if self.ends_on else "open-ended"
+        return f"Agreement {self.starts_on.isoformat()} – {end} ({self.partnership})"
+
+    @property
+    def creative_control_summary(self) -> str:
+        """One line for badges and lists: who has the last word on the content."""
+        if self.creator_keeps_editorial_control:
+            review = {
+                ReviewRights.NONE: "no brand review",
+                ReviewRights.FACTUAL_CHECK: "brand checks facts only",
+            }.get(self.brand_review_rights, self.get_brand_review_rights_display())
+            return f"Creator keeps editorial control; {review}"
+        return f"Brand has editorial say; review: {self.get_brand_review_rights_display().lower()}"
+
+
+class DeliverableStatus(models.TextChoices):
+    PLANNED = "planned", "Planned"
+    IN_PROGRESS = "in_progress", "In progress"
+    PUBLISHED = "published", "Published"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class Deliverable(models.Model):
+    """A piece of content planned or published under a partnership: what, where, when, link."""
+
+    class Kind(models.TextChoices):
+        POST = "post", "Post"
+        THREAD = "thread", "Thread or guide"
+        REVIEW = "review", "Review"
+        VIDEO = "video", "Video"
+        LIVESTREAM = "livestream", "Livestream"
+        AMA = "ama", "AMA / Q&A"
+        NEWSLETTER = "newsletter", "Newsletter"
+        OTHER = "other", "Other"
+
+    partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE, related_name="deliverables")
+    agreement = models.ForeignKey(
+        Agreement, null=True, blank=True, on_delete=models.SET_NULL, related_name="deliverables"
+    )
+    title = models.CharField(max_length=300)
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.POST)
+    community = models.ForeignKey(
+        Community, null=True, blank=True, on_delete=models.SET_NULL, related_name="deliverables"
+    )
+    status = models.CharField(max_length=16, choices=DeliverableStatus.choices, default=DeliverableStatus.PLANNED)
+    due_on = models.DateField(null=True, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    url = models.URLField(max_length=1000, blank=True)
+    notes = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    organization_lookup = "partnership__brand__organization"
+
+    class Meta:
+        ordering = ["partnership", "due_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status=DeliverableStatus.PUBLISHED) | Q(published_at__isnull=False),
+                name="published_deliverable_has_date",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title

@@ -1,0 +1,139 @@
+"""Writes to partnerships: the one place each change happens, whoever asks for it.
+
+The admin, the pages, the API, commands and tasks all call these, so a stage move is validated and
+recorded in the timeline the same way everywhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from influencers.models import Community, Creator
+from partnerships.models import Activity, ActivityKind, Brand, Partnership, Stage
+
+PIPELINE_ORDER = [
+    Stage.DISCOVERED,
+    Stage.OBSERVING,
+    Stage.ENGAGING,
+    Stage.OUTREACH,
+    Stage.NEGOTIATING,
+    Stage.ACTIVE,
+    Stage.RENEWAL,
+]
+END_STAGES = (Stage.ENDED, Stage.DECLINED)
+# Talking to a creator about a deal: what "observe first" guards.
+STAGES_AFTER_OUTREACH = (Stage.OUTREACH, Stage.NEGOTIATING, Stage.ACTIVE, Stage.RENEWAL)
+OBSERVED_STAGES = (Stage.OBSERVING, Stage.ENGAGING)
+
+
+def partnership_was_observed(*, partnership: Partnership) -> bool:
+    """Has the brand watched this creator's community life before reaching out?"""
+    if partnership.stage in OBSERVED_STAGES:
+        return True
+    if partnership.pk is None:
+        return False
+    return partnership.activities.filter(kind=ActivityKind.STAGE_CHANGE, to_stage__in=OBSERVED_STAGES).exists()
+
+
+def partnership_move_refusal(*, partnership: Partnership, to_stage: str, reason: str = "") -> str | None:
+    """Why moving ``partnership`` to ``to_stage`` is not allowed, or None if it is."""
+    if to_stage not in Stage.values:
+        return f"Unknown stage {to_stage!r}."
+    if to_stage == partnership.stage and partnership.pk is not None:
+        return f"It is already in {Stage(to_stage).label}."
+    if to_stage == Stage.DECLINED and not (reason or partnership.close_reason).strip():
+        return "Say why the partnership was declined."
+    organization = partnership.brand.organization
+    if (
+        to_stage in STAGES_AFTER_OUTREACH
+        and organization.require_observation_before_outreach
+        and not partnership_was_observed(partnership=partnership)
+    ):
+        return (
+            f"Observe first: {organization.name} requires a partnership to have been in "
+            f"Observing before {Stage(to_stage).label}."
+        )
+    return None
+
+
+@transaction.atomic
+def partnership_move(
+    *, partnership: Partnership, to_stage: str, actor=None, note: str = "", reason: str = ""
+) -> Activity:
+    """Move a partnership to another pipeline stage and record it in the timeline.
+
+    Raises ValidationError (with the reason a manager can read) when the move is refused.
+    Returns the stage-change activity. Entering Active for the first time sets ``started_on``;
+    entering an end state sets ``ended_on`` and keeps ``reason``.
+    """
+    refusal = partnership_move_refusal(partnership=partnership, to_stage=to_stage, reason=reason)
+    if refusal:
+        raise ValidationError({"stage": refusal})
+    now = timezone.now()
+    from_stage = partnership.stage
+    partnership.stage = to_stage
+    partnership.stage_changed_at = now
+    if to_stage == Stage.ACTIVE and partnership.started_on is None:
+        partnership.started_on = timezone.localdate(now)
+    if to_stage in END_STAGES:
+        partnership.ended_on = timezone.localdate(now)
+        partnership.close_reason = reason or partnership.close_reason
+    elif from_stage in END_STAGES:
+        partnership.ended_on = None  # picked up again
+    partnership.save()
+    return Activity.objects.create(
+        organization=partnership.brand.organization,
+        partnership=partnership,
+        creator=partnership.creator,
+        kind=ActivityKind.STAGE_CHANGE,
+        actor=actor,
+        occurred_at=now,
+        summary=f"Moved from {Stage(from_stage).label} to {Stage(to_stage).label}",
+        body=note or reason,
+        from_stage=from_stage,
+        to_stage=to_stage,
+    )
+
+
+@transaction.atomic
+def partnership_create(
+    *,
+    brand: Brand,
+    creator: Creator,
+    actor=None,
+    owner=None,
+    communities: Iterable[Community] = (),
+    note: str = "",
+) -> Partnership:
+    """Add a creator to a brand's pipeline, in Discovered, with a timeline entry.
+
+    Raises ValidationError if the brand already has a partnership with this creator.
+    """
+    if Partnership.objects.filter(brand=brand, creator=creator).exists():
+        raise ValidationError({"creator": f"{creator} is already in {brand}'s pipeline."})
+    now = timezone.now()
+    partnership = Partnership.objects.create(
+        brand=brand, creator=creator, owner=owner or actor, stage=Stage.DISCOVERED, stage_changed_at=now
+    )
+    partnership.communities.set(communities)
+    partnership_record_added(partnership=partnership, actor=actor, note=note)
+    return partnership
+
+
+def partnership_record_added(*, partnership: Partnership, actor=None, note: str = "") -> Activity:
+    """The first timeline entry of a partnership just saved (also used by the admin's add form)."""
+    return Activity.objects.create(
+        organization=partnership.brand.organization,
+        partnership=partnership,
+        creator=partnership.creator,
+        kind=ActivityKind.STAGE_CHANGE,
+        actor=actor,
+        occurred_at=partnership.stage_changed_at or timezone.now(),
+        summary="Added to the pipeline",
+        body=note,
+        to_stage=partnership.stage,
+    )

@@ -1,0 +1,63 @@
+"""The demo data set: realistic enough to explore, and safe to load twice."""
+
+from django.apps import apps
+from django.urls import reverse
+
+from crm.demo.loader import load_demo
+from influencers.models import Identity, Interaction, Membership
+from partnerships.models import Agreement, Partnership, Stage
+
+
+def all_counts():
+    return {model._meta.label: model.objects.count() for model in apps.get_models()}
+
+
+def test_loading_twice_duplicates_nothing(db):
+    load_demo()
+    first = all_counts()
+    load_demo()
+    assert all_counts() == first
+
+
+def test_demo_has_partnerships_in_every_stage_with_their_records(db):
+    load_demo()
+    assert set(Partnership.objects.values_list("stage", flat=True)) == set(Stage.values)
+    for partnership in Partnership.objects.filter(stage__in=[Stage.ACTIVE, Stage.RENEWAL]):
+        assert partnership.agreements.exists()
+        assert partnership.deliverables.exists()
+        assert partnership.referral_links.exists()
+    renewal = Partnership.objects.filter(stage=Stage.RENEWAL).first()
+    assert Agreement.objects.filter(partnership=renewal, renewal_of__isnull=False).exists()
+    declined = Partnership.objects.filter(stage=Stage.DECLINED)
+    assert declined.exists() and all(p.close_reason for p in declined)
+    assert Partnership.objects.filter(tasks__completed_at__isnull=True).exists()
+
+
+def test_demo_communities_have_regulars_who_answer_each_other_and_promoters_nobody_answers(db):
+    load_demo()
+    assert 2_000 <= Interaction.objects.count() <= 20_000
+    assert set(Interaction.objects.values_list("community__platform", flat=True)) == {
+        "reddit",
+        "discord",
+        "slack",
+        "discourse",
+    }
+    regular = Identity.objects.get(platform="reddit", handle="nibmeister")
+    promoter = Identity.objects.get(platform="reddit", handle="pen_deals_4u")
+    repliers = lambda who: Interaction.objects.filter(target=who, kind="comment").values("author").distinct().count()  # noqa: E731
+    assert repliers(regular) >= 10
+    assert repliers(promoter) == 0
+    weeks_active = {i.posted_at.isocalendar()[:2] for i in Interaction.objects.filter(author=regular)}
+    assert len(weeks_active) >= 15
+    assert Identity.objects.filter(is_bot=True).exists() and Identity.objects.filter(is_deleted=True).exists()
+    assert Membership.objects.filter(identity=regular, reply_count__gt=0).exists()
+
+
+def test_demo_login_is_a_manager_who_sees_only_demo_brand(client, db):
+    load_demo()
+    assert client.login(username="demo", password="demo")
+    assert client.get(reverse("admin:index")).status_code == 200
+    listed = client.get(reverse("admin:partnerships_partnership_changelist")).context["cl"].result_list
+    assert {p.brand.organization.slug for p in listed} == {"demo-brand"}
+    # Nobody else in the demo can log in with a password.
+    assert not client.login(username="alex.owner", password="demo")

@@ -1,0 +1,77 @@
+"""Configuration from the environment: defaults, parsing, and one clear line per mistake."""
+
+from pathlib import Path
+
+import pytest
+
+from crm.env import ConfigError, read_config
+
+BASE = Path("/srv/crm")
+PRODUCTION = {
+    "DEBUG": "0",
+    "SECRET_KEY": "k" * 30 + "0123456789abcdefghij",
+    "ALLOWED_HOSTS": "crm.example.com, api.crm.example.com",
+}
+
+
+def test_fresh_machine_in_debug_uses_sqlite_and_eager_tasks():
+    config = read_config({"DEBUG": "1"}, base_dir=BASE)
+    assert config.database["ENGINE"] == "django.db.backends.sqlite3"
+    assert config.database["NAME"] == str(BASE / "db.sqlite3")
+    assert config.broker_url is None
+    assert config.allowed_hosts == ["127.0.0.1", "localhost"]
+
+
+def test_database_url_selects_postgresql():
+    config = read_config({**PRODUCTION, "DATABASE_URL": "postgres://crm:s3cret@db.internal:5433/crm"}, base_dir=BASE)
+    assert config.database["ENGINE"] == "django.db.backends.postgresql"
+    assert (config.database["HOST"], config.database["PORT"], config.database["NAME"]) == ("db.internal", 5433, "crm")
+    assert config.database["PASSWORD"] == "s3cret"
+
+
+def test_allowed_hosts_is_a_comma_separated_list():
+    assert read_config(PRODUCTION, base_dir=BASE).allowed_hosts == ["crm.example.com", "api.crm.example.com"]
+
+
+def test_broker_url_turns_off_eager_tasks():
+    assert read_config({**PRODUCTION, "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0"}, base_dir=BASE).broker_url == (
+        "redis://127.0.0.1:6379/0"
+    )
+
+
+@pytest.mark.parametrize(
+    "environ, variable",
+    [
+        ({"DEBUG": "0"}, "SECRET_KEY"),
+        ({"DEBUG": "0", "SECRET_KEY": "short"}, "SECRET_KEY"),
+        ({**PRODUCTION, "ALLOWED_HOSTS": ""}, "ALLOWED_HOSTS"),
+        ({"DEBUG": "maybe"}, "DEBUG"),
+        ({"DEBUG": "1", "DATABASE_URL": "not a url"}, "DATABASE_URL"),
+        ({"DEBUG": "1", "DATABASE_URL": "mysql://root@localhost/crm"}, "DATABASE_URL"),
+        ({"DEBUG": "1", "DATABASE_URL": "postgres://u@host:notaport/crm"}, "DATABASE_URL"),
+        ({"DEBUG": "1", "DATABASE_URL": "postgres://u@host:5432/"}, "DATABASE_URL"),
+        ({"DEBUG": "1", "CELERY_BROKER_URL": "localhost:6379"}, "CELERY_BROKER_URL"),
+        ({"DEBUG": "1", "SECURE_HSTS_SECONDS": "a year"}, "SECURE_HSTS_SECONDS"),
+        ({"DEBUG": "1", "LOG_LEVEL": "loud"}, "LOG_LEVEL"),
+        ({"DEBUG": "1", "CSRF_TRUSTED_ORIGINS": "crm.example.com"}, "CSRF_TRUSTED_ORIGINS"),
+    ],
+)
+def test_each_mistake_is_one_line_naming_the_variable(environ, variable):
+    with pytest.raises(ConfigError) as error:
+        read_config(environ, base_dir=BASE)
+    message = str(error.value)
+    assert message.startswith(variable)
+    assert "\n" not in message
+
+
+def test_a_password_in_a_bad_database_url_is_not_repeated():
+    with pytest.raises(ConfigError) as error:
+        read_config({"DEBUG": "1", "DATABASE_URL": "mysql://root:hunter2@localhost/crm"}, base_dir=BASE)
+    assert "hunter2" not in str(error.value)
+
+
+def test_production_defaults_are_secure():
+    config = read_config(PRODUCTION, base_dir=BASE)
+    assert config.debug is False
+    assert config.secure_ssl_redirect is True
+    assert config.hsts_seconds >= 31_536_000
