@@ -1,0 +1,67 @@
+"""A real Celery worker, on the configured broker (Redis in CI), runs a task end to end.
+
+Needs a broker and a database a second process can share: PostgreSQL. On the embedded defaults
+(no broker, SQLite in memory for tests) it is skipped with that reason; CI runs it.
+"""
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from crm.celery import app
+from influencers.models import Membership
+from influencers.tasks import refresh_community_memberships
+
+ROOT = Path(__file__).resolve().parents[2]
+
+pytestmark = [
+    pytest.mark.worker,
+    pytest.mark.skipif(not os.environ.get("CELERY_BROKER_URL"), reason="no CELERY_BROKER_URL: no broker to test"),
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="a worker process needs a shared PostgreSQL database"),
+]
+
+
+@pytest.fixture
+def worker(transactional_db):
+    """A worker on a private queue, reading the test database."""
+    queue = f"test-{uuid.uuid4().hex[:8]}"
+    db = settings.DATABASES["default"]
+    url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "crm", "worker", "--pool", "solo", "-Q", queue, "--loglevel", "INFO"],
+        cwd=ROOT,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "crm.test_settings", "DATABASE_URL": url},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    yield queue
+    process.terminate()
+    output, _ = process.communicate(timeout=30)
+    print(output)
+
+
+def test_a_task_sent_through_the_broker_is_run_by_the_worker(worker, community, make_identity, make_interaction):
+    helper, asker = make_identity("helper"), make_identity("asker")
+    make_interaction("p1", asker, at=datetime(2026, 3, 1, tzinfo=UTC))
+    make_interaction("c1", helper, kind="comment", parent_external_id="p1", at=datetime(2026, 3, 2, tzinfo=UTC))
+
+    app.conf.task_always_eager = False
+    try:
+        refresh_community_memberships.apply_async(args=[community.pk], queue=worker)
+    finally:
+        app.conf.task_always_eager = True
+
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline and Membership.objects.filter(community=community).count() < 2:
+        time.sleep(0.5)
+    assert Membership.objects.filter(community=community).count() == 2
+    assert Membership.objects.get(identity=helper).reply_count == 1
