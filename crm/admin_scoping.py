@@ -8,7 +8,7 @@ POST cannot attach a record to another organization's brand or partnership.
 from __future__ import annotations
 
 from django.contrib import admin
-from django.contrib.admin.utils import unquote
+from django.contrib.admin.utils import get_fields_from_path, unquote
 from django.contrib.auth import get_user_model
 from django.http import Http404
 from simple_history.admin import SimpleHistoryAdmin
@@ -46,8 +46,28 @@ class ScopedFormfieldsMixin:
         return field
 
 
+def _is_private_relation(model, path: str) -> bool:
+    """Does a list-filter path end at users or at another organization's records?"""
+    try:
+        field = get_fields_from_path(model, path)[-1]
+    except Exception:  # not a model field path (a method, a custom filter): leave it alone
+        return False
+    related = getattr(field, "related_model", None)
+    return related is not None and (related is get_user_model() or tenancy.organization_lookup_of(related) is not None)
+
+
 class OrganizationScopedAdmin(ScopedFormfieldsMixin, admin.ModelAdmin):
     """For CRM records: rows of the user's organizations only; editors change, viewers look."""
+
+    def get_list_filter(self, request):
+        # A plain related filter lists every brand or user in the database, other tenants'
+        # included: offer only the ones that appear in this user's own rows.
+        return [
+            (item, admin.RelatedOnlyFieldListFilter)
+            if isinstance(item, str) and _is_private_relation(self.model, item)
+            else item
+            for item in super().get_list_filter(request)
+        ]
 
     def get_queryset(self, request):
         return tenancy.scope_to_user(super().get_queryset(request), request.user)

@@ -1,11 +1,13 @@
 """In the admin, a manager works only on their own organization's records; a viewer only looks."""
 
+from datetime import date
+
 import pytest
 from django.apps import apps
 from django.contrib import admin
 from django.urls import reverse
 
-from partnerships.models import Activity, Partnership, Stage
+from partnerships.models import Activity, Agreement, Partnership, ReferralLink, Stage, Task
 
 
 def change_url(obj):
@@ -143,3 +145,27 @@ def _empty_inlines():
     for prefix in ("agreements", "deliverables", "tasks", "referral_links", "activities"):
         data.update({f"{prefix}-TOTAL_FORMS": 0, f"{prefix}-INITIAL_FORMS": 0})
     return data
+
+
+@pytest.mark.parametrize(
+    "model",
+    [m for m in apps.get_models() if m in admin.site._registry and m._meta.app_label in ("crm", "partnerships")],
+    ids=lambda m: m._meta.label,
+)
+def test_no_admin_page_names_another_organizations_brand_or_people(
+    client, manager_a, partnership_a, partnership_b, manager_b, model
+):
+    """Filters, choices and lists must not leak another tenant's names."""
+    org_b = partnership_b.brand.organization
+    Task.objects.create(organization=org_b, partnership=partnership_b, title="Secret task B", assignee=manager_b)
+    Activity.objects.create(organization=org_b, partnership=partnership_b, summary="Secret note B", actor=manager_b)
+    Agreement.objects.create(partnership=partnership_b, starts_on=date(2026, 1, 1), notes="Secret terms B")
+    ReferralLink.objects.create(partnership=partnership_b, code="secret-code-b", destination_url="https://b.example")
+    client.force_login(manager_a)
+    pages = [changelist_url(model)]
+    if admin.site._registry[model].has_add_permission(client.get("/").wsgi_request):
+        pages.append(reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_add"))
+    for page in pages:
+        content = client.get(page).content.decode()
+        for secret in (partnership_b.brand.name, manager_b.username, org_b.name, "Secret", "secret-code-b"):
+            assert secret not in content, f"{page} shows {secret!r}"
