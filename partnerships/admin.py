@@ -7,6 +7,7 @@ from crm.admin_scoping import OrganizationScopedAdmin, OrganizationScopedHistory
 from partnerships import services
 from partnerships.models import (
     Activity,
+    ActivityKind,
     Agreement,
     Brand,
     BrandMention,
@@ -65,11 +66,47 @@ class DeliverableInline(OrganizationScopedInline):
     autocomplete_fields = ["community"]
 
 
-class ActivityInline(OrganizationScopedInline):
+# What a manager may log by hand; stage changes, agreements and deliverables log themselves.
+MANUAL_ACTIVITY_KINDS = [
+    ActivityKind.NOTE,
+    ActivityKind.CALL,
+    ActivityKind.EMAIL,
+    ActivityKind.MESSAGE,
+    ActivityKind.MEETING,
+]
+
+
+class TimelineInline(OrganizationScopedInline):
+    """The partnership's timeline as it happened: read-only, newest first."""
+
     model = Activity
-    fields = ["occurred_at", "kind", "summary", "body", "actor"]
-    readonly_fields = ["actor"]
+    verbose_name_plural = "timeline"
+    fields = ["occurred_at", "kind", "summary", "body", "actor", "from_stage", "to_stage"]
+    readonly_fields = fields
     ordering = ["-occurred_at"]
+    can_delete = False
+    max_num = 0
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class NewActivityInline(OrganizationScopedInline):
+    """Log a call, an email or a note; it joins the timeline once saved."""
+
+    model = Activity
+    verbose_name = "new timeline entry"
+    verbose_name_plural = "log a call, email or note"
+    fields = ["occurred_at", "kind", "summary", "body"]
+    extra = 1
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).none()
+
+    def formfield_for_choice_field(self, db_field, request, **kwargs):
+        if db_field.name == "kind":
+            kwargs["choices"] = [(kind.value, kind.label) for kind in MANUAL_ACTIVITY_KINDS]
+        return super().formfield_for_choice_field(db_field, request, **kwargs)
 
 
 class TaskInline(OrganizationScopedInline):
@@ -119,7 +156,7 @@ class PartnershipAdmin(OrganizationScopedHistoryAdmin):
     autocomplete_fields = ["creator", "communities"]
     list_select_related = ["creator", "brand", "owner"]
     readonly_fields = ["stage_changed_at", "created_at", "updated_at"]
-    inlines = [AgreementInline, DeliverableInline, TaskInline, ReferralLinkInline, ActivityInline]
+    inlines = [AgreementInline, DeliverableInline, TaskInline, ReferralLinkInline, NewActivityInline, TimelineInline]
 
     def get_queryset(self, request):
         return (
@@ -226,6 +263,22 @@ class ActivityAdmin(OrganizationScopedAdmin):
     autocomplete_fields = ["creator"]
     readonly_fields = ["actor"]
     date_hierarchy = "occurred_at"
+
+    def formfield_for_choice_field(self, db_field, request, **kwargs):
+        if db_field.name == "kind":
+            kwargs["choices"] = [(kind.value, kind.label) for kind in MANUAL_ACTIVITY_KINDS]
+        return super().formfield_for_choice_field(db_field, request, **kwargs)
+
+    # Logged stage changes are the audit trail of the pipeline: nobody rewrites or removes them.
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and obj.kind == ActivityKind.STAGE_CHANGE:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.kind == ActivityKind.STAGE_CHANGE:
+            return False
+        return super().has_delete_permission(request, obj)
 
     def save_model(self, request, obj, form, change):
         if not change:

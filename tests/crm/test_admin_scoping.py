@@ -142,7 +142,7 @@ def test_every_admin_list_and_form_opens_for_a_manager(client, manager_a, partne
 def _empty_inlines():
     """Management forms for the partnership page's inlines (none filled in)."""
     data = {}
-    for prefix in ("agreements", "deliverables", "tasks", "referral_links", "activities"):
+    for prefix in ("agreements", "deliverables", "tasks", "referral_links", "activities", "activities-2"):
         data.update({f"{prefix}-TOTAL_FORMS": 0, f"{prefix}-INITIAL_FORMS": 0})
     return data
 
@@ -169,3 +169,45 @@ def test_no_admin_page_names_another_organizations_brand_or_people(
         content = client.get(page).content.decode()
         for secret in (partnership_b.brand.name, manager_b.username, org_b.name, "Secret", "secret-code-b"):
             assert secret not in content, f"{page} shows {secret!r}"
+
+
+def test_a_manager_logs_a_call_on_the_partnership_page_and_cannot_rewrite_stage_changes(
+    client, manager_a, partnership_a
+):
+    client.force_login(manager_a)
+    form = {
+        "brand": partnership_a.brand_id,
+        "creator": partnership_a.creator_id,
+        "stage": Stage.DISCOVERED,
+        **_empty_inlines(),
+    }
+    form.update(
+        {
+            "activities-TOTAL_FORMS": 1,
+            "activities-0-kind": "call",
+            "activities-0-summary": "Intro call, no pitch",
+            "activities-0-occurred_at_0": "2026-11-20",
+            "activities-0-occurred_at_1": "15:00:00",
+        }
+    )
+    response = client.post(change_url(partnership_a), form)
+    assert response.status_code == 302, response.context["errors"]
+    call = Activity.objects.get(partnership=partnership_a, kind="call")
+    assert (call.organization, call.actor, call.creator) == (
+        partnership_a.brand.organization,
+        manager_a,
+        partnership_a.creator,
+    )
+    move = Activity.objects.create(
+        organization=partnership_a.brand.organization,
+        partnership=partnership_a,
+        kind="stage_change",
+        summary="Moved from Discovered to Observing",
+        from_stage="discovered",
+        to_stage="observing",
+    )
+    assert client.post(change_url(move), {"summary": "rewritten"}).status_code == 403
+    delete = reverse("admin:partnerships_activity_delete", args=[move.pk])
+    assert client.post(delete, {"post": "yes"}).status_code == 403
+    move.refresh_from_db()
+    assert move.summary == "Moved from Discovered to Observing"
