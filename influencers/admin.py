@@ -4,7 +4,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from crm.admin_scoping import SharedDataAdmin, SharedDataInline
-from influencers.models import Community, Creator, Identity, Interaction, MemberScore, Membership, RankingRun
+from influencers.models import Community, Creator, Identity, Interaction, MemberScore, Membership, RankingRun, SyncRun
 
 
 class IdentityInline(SharedDataInline):
@@ -141,3 +141,37 @@ class MemberScoreAdmin(SharedDataAdmin):
     @admin.display(description="community", ordering="run__community__name")
     def community(self, obj):
         return obj.run.community.name
+
+
+@admin.register(SyncRun)
+class SyncRunAdmin(SharedDataAdmin):
+    list_display = [
+        "id",
+        "source",
+        "target",
+        "status",
+        "created_at",
+        "read",
+        "created",
+        "updated",
+        "skipped",
+        "seconds",
+    ]
+    list_filter = ["source", "status"]
+    search_fields = ["=id", "error"]
+    readonly_fields = [
+        "source", "arguments", "communities", "status", "created_at", "started_at", "finished_at", "read", "created",
+        "updated", "unchanged", "skipped", "skipped_reasons", "skipped_examples", "checkpoint", "attempts", "error",
+    ]  # fmt: skip
+
+    @admin.display(description="what")
+    def target(self, obj):
+        arguments = obj.arguments
+        if "paths" in arguments:
+            names = [path.rsplit("/", 1)[-1] for path in arguments["paths"]]
+            return ", ".join(names[:3]) + (f" (+{len(names) - 3})" if len(names) > 3 else "")
+        return arguments.get("subreddit") or arguments.get("target") or arguments.get("path", "").rsplit("/", 1)[-1]
+
+    @admin.display(description="seconds")
+    def seconds(self, obj):
+        return f"{obj.seconds:.1f}" if obj.seconds is not None else "—"

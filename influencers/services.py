@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.db import transaction
-from django.db.models import Count, Max, Min, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, Max, Min, OuterRef, Q, Subquery
 
 from influencers.models import Community, Interaction, InteractionKind, Membership
 
@@ -11,18 +11,24 @@ MEMBERSHIP_STAT_FIELDS = ["first_seen_at", "last_seen_at", "post_count", "reply_
 
 
 def interactions_link_parents(*, community: Community) -> int:
-    """Resolve ``parent`` and ``target`` for replies whose parent arrived (possibly later).
+    """Resolve ``parent`` and ``target`` for replies whose parent arrived later (or in another file).
 
-    One UPDATE with a correlated subquery on the (community, external_id) unique index, so the
-    cost is one index probe per unresolved reply. Returns the number of rows examined.
+    Only rows whose parent is now stored are touched (a comments-only dump whose submissions never
+    arrive rewrites nothing); each costs one probe of the (community, external_id) index.
+    Returns the number of replies linked.
     """
-    parent = Interaction.objects.filter(community=community, external_id=OuterRef("parent_external_id"))
-    unresolved = Interaction.objects.filter(community=community, parent__isnull=True).exclude(parent_external_id="")
-    linked = unresolved.update(parent=Subquery(parent.values("pk")[:1]))
+    parents = Interaction.objects.filter(community=community, external_id=OuterRef("parent_external_id"))
+    linked = (
+        Interaction.objects.filter(community=community, parent__isnull=True)
+        .exclude(parent_external_id="")
+        .filter(Exists(parents))
+        .update(parent=Subquery(parents.values("pk")[:1]))
+    )
     # The reply network's edge: whom a reply answers is the author of its parent.
+    parent_author = Interaction.objects.filter(pk=OuterRef("parent"), author__isnull=False)
     Interaction.objects.filter(
         community=community, kind=InteractionKind.COMMENT, target__isnull=True, parent__isnull=False
-    ).update(target=Subquery(Interaction.objects.filter(pk=OuterRef("parent")).values("author")[:1]))
+    ).filter(Exists(parent_author)).update(target=Subquery(parent_author.values("author")[:1]))
     return linked
 
 

@@ -7,6 +7,7 @@ from influencers.models.community import Community, Platform
 from influencers.models.interaction import Interaction, InteractionKind
 from influencers.models.people import Creator, Identity, Membership
 from influencers.models.ranking import MemberScore, RankingRun, RankingStatus
+from influencers.models.sync import SyncRun, SyncSource, SyncStatus
 
 __all__ = [
     "Community",
@@ -19,4 +20,7 @@ __all__ = [
     "Platform",
     "RankingRun",
     "RankingStatus",
+    "SyncRun",
+    "SyncSource",
+    "SyncStatus",
 ]

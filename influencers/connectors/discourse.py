@@ -1,0 +1,273 @@
+"""Discourse forums: the public JSON API, or saved JSON files of the same shape.
+
+Live: ``/latest.json`` page by page (newest activity first, stopping at the stored checkpoint),
+then ``/t/{id}.json`` for each topic and ``/t/{id}/posts.json`` for the rest of its post stream.
+An ``Api-Key`` is optional (``DISCOURSE_API_KEY`` / ``DISCOURSE_API_USERNAME``); a 429 is waited
+out as its ``Retry-After`` says. Saved files: a file or a folder of topic (``post_stream``) and
+``latest_posts`` documents; topic lists hold no posts and are passed over.
+
+Posts are keyed ``topic/post_number`` (the forum's own URL scheme), so a reply's parent is known
+without a lookup: ``reply_to_post_number``, or the topic's first post.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Iterator
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import urlparse
+
+import requests
+
+from influencers.connectors.records import (
+    AuthorRecord,
+    Checkpoint,
+    CommunityRecord,
+    InteractionRecord,
+    Skipped,
+    SourceError,
+    TemporarySourceError,
+    utc_from_iso,
+)
+
+PLATFORM = "discourse"
+SYSTEM_USERS = {"system", "discobot"}
+POSTS_PER_REQUEST = 20
+MAX_RETRIES = 5
+MAX_WAIT_SECONDS = 120
+
+
+class _TextExtractor(HTMLParser):
+    """Cooked HTML to plain text; links keep their address (promotion is judged by where they go)."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "a":
+            href = dict(attrs).get("href") or ""
+            if href.startswith(("http://", "https://")):
+                self.parts.append(f" {href} ")
+        elif tag in ("p", "br", "li", "h1", "h2", "h3", "blockquote", "pre"):
+            self.parts.append("\n")
+
+    def handle_data(self, data):
+        self.parts.append(data)
+
+
+def html_to_text(html: str) -> str:
+    parser = _TextExtractor()
+    parser.feed(html or "")
+    return " ".join("".join(parser.parts).split(" ")).strip()
+
+
+def forum_key(base_url: str) -> str:
+    parsed = urlparse(base_url.strip())
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise SourceError(f"{base_url!r} is not a forum URL (https://forum.example.org)")
+    return f"{parsed.scheme}://{parsed.netloc}{parsed.path.rstrip('/')}"
+
+
+def _author(post: dict, forum: str) -> AuthorRecord:
+    username = post.get("username")
+    if not isinstance(username, str) or not username:
+        raise ValueError("post without a username")
+    user_id = post.get("user_id")
+    return AuthorRecord(
+        platform=PLATFORM,
+        external_id=f"{forum}/u/{username.lower()}",
+        handle=username,
+        display_name=str(post.get("name") or post.get("display_username") or ""),
+        profile_url=f"{forum}/u/{username}" if forum.startswith("http") else "",
+        is_bot=username.lower() in SYSTEM_USERS or (isinstance(user_id, int) and user_id < 0),
+        is_deleted=bool(post.get("user_deleted")),
+    )
+
+
+def post_to_record(post: dict, community: CommunityRecord) -> InteractionRecord:
+    """One Discourse post to an interaction; raises ValueError/KeyError/TypeError if unusable."""
+    if not isinstance(post, dict):
+        raise ValueError("not an object")
+    topic, number = int(post["topic_id"]), int(post["post_number"])
+    reply_to = post.get("reply_to_post_number")
+    is_first = number == 1
+    parent = "" if is_first else f"{topic}/{int(reply_to) if reply_to else 1}"
+    text = post["raw"] if isinstance(post.get("raw"), str) else html_to_text(post.get("cooked") or "")
+    forum = community.external_id
+    slug = post.get("topic_slug") or "-"
+    likes = post.get("like_count")
+    if likes is None:
+        likes = next((a.get("count", 0) for a in post.get("actions_summary") or [] if a.get("id") == 2), 0)
+    return InteractionRecord(
+        community_key=community.key,
+        external_id=f"{topic}/{number}",
+        kind="post" if is_first else "comment",
+        author=_author(post, forum),
+        posted_at=utc_from_iso(post["created_at"]),
+        parent_external_id=parent,
+        thread_external_id=f"{topic}/1",
+        title=str(post.get("topic_title") or ""),
+        text=text,
+        url=f"{forum}/t/{slug}/{topic}/{number}" if forum.startswith("http") else "",
+        score=int(likes or 0),
+        edited_at=utc_from_iso(post["updated_at"]) if post.get("updated_at") and post.get("version", 1) > 1 else None,
+        is_removed=bool(post.get("hidden") or post.get("deleted_at") or post.get("user_deleted")),
+    )
+
+
+def _posts_in(document) -> list | None:
+    if isinstance(document, dict):
+        if isinstance(document.get("post_stream"), dict):
+            posts = document["post_stream"].get("posts") or []
+            title = document.get("title")
+            if title:  # a topic document: its posts carry the topic's title
+                for post in posts:
+                    if isinstance(post, dict):
+                        post.setdefault("topic_title", title)
+            return posts
+        if isinstance(document.get("latest_posts"), list):
+            return document["latest_posts"]
+        if "post_number" in document and "topic_id" in document:
+            return [document]  # a single post (/posts/{id}.json)
+        if document.keys() & {"topic_list", "category_list", "user", "user_actions", "users", "directory_items"}:
+            return []  # a Discourse document that holds no posts
+    if isinstance(document, list) and all(
+        isinstance(d, dict) and ("results" in d or "username" in d) for d in document
+    ):
+        return []  # search results or a user list: no posts
+    return None
+
+
+def read_saved(path: str | Path, *, forum: str | None = None) -> Iterator:
+    """Saved API responses: one JSON file, or every ``*.json`` in a folder."""
+    path = Path(path)
+    if not path.exists():
+        raise SourceError(f"{path}: no such file or folder")
+    files = sorted(path.glob("*.json")) if path.is_dir() else [path]
+    if not files:
+        raise SourceError(f"{path}: no .json files")
+    name = forum or (path.name if path.is_dir() else path.parent.name)
+    community = CommunityRecord(PLATFORM, forum_key(forum) if forum else f"saved:{name}", name=name)
+    yield community
+    understood = 0
+    for file in files:
+        try:
+            document = json.loads(file.read_bytes())
+        except (json.JSONDecodeError, UnicodeDecodeError) as error:
+            yield Skipped(file.name, f"not valid JSON ({error})")
+            continue
+        posts = _posts_in(document)
+        if posts is None:
+            yield Skipped(file.name, "not a Discourse topic or posts document")
+            continue
+        understood += 1
+        for position, post in enumerate(posts, start=1):
+            try:
+                yield post_to_record(post, community)
+            except (KeyError, TypeError, ValueError) as error:
+                yield Skipped(f"{file.name} post {position}", f"unusable post ({error})")
+    if understood == 0 and not path.is_dir():
+        raise SourceError(f"{path}: not a saved Discourse API response")
+
+
+class DiscourseClient:
+    """A small JSON client that honours 429 Retry-After and retries 5xx with backoff."""
+
+    def __init__(self, base_url: str, *, session: requests.Session | None = None, sleep=time.sleep):
+        self.base = forum_key(base_url)
+        self.session = session or requests.Session()
+        self.sleep = sleep
+        self.session.headers["Accept"] = "application/json"
+        if os.environ.get("DISCOURSE_API_KEY"):
+            self.session.headers["Api-Key"] = os.environ["DISCOURSE_API_KEY"]
+            self.session.headers["Api-Username"] = os.environ.get("DISCOURSE_API_USERNAME", "system")
+
+    def get(self, path: str, params=None) -> dict:
+        for attempt in range(MAX_RETRIES + 1):
+            try:
+                response = self.session.get(self.base + path, params=params, timeout=30)
+            except requests.RequestException as error:
+                if attempt == MAX_RETRIES:
+                    raise TemporarySourceError(f"{self.base}: cannot be reached ({error})") from None
+                self.sleep(min(MAX_WAIT_SECONDS, 2**attempt))
+                continue
+            if response.status_code == 429 or response.status_code >= 500:
+                if attempt == MAX_RETRIES:
+                    raise TemporarySourceError(
+                        f"{self.base}{path}: answered {response.status_code} {MAX_RETRIES + 1} times"
+                    )
+                wait = response.headers.get("Retry-After")
+                self.sleep(min(MAX_WAIT_SECONDS, float(wait) if wait and wait.isdigit() else 2**attempt))
+                continue
+            if response.status_code in (401, 403):
+                raise SourceError(
+                    f"{self.base}{path}: access refused ({response.status_code}); check DISCOURSE_API_KEY"
+                )
+            if response.status_code == 404:
+                raise SourceError(f"{self.base}{path}: not found (is this a Discourse forum?)")
+            response.raise_for_status()
+            try:
+                return response.json()
+            except ValueError:
+                raise SourceError(f"{self.base}{path}: did not answer JSON (is this a Discourse forum?)") from None
+        raise AssertionError("unreachable")
+
+
+def read_forum(base_url: str, *, checkpoint: dict | None = None, limit: int | None = None, client=None) -> Iterator:
+    """Topics with activity since the checkpoint (newest first), then each topic's posts."""
+    client = client or DiscourseClient(base_url)
+    community = CommunityRecord(PLATFORM, client.base, name=urlparse(client.base).netloc, url=client.base)
+    yield community
+    since = (checkpoint or {}).get("bumped_at")
+    newest = since
+    topics_seen = 0
+    page = 0
+    while True:
+        listing = client.get("/latest.json", params={"page": page} if page else None)
+        topics = (listing.get("topic_list") or {}).get("topics") or []
+        if not topics:
+            break
+        for topic in topics:
+            bumped = topic.get("bumped_at") or topic.get("last_posted_at") or ""
+            if since and bumped and bumped <= since:
+                if not topic.get("pinned"):
+                    topics = []  # ordered by activity: everything after this is older
+                    break
+                continue
+            yield from _topic_posts(client, community, int(topic["id"]))
+            newest = max(newest or "", bumped)
+            topics_seen += 1
+            if limit and topics_seen >= limit:
+                break
+        if (
+            not topics
+            or (limit and topics_seen >= limit)
+            or not (listing.get("topic_list") or {}).get("more_topics_url")
+        ):
+            break
+        page += 1
+    if newest:
+        yield Checkpoint({"bumped_at": newest})
+
+
+def _topic_posts(client: DiscourseClient, community: CommunityRecord, topic_id: int) -> Iterator:
+    topic = client.get(f"/t/{topic_id}.json")
+    stream = (topic.get("post_stream") or {}).get("stream") or []
+    posts = list(_posts_in(topic) or [])
+    have = {p.get("id") for p in posts if isinstance(p, dict)}
+    rest = [post_id for post_id in stream if post_id not in have]
+    for start in range(0, len(rest), POSTS_PER_REQUEST):
+        chunk = client.get(f"/t/{topic_id}/posts.json", params={"post_ids[]": rest[start : start + POSTS_PER_REQUEST]})
+        for post in _posts_in(chunk) or []:
+            if isinstance(post, dict):
+                post.setdefault("topic_title", topic.get("title"))
+            posts.append(post)
+    for position, post in enumerate(posts, start=1):
+        try:
+            yield post_to_record(post, community)
+        except (KeyError, TypeError, ValueError) as error:
+            yield Skipped(f"topic {topic_id} post {position}", f"unusable post ({error})")

@@ -1,0 +1,157 @@
+"""Reddit, live, through praw: a subreddit's new submissions and their comment trees.
+
+Incremental: the checkpoint holds the newest submission time already stored; a sync reads
+``/new`` down to it (less a look-back window, since comments keep arriving on recent posts) and
+stops. ``replace_more`` is bounded so one giant thread cannot eat the rate limit. praw and
+prawcore honour Reddit's rate-limit headers; errors a retry may fix (429, 5xx, timeouts) become
+TemporarySourceError for the task to retry, the rest one clear SourceError.
+
+Credentials come from REDDIT_CLIENT_ID, REDDIT_CLIENT_SECRET, REDDIT_USER_AGENT (optionally
+REDDIT_USERNAME and REDDIT_PASSWORD); REDDIT_OAUTH_URL and REDDIT_AUTH_URL, when set, go to praw as
+``oauth_url`` and ``reddit_url`` (proxies, and a local fake in tests).
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from collections.abc import Iterator, Mapping
+
+import praw
+import prawcore
+
+from influencers.connectors.records import Checkpoint, Skipped, SourceError, TemporarySourceError
+from influencers.connectors.reddit_things import RedditRecordError, author_record, community_record, thing_to_record
+
+DEFAULT_LIMIT = 1000  # Reddit's listings stop at about 1,000 items anyway
+DEFAULT_MORE_LIMIT = 8  # "load more comments" expansions per submission
+LOOKBACK_SECONDS = 48 * 3600
+DEFAULT_REACH_LOOKUPS = 100  # redditor "about" requests per sync, for the most active authors
+
+
+def reddit_client(environ: Mapping[str, str] = os.environ) -> praw.Reddit:
+    missing = [
+        name for name in ("REDDIT_CLIENT_ID", "REDDIT_CLIENT_SECRET", "REDDIT_USER_AGENT") if not environ.get(name)
+    ]
+    if missing:
+        raise SourceError(f"{', '.join(missing)} not set: the live Reddit connector needs API credentials")
+    options = {
+        "client_id": environ["REDDIT_CLIENT_ID"],
+        "client_secret": environ["REDDIT_CLIENT_SECRET"],
+        "user_agent": environ["REDDIT_USER_AGENT"],
+        "check_for_updates": False,
+    }
+    if environ.get("REDDIT_USERNAME") and environ.get("REDDIT_PASSWORD"):
+        options.update(username=environ["REDDIT_USERNAME"], password=environ["REDDIT_PASSWORD"])
+    if environ.get("REDDIT_OAUTH_URL"):
+        options["oauth_url"] = environ["REDDIT_OAUTH_URL"].rstrip("/")
+    if environ.get("REDDIT_AUTH_URL"):
+        options["reddit_url"] = environ["REDDIT_AUTH_URL"].rstrip("/")
+    return praw.Reddit(**options)
+
+
+def thing_data(thing) -> dict:
+    """A praw Submission or Comment as the JSON dict Reddit sent (what dumps hold too)."""
+    data = {key: value for key, value in vars(thing).items() if not key.startswith("_")}
+    data["author"] = thing.author.name if getattr(thing, "author", None) else "[deleted]"
+    data["subreddit"] = str(thing.subreddit)
+    return data
+
+
+def _translate(error: Exception, what: str) -> SourceError:
+    if isinstance(error, (prawcore.exceptions.NotFound, prawcore.exceptions.Redirect)):
+        return SourceError(f"{what}: not found on Reddit")
+    if isinstance(error, prawcore.exceptions.Forbidden):
+        return SourceError(f"{what}: private, quarantined or banned (403)")
+    if isinstance(error, prawcore.exceptions.OAuthException) or (
+        isinstance(error, prawcore.exceptions.ResponseException) and error.response.status_code == 401
+    ):
+        return SourceError("Reddit refused the credentials (check REDDIT_CLIENT_ID and REDDIT_CLIENT_SECRET)")
+    if isinstance(
+        error,
+        (prawcore.exceptions.ServerError, prawcore.exceptions.TooManyRequests, prawcore.exceptions.RequestException),
+    ):
+        return TemporarySourceError(f"{what}: Reddit is unavailable for now ({type(error).__name__}: {error})")
+    if isinstance(error, prawcore.exceptions.ResponseException):
+        return TemporarySourceError(f"{what}: Reddit answered {error.response.status_code}")
+    return SourceError(f"{what}: {error}")
+
+
+def submission_records(submission, *, more_limit: int | None = DEFAULT_MORE_LIMIT) -> Iterator:
+    """The submission, then its comment tree with at most ``more_limit`` "more" expansions."""
+    try:
+        yield thing_to_record(thing_data(submission))[1]
+    except RedditRecordError as error:
+        yield Skipped(f"submission {submission.id}", str(error))
+    submission.comments.replace_more(limit=more_limit)
+    for comment in submission.comments.list():
+        try:
+            yield thing_to_record(thing_data(comment))[1]
+        except RedditRecordError as error:
+            yield Skipped(f"comment {comment.id}", str(error))
+
+
+def listing_records(listing) -> Iterator:
+    """Any praw listing of submissions or comments (a subreddit's /new, /comments, a user's posts)."""
+    seen = set()
+    for thing in listing:
+        try:
+            community, record = thing_to_record(thing_data(thing))
+        except RedditRecordError as error:
+            yield Skipped(f"{type(thing).__name__.lower()} {thing.id}", str(error))
+            continue
+        if community.key not in seen:
+            seen.add(community.key)
+            yield community
+        yield record
+
+
+def redditor_reach(reddit: praw.Reddit, name: str):
+    """An author record carrying karma (link + comment) from the redditor's "about" page."""
+    redditor = reddit.redditor(name)
+    karma = int(getattr(redditor, "link_karma", 0) or 0) + int(getattr(redditor, "comment_karma", 0) or 0)
+    return author_record(redditor.name, karma=karma)
+
+
+def read_subreddit(
+    name: str,
+    *,
+    reddit: praw.Reddit | None = None,
+    limit: int | None = None,
+    checkpoint: dict | None = None,
+    more_limit: int | None = DEFAULT_MORE_LIMIT,
+    reach_lookups: int = DEFAULT_REACH_LOOKUPS,
+) -> Iterator:
+    name = name.strip().removeprefix("r/").removeprefix("/r/")
+    if not name or "/" in name:
+        raise SourceError(f"{name!r} is not a subreddit name")
+    reddit = reddit or reddit_client()
+    stored_newest = float((checkpoint or {}).get("newest_created_utc") or 0)
+    since = stored_newest - LOOKBACK_SECONDS if stored_newest else 0
+    newest = stored_newest
+    authors: Counter = Counter()
+    yield community_record(name)
+    try:
+        for submission in reddit.subreddit(name).new(limit=limit or DEFAULT_LIMIT):
+            if submission.created_utc <= since:
+                break
+            try:
+                for record in submission_records(submission, more_limit=more_limit):
+                    if getattr(record, "author", None) and not record.author.is_deleted and not record.author.is_bot:
+                        authors[record.author.handle] += 1
+                    yield record
+            except prawcore.exceptions.PrawcoreException as error:
+                problem = _translate(error, f"comments of {submission.id}")
+                if isinstance(problem, TemporarySourceError):
+                    raise problem from None
+                yield Skipped(f"submission {submission.id}", str(problem))
+            newest = max(newest, float(submission.created_utc))
+        for handle, _count in authors.most_common(reach_lookups):
+            try:
+                yield redditor_reach(reddit, handle)
+            except prawcore.exceptions.PrawcoreException:
+                continue  # suspended or deleted since: reach stays unknown
+    except prawcore.exceptions.PrawcoreException as error:
+        raise _translate(error, f"r/{name}") from None
+    if newest:
+        yield Checkpoint({"newest_created_utc": newest})

@@ -1,0 +1,236 @@
+"""Slack: a workspace export zip (users.json, channels.json, a folder of daily files per channel).
+
+The workspace is the community. Thread replies point at their parent through ``thread_ts``;
+joins, leaves, topic changes and other system subtypes are not interactions; bot messages and
+bot users are flagged; per-user reactions and ``<@U…>`` mentions are interactions of their own.
+The archive is checked before anything is read: entries that would escape the export folder
+(path traversal) or that inflate beyond the stated limits (decompression bombs) are refused.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import zipfile
+from collections import Counter
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path, PurePosixPath
+
+from influencers.connectors.records import AuthorRecord, CommunityRecord, InteractionRecord, Skipped, SourceError
+
+PLATFORM = "slack"
+# Limits an export must respect; real exports of large workspaces stay far below them.
+MAX_ENTRY_BYTES = 256 * 1024 * 1024
+MAX_TOTAL_BYTES = 8 * 1024 * 1024 * 1024
+MAX_COMPRESSION_RATIO = 200
+SYSTEM_SUBTYPES = {
+    "channel_join", "channel_leave", "channel_topic", "channel_purpose", "channel_name", "channel_archive",
+    "channel_unarchive", "group_join", "group_leave", "group_topic", "group_purpose", "group_name",
+    "pinned_item", "unpinned_item", "reminder_add", "tombstone", "sh_room_created", "huddle_thread",
+    "channel_convert_to_private", "channel_posting_permissions", "joiner_notification", "slackbot_response",
+}  # fmt: skip
+BOT_SUBTYPES = {"bot_message", "bot_add", "bot_remove"}
+MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
+DAY_FILE = re.compile(r"^\d{4}-\d{2}-\d{2}\.json$")
+
+
+def _ts(value) -> datetime:
+    return datetime.fromtimestamp(float(value), tz=UTC)
+
+
+def check_archive(archive: zipfile.ZipFile, path: Path) -> None:
+    """Refuse archives that could write outside a folder or inflate without bound."""
+    total = 0
+    for info in archive.infolist():
+        name = PurePosixPath(info.filename.replace("\\", "/"))
+        if name.is_absolute() or ".." in name.parts:
+            raise SourceError(f"{path}: refused, entry {info.filename!r} points outside the export")
+        if info.file_size > MAX_ENTRY_BYTES:
+            raise SourceError(f"{path}: refused, entry {info.filename!r} is larger than {MAX_ENTRY_BYTES} bytes")
+        if (
+            info.compress_size
+            and info.file_size / info.compress_size > MAX_COMPRESSION_RATIO
+            and info.file_size > 1 << 20
+        ):
+            raise SourceError(f"{path}: refused, entry {info.filename!r} inflates {MAX_COMPRESSION_RATIO}× or more")
+        total += info.file_size
+    if total > MAX_TOTAL_BYTES:
+        raise SourceError(f"{path}: refused, the export unpacks to more than {MAX_TOTAL_BYTES} bytes")
+
+
+def _load(archive: zipfile.ZipFile, name: str):
+    try:
+        with archive.open(name) as handle:
+            data = handle.read(MAX_ENTRY_BYTES + 1)
+    except KeyError:
+        return None
+    if len(data) > MAX_ENTRY_BYTES:
+        raise SourceError(f"{name}: larger than {MAX_ENTRY_BYTES} bytes once unpacked")
+    return json.loads(data)
+
+
+def _users(users_json: list) -> dict[str, AuthorRecord]:
+    users = {}
+    for user in users_json:
+        if not isinstance(user, dict) or not user.get("id"):
+            continue
+        profile = user.get("profile") or {}
+        handle = profile.get("display_name") or user.get("name") or user["id"]
+        users[user["id"]] = AuthorRecord(
+            platform=PLATFORM,
+            external_id=user["id"],
+            handle=str(handle),
+            display_name=str(profile.get("real_name") or user.get("real_name") or ""),
+            is_bot=bool(user.get("is_bot") or user.get("is_app_user")) or user["id"] == "USLACKBOT",
+            is_deleted=bool(user.get("deleted")),
+        )
+    return users
+
+
+def _workspace(users_json, path: Path) -> CommunityRecord:
+    """Exports do not name their workspace; its id is the team most users belong to."""
+    teams = Counter(u.get("team_id") for u in users_json if isinstance(u, dict) and u.get("team_id"))
+    workspace_id = teams.most_common(1)[0][0] if teams else path.stem
+    return CommunityRecord(PLATFORM, workspace_id, name=path.stem)
+
+
+def read_export(path: str | Path) -> Iterator:
+    path = Path(path)
+    if not path.is_file():
+        raise SourceError(f"{path}: no such file")
+    try:
+        archive = zipfile.ZipFile(path)
+    except zipfile.BadZipFile:
+        raise SourceError(f"{path}: not a zip archive (a Slack export is the .zip Slack sends)") from None
+    with archive:
+        check_archive(archive, path)
+        names = archive.namelist()
+        if "channels.json" not in names and "users.json" not in names:
+            raise SourceError(f"{path}: not a Slack export (no users.json or channels.json inside)")
+        try:
+            users_json = _load(archive, "users.json") or []
+            users = _users(users_json if isinstance(users_json, list) else [])
+            channels = [
+                c
+                for c in (_load(archive, "channels.json") or []) + (_load(archive, "groups.json") or [])
+                if isinstance(c, dict)
+            ]
+        except (json.JSONDecodeError, UnicodeDecodeError) as error:
+            raise SourceError(f"{path}: users.json or channels.json is not valid JSON ({error})") from None
+        community = _workspace(users_json if isinstance(users_json, list) else [], path)
+        yield community
+        channel_names = {c.get("name") or c.get("id") for c in channels}
+        folders = sorted({n.split("/")[0] for n in names if "/" in n and DAY_FILE.match(n.split("/")[-1])})
+        for folder in folders:
+            if channel_names and folder not in channel_names:
+                continue  # DMs and anything the export does not describe as a channel
+            for name in sorted(n for n in names if n.startswith(folder + "/") and DAY_FILE.match(n.split("/")[-1])):
+                try:
+                    messages = _load(archive, name)
+                except (json.JSONDecodeError, UnicodeDecodeError) as error:
+                    yield Skipped(name, f"not valid JSON ({error})")
+                    continue
+                if not isinstance(messages, list):
+                    yield Skipped(name, "not a list of messages")
+                    continue
+                for position, message in enumerate(messages, start=1):
+                    try:
+                        yield from _message(message, community, folder, users)
+                    except (KeyError, TypeError, ValueError) as error:
+                        yield Skipped(f"{name} message {position}", f"unusable message ({error})")
+
+
+def _author(user_id: str | None, message: dict, users: dict[str, AuthorRecord]) -> AuthorRecord | None:
+    if user_id and user_id in users:
+        return users[user_id]
+    if user_id:
+        profile = message.get("user_profile") or {}
+        return AuthorRecord(PLATFORM, user_id, str(profile.get("display_name") or profile.get("name") or user_id))
+    if message.get("bot_id"):
+        name = message.get("username") or (message.get("bot_profile") or {}).get("name") or message["bot_id"]
+        return AuthorRecord(PLATFORM, f"bot-{message['bot_id']}", str(name), is_bot=True)
+    return None
+
+
+def _message(message, community: CommunityRecord, channel: str, users: dict[str, AuthorRecord]) -> Iterator:
+    if not isinstance(message, dict):
+        raise ValueError("not an object")
+    subtype = message.get("subtype")
+    if subtype in SYSTEM_SUBTYPES or message.get("type", "message") != "message":
+        return
+    ts = str(message["ts"])
+    posted_at = _ts(ts)
+    if subtype == "file_comment" and isinstance(message.get("comment"), dict):
+        yield _file_comment(message, community, channel, users, ts)
+        return
+    author = _author(message.get("user"), message, users)
+    if author is None:
+        raise ValueError("message without a user or bot")
+    if subtype in BOT_SUBTYPES and not author.is_bot:
+        author = AuthorRecord(author.platform, author.external_id, author.handle, author.display_name, is_bot=True)
+    thread_ts = str(message.get("thread_ts") or "")
+    is_reply = bool(thread_ts) and thread_ts != ts
+    external_id = f"{channel}:{ts}"
+    thread = f"{channel}:{thread_ts or ts}"
+    edited = message.get("edited") or {}
+    text = str(message.get("text") or "")
+    yield InteractionRecord(
+        community_key=community.key,
+        external_id=external_id,
+        kind="comment" if is_reply else "post",
+        author=author,
+        posted_at=posted_at,
+        parent_external_id=thread if is_reply else "",
+        thread_external_id=thread,
+        text=text,
+        score=sum(int(r.get("count") or 0) for r in message.get("reactions") or [] if isinstance(r, dict)),
+        edited_at=_ts(edited["ts"]) if isinstance(edited, dict) and edited.get("ts") else None,
+        is_removed=subtype == "tombstone",
+    )
+    for user_id in dict.fromkeys(MENTION.findall(text)):
+        if user_id != author.external_id:
+            yield InteractionRecord(
+                community_key=community.key,
+                external_id=f"{external_id}:mention:{user_id}",
+                kind="mention",
+                author=author,
+                posted_at=posted_at,
+                parent_external_id=external_id,
+                thread_external_id=thread,
+                target=users.get(user_id) or AuthorRecord(PLATFORM, user_id, user_id),
+            )
+    for reaction in message.get("reactions") or []:
+        for user_id in reaction.get("users") or []:
+            if user_id == author.external_id:
+                continue
+            yield InteractionRecord(
+                community_key=community.key,
+                external_id=f"{external_id}:reaction:{reaction.get('name', '?')}:{user_id}"[:128],
+                kind="reaction",
+                author=users.get(user_id) or AuthorRecord(PLATFORM, user_id, user_id),
+                posted_at=posted_at,
+                parent_external_id=external_id,
+                thread_external_id=thread,
+                target=author,
+                text=str(reaction.get("name") or ""),
+            )
+
+
+def _file_comment(message: dict, community: CommunityRecord, channel: str, users, ts: str) -> InteractionRecord:
+    """Old exports: a comment on someone's shared file, authored in ``comment.user``."""
+    comment = message["comment"]
+    author = _author(comment.get("user"), message, users)
+    if author is None:
+        raise ValueError("file comment without a user")
+    owner = (message.get("file") or {}).get("user")
+    return InteractionRecord(
+        community_key=community.key,
+        external_id=f"{channel}:{ts}",
+        kind="comment",
+        author=author,
+        posted_at=_ts(ts),
+        thread_external_id=f"{channel}:file:{(message.get('file') or {}).get('id', ts)}",
+        target=users.get(owner) or (AuthorRecord(PLATFORM, owner, owner) if owner else None),
+        text=str(comment.get("comment") or ""),
+    )

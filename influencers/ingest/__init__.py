@@ -1,0 +1,1 @@
+"""Turning connector records into stored interactions: the ingest service (see service.py)."""

@@ -1,0 +1,104 @@
+"""Find or create the identities named in a batch of records, with a bounded cache."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Iterable
+
+from django.utils import timezone
+
+from influencers.connectors.records import AuthorRecord
+from influencers.models import Identity
+
+QUERY_CHUNK = 1000
+
+
+def _clip(value: str, length: int) -> str:
+    return value.replace("\x00", "")[:length]
+
+
+class IdentityResolver:
+    """Maps (platform, external id) to identity ids, creating identities on first sight.
+
+    The cache is an LRU bounded at ``max_cached`` entries so memory stays flat on imports with
+    millions of authors; a miss costs one indexed query per chunk of a batch.
+    """
+
+    def __init__(self, *, max_cached: int = 200_000):
+        self.max_cached = max_cached
+        self._ids: OrderedDict[tuple[str, str], int] = OrderedDict()
+
+    def resolve(self, authors: Iterable[AuthorRecord | None]) -> dict[tuple[str, str], int]:
+        wanted: dict[tuple[str, str], AuthorRecord] = {}
+        for author in authors:
+            if author is not None:
+                wanted.setdefault(author.key, author)
+        missing = [key for key in wanted if key not in self._ids]
+        if missing:
+            found = self._lookup(missing)
+            absent = [key for key in missing if key not in found]
+            if absent:
+                Identity.objects.bulk_create(
+                    [self._new_identity(wanted[key]) for key in absent], batch_size=QUERY_CHUNK, ignore_conflicts=True
+                )
+                found.update(self._lookup(absent))
+            for key, identity_id in found.items():
+                self._remember(key, identity_id)
+            self._apply_flags([wanted[key] for key in missing if key in found], found)
+        resolved = {}
+        for key in wanted:
+            self._ids.move_to_end(key)
+            resolved[key] = self._ids[key]
+        self._update_reach(wanted.values(), resolved)
+        return resolved
+
+    def _lookup(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], int]:
+        by_platform: dict[str, list[str]] = {}
+        for platform, external_id in keys:
+            by_platform.setdefault(platform, []).append(external_id)
+        found = {}
+        for platform, external_ids in by_platform.items():
+            for start in range(0, len(external_ids), QUERY_CHUNK):
+                chunk = external_ids[start : start + QUERY_CHUNK]
+                for identity_id, external_id in Identity.objects.filter(
+                    platform=platform, external_id__in=chunk
+                ).values_list("id", "external_id"):
+                    found[(platform, external_id)] = identity_id
+        return found
+
+    @staticmethod
+    def _new_identity(author: AuthorRecord) -> Identity:
+        return Identity(
+            platform=author.platform,
+            external_id=author.external_id,
+            handle=_clip(author.handle, 255) or author.external_id[:255],
+            display_name=_clip(author.display_name, 255),
+            profile_url=author.profile_url[:500],
+            reach=author.reach,
+            reach_kind=author.reach_kind[:32],
+            is_bot=author.is_bot,
+            is_deleted=author.is_deleted,
+        )
+
+    @staticmethod
+    def _apply_flags(authors: list[AuthorRecord], ids: dict[tuple[str, str], int]) -> None:
+        """A source may learn that an existing account is a bot or was deleted: record it."""
+        bots = [ids[a.key] for a in authors if a.is_bot]
+        deleted = [ids[a.key] for a in authors if a.is_deleted]
+        if bots:
+            Identity.objects.filter(pk__in=bots, is_bot=False).update(is_bot=True)
+        if deleted:
+            Identity.objects.filter(pk__in=deleted, is_deleted=False).update(is_deleted=True)
+
+    @staticmethod
+    def _update_reach(authors: Iterable[AuthorRecord], ids: dict[tuple[str, str], int]) -> None:
+        for author in authors:
+            if author.reach is not None:
+                Identity.objects.filter(pk=ids[author.key]).exclude(reach=author.reach).update(
+                    reach=author.reach, reach_kind=author.reach_kind[:32], reach_updated_at=timezone.now()
+                )
+
+    def _remember(self, key: tuple[str, str], identity_id: int) -> None:
+        self._ids[key] = identity_id
+        if len(self._ids) > self.max_cached:
+            self._ids.popitem(last=False)

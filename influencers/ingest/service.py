@@ -1,0 +1,327 @@
+"""The ingest service: connector records in, interactions upserted on (community, external id).
+
+Records are written in batches, each in its own transaction together with the SyncRun's counters
+and checkpoint, so a crash loses at most the batch in flight and the run's numbers always describe
+what is stored. Re-importing the same data creates nothing (existing rows are found first and only
+changed ones are updated); a re-run after a crash ends with exactly the rows of a clean run.
+"""
+
+from __future__ import annotations
+
+import time
+import zlib
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from influencers import services
+from influencers.connectors.records import AuthorRecord, Checkpoint, CommunityRecord, InteractionRecord, Skipped
+from influencers.ingest.identities import IdentityResolver
+from influencers.ingest.writers import writer_for_connection
+from influencers.models import Community, Interaction, InteractionKind, SyncRun, SyncStatus
+
+BATCH_SIZE = 5000
+QUERY_CHUNK = 1000
+MAX_EXAMPLES = 25
+KINDS = set(InteractionKind.values)
+CHANGE_FIELDS = ("title", "text", "url", "score", "edited_at", "is_removed")
+INT32 = 2**31 - 1
+
+
+@dataclass
+class IngestSummary:
+    read: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+    skipped_reasons: Counter = field(default_factory=Counter)
+    skipped_examples: list = field(default_factory=list)
+    communities: list = field(default_factory=list)
+    seconds: float = 0.0
+
+    def skip(self, location: str, reason: str) -> None:
+        self.skipped += 1
+        self.skipped_reasons[reason] += 1
+        if len(self.skipped_examples) < MAX_EXAMPLES:
+            self.skipped_examples.append({"where": location, "reason": reason})
+
+    def as_dict(self) -> dict:
+        return {
+            "read": self.read,
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "skipped": self.skipped,
+            "skipped_reasons": dict(self.skipped_reasons.most_common()),
+            "skipped_examples": self.skipped_examples,
+            "communities": self.communities,
+            "seconds": round(self.seconds, 2),
+        }
+
+
+def _clean_text(value: str, length: int | None = None) -> str:
+    value = value.replace("\x00", "") if value else ""
+    return value[:length] if length else value
+
+
+def _validation_problem(record: InteractionRecord) -> str | None:
+    if not record.external_id or len(record.external_id) > 128:
+        return "external id missing or longer than 128 characters"
+    if record.kind not in KINDS:
+        return f"unknown interaction kind {record.kind!r}"
+    if record.posted_at is None or record.posted_at.tzinfo is None:
+        return "no time with a timezone"
+    if len(record.parent_external_id) > 128 or len(record.thread_external_id) > 128:
+        return "parent or thread id longer than 128 characters"
+    return None
+
+
+class Ingestor:
+    """Consumes one connector's stream. Use ``run(items)``; read ``summary`` afterwards."""
+
+    def __init__(
+        self,
+        *,
+        sync_run: SyncRun,
+        batch_size: int = BATCH_SIZE,
+        on_progress: Callable[[IngestSummary], None] | None = None,
+    ):
+        self.sync_run = sync_run
+        self.batch_size = batch_size
+        self.on_progress = on_progress
+        self.summary = IngestSummary()
+        self.identities = IdentityResolver()
+        self.writer = writer_for_connection()
+        self._communities: dict[str, Community] = {}
+        self._pending: dict[tuple[str, str], tuple[str, InteractionRecord]] = {}
+        self._checkpoint: dict | None = None
+
+    # --- the stream -----------------------------------------------------------------------
+    def run(self, items: Iterable) -> IngestSummary:
+        started = time.monotonic()
+        for item in items:
+            if isinstance(item, InteractionRecord):
+                self.summary.read += 1
+                problem = _validation_problem(item)
+                if problem:
+                    self.summary.skip(f"record {item.external_id[:60]!r}", problem)
+                    continue
+                # The same id twice in one batch (exports repeat messages): the later one wins,
+                # and the earlier counts as unchanged.
+                key = (item.community_key, item.external_id)
+                if key in self._pending:
+                    self.summary.unchanged += 1
+                self._pending[key] = (item.community_key, item)
+                if len(self._pending) >= self.batch_size:
+                    self._flush()
+            elif isinstance(item, CommunityRecord):
+                self._community(item)
+            elif isinstance(item, Skipped):
+                self.summary.read += 1
+                self.summary.skip(item.location, item.reason)
+            elif isinstance(item, AuthorRecord):
+                # What a source says about an account itself (reach, bot): applied at once.
+                with transaction.atomic():
+                    self.identities.resolve([item])
+            elif isinstance(item, Checkpoint):
+                self._checkpoint = item.values
+                self._flush()
+            else:
+                raise TypeError(f"connector produced {type(item).__name__}")
+        self._flush()
+        self._finish()
+        self.summary.seconds = time.monotonic() - started
+        return self.summary
+
+    def _community(self, record: CommunityRecord) -> Community:
+        community = self._communities.get(record.key)
+        if community is None:
+            community, _ = Community.objects.get_or_create(
+                platform=record.platform,
+                external_id=record.external_id,
+                defaults={"name": record.name[:200], "url": record.url[:500], "description": record.description},
+            )
+            self._communities[record.key] = community
+            self.sync_run.communities.add(community)
+            self.summary.communities.append(community.key)
+        return community
+
+    # --- one batch ------------------------------------------------------------------------
+    def _flush(self) -> None:
+        pending = list(self._pending.values())
+        self._pending.clear()
+        with transaction.atomic():
+            by_community: dict[str, list[InteractionRecord]] = {}
+            for key, record in pending:
+                if key not in self._communities:
+                    self.summary.skip(f"record {record.external_id[:60]!r}", f"unknown community {key}")
+                    continue
+                by_community.setdefault(key, []).append(record)
+            for key, records in by_community.items():
+                self._write_community_batch(self._communities[key], records)
+            self._save_progress()
+        if self.on_progress:
+            self.on_progress(self.summary)
+
+    def _write_community_batch(self, community: Community, records: list[InteractionRecord]) -> None:
+        self._lock(community)
+        identity_ids = self.identities.resolve([r.author for r in records] + [r.target for r in records])
+        existing = self._existing(community, [r.external_id for r in records])
+        new_records = [r for r in records if r.external_id not in existing]
+        self._update_changed(community, [r for r in records if r.external_id in existing], existing, identity_ids)
+        if not new_records:
+            return
+
+        # Parents: in this batch, or already stored (earlier batches, earlier imports).
+        batch_authors = {r.external_id: identity_ids.get(r.author.key) if r.author else None for r in records}
+        outside = {r.parent_external_id for r in new_records if r.parent_external_id} - batch_authors.keys()
+        stored_parents = self._stored(community, outside)
+        new_ids = self.writer.allocate_ids(len(new_records)) if self.writer.assigns_ids_first else None
+        id_of_new = dict(zip((r.external_id for r in new_records), new_ids, strict=True)) if new_ids else {}
+
+        new_set = set(id_of_new) or {r.external_id for r in new_records}
+        now = timezone.now()
+        rows, in_batch_links = [], []
+        for index, record in enumerate(new_records):
+            parent_ext = record.parent_external_id
+            parent_id = parent_author = None
+            if parent_ext in stored_parents:
+                parent_id, parent_author = stored_parents[parent_ext]
+            elif parent_ext in existing:
+                parent_id, parent_author = existing[parent_ext][0], existing[parent_ext][1]
+            elif parent_ext in batch_authors:
+                parent_author = batch_authors[parent_ext]
+                parent_id = id_of_new.get(parent_ext)
+                if parent_id is None and parent_ext in new_set:
+                    in_batch_links.append((index, parent_ext))
+            target = identity_ids.get(record.target.key) if record.target else None
+            if target is None and record.kind == InteractionKind.COMMENT:
+                target = parent_author
+            row = {
+                "community_id": community.pk,
+                "external_id": record.external_id,
+                "kind": record.kind,
+                "author_id": identity_ids.get(record.author.key) if record.author else None,
+                "target_id": target,
+                "parent_id": parent_id,
+                "parent_external_id": parent_ext,
+                "thread_external_id": record.thread_external_id,
+                "posted_at": record.posted_at,
+                "edited_at": record.edited_at,
+                "title": _clean_text(record.title, 500),
+                "text": _clean_text(record.text),
+                "url": record.url if len(record.url) <= 1000 else "",
+                "score": max(-INT32, min(INT32, record.score)),
+                "is_removed": record.is_removed,
+                "imported_at": now,
+            }
+            if new_ids:
+                row["id"] = new_ids[index]
+            rows.append(row)
+        inserted = self.writer.insert(rows)
+        if in_batch_links:
+            position = {r.external_id: i for i, r in enumerate(new_records)}
+            self.writer.set_parents([(inserted[i], inserted[position[ext]]) for i, ext in in_batch_links])
+        self.summary.created += len(rows)
+
+    def _lock(self, community: Community) -> None:
+        """Serialise writers of one community: the exists-then-insert below must not interleave."""
+        if connection.vendor == "postgresql":
+            key = zlib.crc32(f"ingest:{community.pk}".encode())
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+
+    @staticmethod
+    def _existing(community: Community, external_ids: list[str]) -> dict[str, tuple]:
+        found = {}
+        for start in range(0, len(external_ids), QUERY_CHUNK):
+            chunk = external_ids[start : start + QUERY_CHUNK]
+            for row in Interaction.objects.filter(community=community, external_id__in=chunk).values_list(
+                "external_id", "id", "author_id", *CHANGE_FIELDS
+            ):
+                found[row[0]] = row[1:]
+        return found
+
+    @staticmethod
+    def _stored(community: Community, external_ids: set[str]) -> dict[str, tuple[int, int | None]]:
+        ids = list(external_ids)
+        found = {}
+        for start in range(0, len(ids), QUERY_CHUNK):
+            for external_id, pk, author_id in Interaction.objects.filter(
+                community=community, external_id__in=ids[start : start + QUERY_CHUNK]
+            ).values_list("external_id", "id", "author_id"):
+                found[external_id] = (pk, author_id)
+        return found
+
+    def _update_changed(self, community, records, existing, identity_ids) -> None:
+        changed = []
+        for record in records:
+            pk, _author, *stored = existing[record.external_id]
+            incoming = (
+                _clean_text(record.title, 500),
+                _clean_text(record.text),
+                record.url if len(record.url) <= 1000 else "",
+                max(-INT32, min(INT32, record.score)),
+                record.edited_at,
+                record.is_removed,
+            )
+            if tuple(stored) == incoming:
+                self.summary.unchanged += 1
+                continue
+            changed.append(Interaction(pk=pk, **dict(zip(CHANGE_FIELDS, incoming, strict=True))))
+        if changed:
+            Interaction.objects.bulk_update(changed, list(CHANGE_FIELDS), batch_size=500)
+            self.summary.updated += len(changed)
+
+    def _save_progress(self) -> None:
+        run = self.sync_run
+        run.read, run.created, run.updated = self.summary.read, self.summary.created, self.summary.updated
+        run.unchanged, run.skipped = self.summary.unchanged, self.summary.skipped
+        run.skipped_reasons = dict(self.summary.skipped_reasons.most_common())
+        run.skipped_examples = self.summary.skipped_examples
+        if self._checkpoint is not None:
+            run.checkpoint = {**run.checkpoint, **self._checkpoint}
+            self._checkpoint = None
+        run.save(
+            update_fields=[
+                "read", "created", "updated", "unchanged", "skipped", "skipped_reasons", "skipped_examples",
+                "checkpoint",
+            ]
+        )  # fmt: skip
+
+    # --- after the last batch ---------------------------------------------------------------
+    def _finish(self) -> None:
+        for community in self._communities.values():
+            services.interactions_link_parents(community=community)
+            services.community_memberships_refresh(community=community)
+
+
+def run_ingest(*, sync_run: SyncRun, items: Iterable, on_progress=None, batch_size: int = BATCH_SIZE) -> IngestSummary:
+    """Run one ingestion and record its outcome on ``sync_run`` (completed, or failed with the error).
+
+    Connector errors (SourceError) and database errors propagate after the run is marked failed;
+    what was committed before stays, and a re-run completes it without duplicates.
+    """
+    sync_run.status = SyncStatus.RUNNING
+    sync_run.started_at = timezone.now()
+    sync_run.finished_at = None
+    sync_run.attempts += 1
+    sync_run.error = ""
+    sync_run.save(update_fields=["status", "started_at", "finished_at", "attempts", "error"])
+    ingestor = Ingestor(sync_run=sync_run, on_progress=on_progress, batch_size=batch_size)
+    try:
+        summary = ingestor.run(items)
+    except BaseException as error:
+        SyncRun.objects.filter(pk=sync_run.pk).update(
+            status=SyncStatus.FAILED, finished_at=timezone.now(), error=f"{type(error).__name__}: {error}"[:2000]
+        )
+        sync_run.refresh_from_db()
+        raise
+    sync_run.status = SyncStatus.COMPLETED
+    sync_run.finished_at = timezone.now()
+    sync_run.save(update_fields=["status", "finished_at"])
+    return summary

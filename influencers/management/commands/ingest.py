@@ -1,0 +1,112 @@
+"""python manage.py ingest SOURCE …: import a community's activity (see the README's command line)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandParser
+from django.db import DatabaseError
+
+from influencers.connectors.records import SourceError
+from influencers.ingest.runs import sync_run_create, sync_run_execute
+
+
+class Command(BaseCommand):
+    help = "Import interactions from Reddit (live or dumps), Discord, Slack or Discourse. Safe to run again."
+
+    def add_arguments(self, parser: CommandParser):
+        parser.add_argument("--json", action="store_true", help="print the summary as one JSON object")
+        sources = parser.add_subparsers(dest="source", required=True, metavar="SOURCE")
+        dump = sources.add_parser("reddit-dump", help="Pushshift/Arctic Shift NDJSON, plain or .zst")
+        dump.add_argument("paths", nargs="+", metavar="PATH")
+        live = sources.add_parser("reddit", help="a subreddit, live through the Reddit API")
+        live.add_argument("--subreddit", required=True)
+        live.add_argument("--limit", type=int, help="at most this many new submissions")
+        discord = sources.add_parser("discord", help="DiscordChatExporter JSON files")
+        discord.add_argument("paths", nargs="+", metavar="PATH")
+        slack = sources.add_parser("slack", help="a Slack workspace export zip")
+        slack.add_argument("path", metavar="EXPORT.zip")
+        discourse = sources.add_parser("discourse", help="a Discourse forum URL, or saved API JSON")
+        discourse.add_argument("target", metavar="BASE_URL|PATH")
+        discourse.add_argument("--limit", type=int, help="at most this many topics (live)")
+        discourse.add_argument("--forum", help="the forum's URL, to name saved files' community")
+        for sub in (dump, live, discord, slack, discourse):
+            # Accepted after the source too; SUPPRESS keeps a --json given before it.
+            sub.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="print JSON")
+
+    def handle(self, *args, **options):
+        source = options["source"]
+        arguments = {
+            key: options[key]
+            for key in ("paths", "path", "subreddit", "limit", "target", "forum")
+            if options.get(key) is not None
+        }
+        for path in arguments.get("paths", []) + ([arguments["path"]] if "path" in arguments else []):
+            if not Path(path).is_file():
+                self._fail(f"{path}: no such file")
+        if "paths" in arguments:
+            arguments["paths"] = [str(Path(p).resolve()) for p in arguments["paths"]]
+
+        sync_run = sync_run_create(source=source, arguments=arguments)
+        progress = _Progress(sys.stderr) if sys.stderr.isatty() and not options["json"] else None
+        try:
+            summary = sync_run_execute(sync_run=sync_run, on_progress=progress)
+        except SourceError as error:
+            if progress:
+                progress.clear()
+            self._fail(str(error))
+        except DatabaseError as error:
+            # What was committed stays; running the same command again completes it.
+            self._fail(f"database error, import stopped (run it again to resume): {error}".strip(), status=1)
+        if progress:
+            progress.clear()
+        result = {"source": source, "sync_run": sync_run.pk, **summary.as_dict()}
+        if options["json"]:
+            self.stdout.write(json.dumps(result))
+            return
+        self.stdout.write(_summary_text(result))
+
+    def _fail(self, message: str, status: int = 2):
+        self.stderr.write(f"ingest: {message.splitlines()[0] if message else 'failed'}")
+        sys.exit(status)
+
+
+class _Progress:
+    """One line on the terminal, rewritten after each batch."""
+
+    def __init__(self, stream):
+        self.stream = stream
+        self.started = time.monotonic()
+
+    def __call__(self, summary):
+        elapsed = max(time.monotonic() - self.started, 1e-6)
+        stored = summary.created + summary.updated + summary.unchanged
+        bar = "#" * min(30, int(elapsed)) + "-" * max(0, 30 - int(elapsed))
+        self.stream.write(
+            f"\r[{bar[:30]}] read {summary.read:,} · stored {stored:,} · skipped {summary.skipped:,} · "
+            f"{summary.read / elapsed:,.0f}/s"
+        )
+        self.stream.flush()
+
+    def clear(self):
+        self.stream.write("\r" + " " * 100 + "\r")
+        self.stream.flush()
+
+
+def _summary_text(result: dict) -> str:
+    communities = result["communities"]
+    named = ", ".join(communities[:5]) + (f" and {len(communities) - 5} more" if len(communities) > 5 else "")
+    lines = [f"Imported {result['source']} into {named or 'no community'} (sync run #{result['sync_run']})"]
+    for name in ("read", "created", "updated", "unchanged", "skipped"):
+        lines.append(f"  {name:<10}{result[name]:>12,}")
+    lines.append(f"  {'seconds':<10}{result['seconds']:>12,.1f}")
+    if result["skipped"]:
+        lines.append("Skipped, by reason:")
+        lines += [f"  {count:>8,}  {reason}" for reason, count in result["skipped_reasons"].items()]
+        lines.append("First skipped records:")
+        lines += [f"  {example['where']}: {example['reason']}" for example in result["skipped_examples"][:10]]
+    return "\n".join(lines)
