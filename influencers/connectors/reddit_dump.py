@@ -7,7 +7,6 @@ becomes its own community ``reddit:<subreddit>``.
 
 from __future__ import annotations
 
-import io
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,42 +22,88 @@ GIVE_UP_AFTER = 20
 MAX_LINE_BYTES = 4 * 1024 * 1024
 
 
-def _open_lines(path: Path):
+class _Damaged(Exception):
+    pass
+
+
+def _zstd_chunks(raw) -> Iterator[bytes]:
+    """Decompressed chunks of every frame; a file cut short raises _Damaged instead of ending quietly
+    (zstandard's stream reader returns a truncated frame's data as if it were the whole file)."""
+    context = zstandard.ZstdDecompressor(max_window_size=2**31)
+    frame, fed = context.decompressobj(), False
+    while True:
+        data = raw.read(1 << 20)
+        if not data:
+            if fed and not frame.eof:
+                raise _Damaged("the compressed file ends in the middle of a frame (incomplete download?)")
+            return
+        while data:
+            try:
+                out = frame.decompress(data)
+            except zstandard.ZstdError as error:
+                raise _Damaged(f"compressed data is damaged ({error})") from None
+            fed = True
+            if out:
+                yield out
+            if frame.eof:
+                data, frame, fed = frame.unused_data, context.decompressobj(), False
+            else:
+                data = b""
+
+
+def _plain_chunks(raw) -> Iterator[bytes]:
+    while data := raw.read(1 << 20):
+        yield data
+
+
+def _lines(chunks: Iterator[bytes]) -> Iterator[bytes | None]:
+    """Lines without holding more than one line in memory; None stands for an overlong line."""
+    buffer = b""
+    overlong = False  # inside a line already longer than the limit: drop it up to its newline
+    for chunk in chunks:
+        buffer += chunk
+        start = 0
+        while (end := buffer.find(b"\n", start)) >= 0:
+            line = buffer[start:end]
+            start = end + 1
+            if overlong or len(line) > MAX_LINE_BYTES:
+                overlong = False
+                yield None
+            else:
+                yield line
+        buffer = buffer[start:]
+        if len(buffer) > MAX_LINE_BYTES:
+            buffer, overlong = b"", True
+    if buffer or overlong:
+        yield None if overlong or len(buffer) > MAX_LINE_BYTES else buffer
+
+
+def read_dump(path: str | Path) -> Iterator:
+    """Yield CommunityRecord (once per subreddit), InteractionRecord and Skipped for one file."""
+    path = Path(path)
     try:
         raw = path.open("rb")
     except FileNotFoundError:
         raise SourceError(f"{path}: no such file") from None
     except (IsADirectoryError, PermissionError) as error:
         raise SourceError(f"{path}: cannot be read ({error.strerror})") from None
-    if raw.read(4) == ZSTD_MAGIC:
-        raw.seek(0)
-        reader = zstandard.ZstdDecompressor(max_window_size=2**31).stream_reader(raw, read_size=1 << 20)
-        return io.BufferedReader(reader, buffer_size=1 << 20), raw
+    compressed = raw.read(4) == ZSTD_MAGIC
     raw.seek(0)
-    return raw, raw
-
-
-def read_dump(path: str | Path) -> Iterator:
-    """Yield CommunityRecord (once per subreddit), InteractionRecord and Skipped for one file."""
-    path = Path(path)
-    lines, raw = _open_lines(path)
+    lines = _lines(_zstd_chunks(raw) if compressed else _plain_chunks(raw))
     seen_communities: set[str] = set()
     good = bad = 0
     number = 0
     try:
         while True:
             try:
-                line = lines.readline(MAX_LINE_BYTES + 1)
-            except zstandard.ZstdError as error:
-                yield Skipped(f"{path.name} after line {number}", f"compressed data is damaged: {error}")
+                line = next(lines)
+            except StopIteration:
                 return
-            if not line:
+            except _Damaged as damage:
+                yield Skipped(f"{path.name} after line {number}", str(damage))
                 return
             number += 1
-            if len(line) > MAX_LINE_BYTES and not line.endswith(b"\n"):
-                # Skip the rest of an overlong line without holding it in memory.
-                while line and not line.endswith(b"\n"):
-                    line = lines.readline(MAX_LINE_BYTES)
+            if line is None:
                 bad += 1
                 yield Skipped(f"{path.name} line {number}", f"line longer than {MAX_LINE_BYTES} bytes")
                 continue

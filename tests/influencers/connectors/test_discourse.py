@@ -1,0 +1,106 @@
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+
+from influencers.connectors.discourse import read_forum, read_saved
+from influencers.connectors.records import Checkpoint, CommunityRecord, InteractionRecord, SourceError
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "discourse"
+TOPIC = json.loads((FIXTURES / "topic_42.json").read_text())
+
+
+def records(items):
+    return {i.external_id: i for i in items if isinstance(i, InteractionRecord)}
+
+
+def test_saved_topic_posts_become_a_thread_with_replies():
+    found = records(read_saved(FIXTURES / "topic_42.json", forum="https://forum.homebrewers.example"))
+    first, answer, thanks = found["42/1"], found["42/2"], found["42/3"]
+    assert (first.kind, first.title) == ("post", "Stuck fermentation at 1.030")
+    assert (answer.parent_external_id, thanks.parent_external_id) == ("42/1", "42/2")
+    assert (
+        answer.text.startswith("Underpitched.") and "https://forum.homebrewers.example/t/pitch-rates/7" in answer.text
+    )
+    assert answer.edited_at is not None and first.edited_at is None
+    assert answer.author.external_id == "https://forum.homebrewers.example/u/krausen_kate"
+    assert found["42/4"].author.is_bot  # the "system" user
+    assert answer.url == "https://forum.homebrewers.example/t/stuck-fermentation-at-1-030/42/2"
+
+
+def test_a_saved_file_that_is_not_discourse_is_one_clear_error(tmp_path):
+    other = tmp_path / "other.json"
+    other.write_text('{"hello": 1}')
+    with pytest.raises(SourceError, match="not a saved Discourse"):
+        list(read_saved(other))
+
+
+class FakeForum(BaseHTTPRequestHandler):
+    """latest.json (one topic), the topic with two posts inline, the rest via posts.json; one 429 first."""
+
+    calls: list = []
+
+    def do_GET(self):  # noqa: N802
+        url = urlparse(self.path)
+        FakeForum.calls.append(url.path)
+        if url.path == "/latest.json" and FakeForum.calls.count("/latest.json") == 1:
+            return self._send(429, {"errors": ["slow down"]}, {"Retry-After": "0"})
+        if url.path == "/latest.json":
+            return self._send(200, {"topic_list": {"topics": [{"id": 42, "bumped_at": "2024-05-09T07:00:00.000Z"}]}})
+        if url.path == "/t/42.json":
+            topic = {
+                **TOPIC,
+                "post_stream": {"stream": TOPIC["post_stream"]["stream"], "posts": TOPIC["post_stream"]["posts"][:2]},
+            }
+            return self._send(200, topic)
+        if url.path == "/t/42/posts.json":
+            wanted = {int(i) for i in parse_qs(url.query)["post_ids[]"]}
+            posts = [p for p in TOPIC["post_stream"]["posts"] if p["id"] in wanted]
+            return self._send(200, {"post_stream": {"posts": posts}})
+        return self._send(404, {"errors": ["not found"]})
+
+    def _send(self, status, body, headers=None):
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def forum():
+    FakeForum.calls = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeForum)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+def test_live_forum_reads_every_post_waits_out_429_and_returns_a_checkpoint(forum):
+    items = list(read_forum(forum))
+    assert isinstance(items[0], CommunityRecord) and items[0].external_id == forum
+    assert set(records(items)) == {"42/1", "42/2", "42/3", "42/4"}
+    assert items[-1] == Checkpoint({"bumped_at": "2024-05-09T07:00:00.000Z"})
+    assert FakeForum.calls[:2] == ["/latest.json", "/latest.json"]  # the 429, then the retry
+    assert "/t/42/posts.json" in FakeForum.calls
+
+
+def test_live_forum_skips_topics_older_than_the_checkpoint(forum):
+    items = list(read_forum(forum, checkpoint={"bumped_at": "2024-05-09T07:00:00.000Z"}))
+    assert records(items) == {}
+    assert "/t/42.json" not in FakeForum.calls
+
+
+def test_something_that_is_not_a_forum_is_one_clear_error(forum):
+    with pytest.raises(SourceError, match="not found"):
+        list(read_forum(forum + "/nothing-here"))
