@@ -139,6 +139,10 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Written into django-celery-beat's tables at beat start; operators can change times in the admin.
+CELERY_BEAT_SCHEDULE = {
+    "sync-tracked-communities": {"task": "influencers.tasks.sync_tracked_communities", "schedule": 3600.0},
+}
 
 # --- REST framework (the API itself arrives with its own issue) ----------------------------
 REST_FRAMEWORK = {

@@ -1,9 +1,79 @@
-"""Background work on discovery data: thin wrappers that take ids and call a service."""
+"""Background work on discovery data: thin wrappers that take ids and call a service.
+
+Imports are acknowledged late (a worker killed mid-import leaves the task to be redelivered; the
+re-run creates nothing twice) and retried with exponential backoff when the source or the
+database is unavailable for a while.
+"""
+
+import logging
+from datetime import timedelta
 
 from celery import shared_task
+from django.db import InterfaceError, OperationalError, transaction
+from django.utils import timezone
 
 from influencers import services
-from influencers.models import Community
+from influencers.connectors.records import SourceError, TemporarySourceError
+from influencers.ingest.runs import sync_run_execute, sync_run_for_community
+from influencers.models import Community, SyncRun, SyncStatus
+
+logger = logging.getLogger(__name__)
+RETRYABLE = (TemporarySourceError, OperationalError, InterfaceError)
+# A sync still queued or running after this long is presumed dead and no longer blocks the next.
+STALE_AFTER = timedelta(hours=6)
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    autoretry_for=RETRYABLE,
+    retry_backoff=30,
+    retry_backoff_max=30 * 60,
+    retry_jitter=True,
+    max_retries=6,
+)
+def run_sync(self, sync_run_id: int) -> dict | None:
+    """Run a queued SyncRun; a completed one is not run again (redelivery is harmless)."""
+    sync_run = SyncRun.objects.get(pk=sync_run_id)
+    if sync_run.status == SyncStatus.COMPLETED:
+        return None
+    try:
+        summary = sync_run_execute(sync_run=sync_run)
+    except TemporarySourceError:
+        raise  # retried with backoff; the run says what happened meanwhile
+    except SourceError as error:
+        logger.warning("sync run %s failed for good: %s", sync_run_id, error)
+        return None  # nothing a retry can fix: the SyncRun holds the error for the operator
+    return {key: value for key, value in summary.as_dict().items() if key != "skipped_examples"}
+
+
+@shared_task(acks_late=True)
+def sync_community(community_id: int) -> int | None:
+    """Queue a sync of one tracked community, unless one is already queued or running."""
+    community = Community.objects.get(pk=community_id)
+    busy = community.sync_runs.filter(
+        status__in=[SyncStatus.QUEUED, SyncStatus.RUNNING], created_at__gte=timezone.now() - STALE_AFTER
+    )
+    if busy.exists():
+        return None
+    try:
+        sync_run = sync_run_for_community(community=community)
+    except ValueError:
+        return None
+    sync_run.communities.add(community)
+    transaction.on_commit(lambda: run_sync.delay(sync_run.pk))
+    return sync_run.pk
+
+
+@shared_task
+def sync_tracked_communities() -> int:
+    """Beat: queue a sync for every community marked for tracking that can be read again."""
+    tracked = Community.objects.filter(is_tracked=True, platform__in=["reddit", "discourse"])
+    count = 0
+    for community_id in tracked.values_list("pk", flat=True):
+        sync_community.delay(community_id)
+        count += 1
+    return count
 
 
 @shared_task(acks_late=True)

@@ -52,6 +52,7 @@ def reddit_client(environ: Mapping[str, str] = os.environ) -> praw.Reddit:
 
 def thing_data(thing) -> dict:
     """A praw Submission or Comment as the JSON dict Reddit sent (what dumps hold too)."""
+    thing.created_utc  # noqa: B018 -- a lazy praw object fetches itself on first attribute access
     data = {key: value for key, value in vars(thing).items() if not key.startswith("_")}
     data["author"] = thing.author.name if getattr(thing, "author", None) else "[deleted]"
     data["subreddit"] = str(thing.subreddit)
@@ -77,18 +78,19 @@ def _translate(error: Exception, what: str) -> SourceError:
     return SourceError(f"{what}: {error}")
 
 
-def submission_records(submission, *, more_limit: int | None = DEFAULT_MORE_LIMIT) -> Iterator:
+def tree_things(submission, *, more_limit: int | None = DEFAULT_MORE_LIMIT) -> Iterator:
     """The submission, then its comment tree with at most ``more_limit`` "more" expansions."""
-    try:
-        yield thing_to_record(thing_data(submission))[1]
-    except RedditRecordError as error:
-        yield Skipped(f"submission {submission.id}", str(error))
-    submission.comments.replace_more(limit=more_limit)
-    for comment in submission.comments.list():
+    submission.comments.replace_more(limit=more_limit)  # fetches the submission too
+    yield submission
+    yield from submission.comments.list()
+
+
+def submission_records(submission, *, more_limit: int | None = DEFAULT_MORE_LIMIT) -> Iterator:
+    for thing in tree_things(submission, more_limit=more_limit):
         try:
-            yield thing_to_record(thing_data(comment))[1]
+            yield thing_to_record(thing_data(thing))[1]
         except RedditRecordError as error:
-            yield Skipped(f"comment {comment.id}", str(error))
+            yield Skipped(f"{type(thing).__name__.lower()} {thing.id}", str(error))
 
 
 def listing_records(listing) -> Iterator:

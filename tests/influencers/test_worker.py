@@ -17,10 +17,12 @@ from django.conf import settings
 from django.db import connection
 
 from crm.celery import app
-from influencers.models import Membership
-from influencers.tasks import refresh_community_memberships
+from influencers.ingest.runs import sync_run_create
+from influencers.models import Interaction, Membership, SyncRun, SyncStatus
+from influencers.tasks import refresh_community_memberships, run_sync
 
 ROOT = Path(__file__).resolve().parents[2]
+FIXTURES = ROOT / "tests" / "fixtures" / "reddit"
 
 pytestmark = [
     pytest.mark.worker,
@@ -65,3 +67,29 @@ def test_a_task_sent_through_the_broker_is_run_by_the_worker(worker, community, 
         time.sleep(0.5)
     assert Membership.objects.filter(community=community).count() == 2
     assert Membership.objects.get(identity=helper).reply_count == 1
+
+
+def test_a_dump_is_ingested_end_to_end_by_the_worker(worker):
+    run = sync_run_create(
+        source="reddit-dump",
+        arguments={
+            "paths": [
+                str(FIXTURES / "RS_fountainpens_2024-01.ndjson"),
+                str(FIXTURES / "RC_fountainpens_2024-01.ndjson"),
+            ]
+        },
+    )
+    app.conf.task_always_eager = False
+    try:
+        run_sync.apply_async(args=[run.pk], queue=worker)
+    finally:
+        app.conf.task_always_eager = True
+
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline and SyncRun.objects.get(pk=run.pk).status != SyncStatus.COMPLETED:
+        time.sleep(0.5)
+    run.refresh_from_db()
+    assert run.status == SyncStatus.COMPLETED, run.error
+    assert (run.created, run.skipped) == (8, 4)
+    assert Interaction.objects.count() == 8
+    assert Interaction.objects.get(external_id="t1_k00002").target.handle == "sheen_queen"
