@@ -7,10 +7,10 @@ becomes its own community ``reddit:<subreddit>``.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 
+import orjson
 import zstandard
 
 from influencers.connectors.records import Skipped, SourceError
@@ -110,12 +110,10 @@ def read_dump(path: str | Path) -> Iterator:
             if not line.strip():
                 continue
             try:
-                data = json.loads(line)
+                data = orjson.loads(line)  # several times faster than json on dump-sized lines
                 community, record = thing_to_record(data)
-            except UnicodeDecodeError:
-                reason = "not valid UTF-8"
-            except json.JSONDecodeError as error:
-                reason = f"not valid JSON ({error.msg})"
+            except orjson.JSONDecodeError as error:
+                reason = "not valid UTF-8" if "UTF-8" in str(error) else f"not valid JSON ({error.msg})"
             except RedditRecordError as error:
                 reason = str(error)
             else:

@@ -48,7 +48,7 @@ class PostgresCopyWriter:
         self._copy_sql = f"COPY {table} (id, {', '.join(COLUMNS)}) FROM STDIN"
 
     def allocate_ids(self, count: int) -> list[int]:
-        with connection.cursor() as cursor:
+        with pg_cursor() as cursor:
             cursor.execute(self._sequence_sql, [count])
             return [row[0] for row in cursor.fetchall()]
 
@@ -57,6 +57,18 @@ class PostgresCopyWriter:
             for row in rows:
                 copy.write_row([row["id"], *(row[column] for column in COLUMNS)])
         return [row["id"] for row in rows]
+
+
+def pg_cursor():
+    """A plain psycopg cursor on Django's connection, binding parameters on the server.
+
+    Django's cursors bind client-side, which formats a 5,000-element array parameter in Python;
+    the ingest's lookups send such arrays for every batch.
+    """
+    import psycopg
+
+    connection.ensure_connection()
+    return psycopg.Cursor(connection.connection)
 
 
 def writer_for_connection():

@@ -1,0 +1,90 @@
+"""Write a synthetic Reddit comments dump (RC_*.ndjson.zst) shaped like Arctic Shift's.
+
+    python benchmarks/generate_reddit_dump.py OUT.ndjson.zst [--comments 1000000] [--seed 1]
+
+Heavy-tailed authors (a few very active, most posting once or twice), threads of varying size,
+replies to earlier comments of the same thread, a sprinkling of [deleted] authors and bots, and
+the field set of 2023+ dumps (about 40 keys a line, as real lines carry).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import string
+import sys
+from pathlib import Path
+
+import zstandard
+
+WORDS = (
+    "nib ink paper sheen feed converter flex fine medium broad cartridge piston vintage restore "
+    "smooth scratchy wet dry flow shimmer swatch bottle brand review daily carry question help "
+    "thanks agree tried works great issue clean water soak flush"
+).split()
+
+
+def line(rng: random.Random, n: int, thread: int, parent: str, author: str, created: int, subreddit: str) -> str:
+    body = " ".join(rng.choices(WORDS, k=rng.randint(6, 60)))
+    return json.dumps({
+        "all_awardings": [], "archived": False, "associated_award": None, "author": author,
+        "author_flair_background_color": None, "author_flair_css_class": None, "author_flair_richtext": [],
+        "author_flair_template_id": None, "author_flair_text": None, "author_flair_type": "text",
+        "author_fullname": None if author == "[deleted]" else f"t2_{abs(hash(author)) % 10**8:x}",
+        "author_patreon_flair": False, "author_premium": False, "body": body, "can_gild": True,
+        "collapsed": False, "collapsed_reason": None, "comment_type": None, "controversiality": 0,
+        "created_utc": created, "distinguished": None, "edited": False if rng.random() < 0.95 else created + 600,
+        "gilded": 0, "gildings": {}, "id": f"c{n:07x}", "is_submitter": False, "link_id": f"t3_s{thread:06x}",
+        "locked": False, "no_follow": True, "parent_id": parent,
+        "permalink": f"/r/{subreddit}/comments/s{thread:06x}/x/c{n:07x}/",
+        "retrieved_on": created + 86400, "score": rng.randint(-3, 120), "send_replies": True,
+        "stickied": False, "subreddit": subreddit, "subreddit_id": "t5_2rbwp",
+        "subreddit_name_prefixed": f"r/{subreddit}",
+        "subreddit_type": "public", "top_awarded_type": None, "total_awards_received": 0, "treatment_tags": [],
+    }, separators=(",", ":"))  # fmt: skip
+
+
+def generate(path: Path, *, comments: int, seed: int = 1) -> int:
+    rng = random.Random(seed)
+    authors = ["".join(rng.choices(string.ascii_lowercase + "_", k=rng.randint(5, 14))) + str(i) for i in range(50_000)]
+    # Zipf-like activity: a few authors write much of the conversation.
+    cumulative, total = [], 0.0
+    for rank in range(len(authors)):
+        total += 1 / (rank + 1) ** 0.9
+        cumulative.append(total)
+    compressor = zstandard.ZstdCompressor(level=3, write_checksum=True)
+    written = 0
+    start = 1_672_531_200  # 2023-01-01
+    with path.open("wb") as raw, compressor.stream_writer(raw) as out:
+        thread, in_thread, thread_ids = 0, 0, []
+        for n in range(comments):
+            if in_thread <= 0:
+                thread, in_thread, thread_ids = thread + 1, int(rng.paretovariate(1.2) * 8), []
+            in_thread -= 1
+            parent = f"t1_{rng.choice(thread_ids)}" if thread_ids and rng.random() < 0.6 else f"t3_s{thread:06x}"
+            author = (
+                "[deleted]"
+                if rng.random() < 0.02
+                else ("AutoModerator" if rng.random() < 0.01 else rng.choices(authors, cum_weights=cumulative)[0])
+            )
+            created = start + n * 30 + rng.randint(0, 29)
+            subreddit = "fountainpens" if rng.random() < 0.8 else "pens"
+            out.write((line(rng, n, thread, parent, author, created, subreddit) + "\n").encode())
+            thread_ids.append(f"c{n:07x}")
+            written += 1
+    return written
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("out", type=Path)
+    parser.add_argument("--comments", type=int, default=1_000_000)
+    parser.add_argument("--seed", type=int, default=1)
+    options = parser.parse_args(argv)
+    count = generate(options.out, comments=options.comments, seed=options.seed)
+    print(f"wrote {count:,} comments to {options.out} ({options.out.stat().st_size / 2**20:.1f} MiB compressed)")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
