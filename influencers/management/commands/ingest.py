@@ -51,9 +51,9 @@ class Command(BaseCommand):
         if "paths" in arguments:
             arguments["paths"] = [str(Path(p).resolve()) for p in arguments["paths"]]
 
-        sync_run = sync_run_create(source=source, arguments=arguments)
         progress = _Progress(sys.stderr) if sys.stderr.isatty() and not options["json"] else None
         try:
+            sync_run = sync_run_create(source=source, arguments=arguments)
             summary = sync_run_execute(sync_run=sync_run, on_progress=progress)
         except SourceError as error:
             if progress:
