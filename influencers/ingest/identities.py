@@ -5,11 +5,9 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Iterable
 
-from django.db import connection
 from django.utils import timezone
 
 from influencers.connectors.records import AuthorRecord
-from influencers.ingest.writers import pg_cursor
 from influencers.models import Identity
 
 QUERY_CHUNK = 1000
@@ -53,15 +51,6 @@ class IdentityResolver:
         return resolved
 
     def _lookup(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], int]:
-        if connection.vendor == "postgresql":
-            # One query for the whole batch: arrays instead of thousands of bound parameters.
-            with pg_cursor() as cursor:
-                cursor.execute(
-                    f"SELECT id, platform, external_id FROM {Identity._meta.db_table} "
-                    "WHERE (platform, external_id) IN (SELECT * FROM unnest(%s::text[], %s::text[]))",
-                    [[k[0] for k in keys], [k[1] for k in keys]],
-                )
-                return {(platform, external_id): pk for pk, platform, external_id in cursor.fetchall()}
         by_platform: dict[str, list[str]] = {}
         for platform, external_id in keys:
             by_platform.setdefault(platform, []).append(external_id)
@@ -78,31 +67,7 @@ class IdentityResolver:
     @staticmethod
     def _create(identities: list[Identity]) -> None:
         """Insert, leaving alone any that a concurrent import created first."""
-        if connection.vendor != "postgresql":
-            Identity.objects.bulk_create(identities, batch_size=QUERY_CHUNK, ignore_conflicts=True)
-            return
-        columns = [
-            "platform",
-            "external_id",
-            "handle",
-            "display_name",
-            "profile_url",
-            "reach",
-            "reach_kind",
-            "is_bot",
-            "is_deleted",
-            "created_at",
-        ]
-        types = ["text", "text", "text", "text", "text", "bigint", "text", "boolean", "boolean", "timestamptz"]
-        now = timezone.now()
-        values = [[getattr(i, c) if c != "created_at" else now for i in identities] for c in columns]
-        with pg_cursor() as cursor:
-            cursor.execute(
-                f"INSERT INTO {Identity._meta.db_table} ({', '.join(columns)}) "
-                f"SELECT * FROM unnest({', '.join(f'%s::{t}[]' for t in types)}) "
-                "ON CONFLICT (platform, external_id) DO NOTHING",
-                values,
-            )
+        Identity.objects.bulk_create(identities, batch_size=QUERY_CHUNK, ignore_conflicts=True)
 
     @staticmethod
     def _new_identity(author: AuthorRecord) -> Identity:

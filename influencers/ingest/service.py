@@ -12,15 +12,17 @@ import time
 import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.utils import timezone
 
 from influencers import services
 from influencers.connectors.records import AuthorRecord, Checkpoint, CommunityRecord, InteractionRecord, Skipped
+from influencers.ingest import postgres
 from influencers.ingest.identities import IdentityResolver
-from influencers.ingest.writers import pg_cursor, writer_for_connection
+from influencers.ingest.writers import OrmWriter
 from influencers.models import Community, Interaction, InteractionKind, SyncRun, SyncStatus
 
 BATCH_SIZE = 5000
@@ -29,6 +31,18 @@ MAX_EXAMPLES = 25
 KINDS = set(InteractionKind.values)
 CHANGE_FIELDS = ("title", "text", "url", "score", "edited_at", "is_removed")
 INT32 = 2**31 - 1
+
+
+@dataclass(frozen=True)
+class _Progress:
+    """The reader's counters at the moment a batch is handed over: saved with that batch."""
+
+    read: int
+    skipped: int
+    skipped_reasons: dict
+    skipped_examples: list
+    checkpoint: dict | None
+    repeated: int
 
 
 @dataclass
@@ -70,17 +84,6 @@ def _clean_text(value: str, length: int | None = None) -> str:
 
 def _select_by_external_ids(community: Community, external_ids: list[str], columns: list[str]) -> list[tuple]:
     """Rows of one community by external id, on the (community, external_id) unique index."""
-    if not external_ids:
-        return []
-    if connection.vendor == "postgresql":
-        # One round trip per batch with an array, rather than chunks of bound parameters.
-        with pg_cursor() as cursor:
-            cursor.execute(
-                f"SELECT {', '.join(columns)} FROM {Interaction._meta.db_table} "
-                "WHERE community_id = %s AND external_id = ANY(%s)",
-                [community.pk, external_ids],
-            )
-            return cursor.fetchall()
     rows = []
     for start in range(0, len(external_ids), QUERY_CHUNK):
         chunk = external_ids[start : start + QUERY_CHUNK]
@@ -115,18 +118,44 @@ class Ingestor:
         self.on_progress = on_progress
         self.summary = IngestSummary()
         self.identities = IdentityResolver()
-        self.writer = writer_for_connection()
+        self.writer = OrmWriter()
+        self.pg_writer = postgres.PostgresBatchWriter()
         self._communities: dict[str, Community] = {}
         self._pending: dict[tuple[str, str], tuple[str, InteractionRecord]] = {}
         self._checkpoint: dict | None = None
+        self._repeated = 0  # records seen twice within a batch (counted unchanged when it is stored)
+        # On PostgreSQL, outside a caller's transaction, batches are stored by a second thread with
+        # its own connection while this one parses the next: the database works while Python does.
+        self._executor: ThreadPoolExecutor | None = None
+        self._inflight: Future | None = None
 
     # --- the stream -----------------------------------------------------------------------
     def run(self, items: Iterable) -> IngestSummary:
         started = time.monotonic()
+        if connection.vendor == "postgresql" and not connection.in_atomic_block:
+            self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-writer")
+        try:
+            self._consume(items)
+            self._flush()
+            self._drain()
+        except BaseException:
+            self._drain(raise_errors=False)  # what was handed over is stored (or failed) before we report
+            raise
+        finally:
+            if self._executor is not None:
+                self._executor.submit(connections.close_all).result()  # run there: the writer's own connection
+                self._executor.shutdown()
+        self._finish()
+        self.summary.seconds = time.monotonic() - started
+        return self.summary
+
+    def _consume(self, items: Iterable) -> None:
         for item in items:
             if isinstance(item, InteractionRecord):
                 self.summary.read += 1
                 problem = _validation_problem(item)
+                if item.community_key not in self._communities:
+                    problem = f"unknown community {item.community_key}"
                 if problem:
                     self.summary.skip(f"record {item.external_id[:60]!r}", problem)
                     continue
@@ -134,7 +163,7 @@ class Ingestor:
                 # and the earlier counts as unchanged.
                 key = (item.community_key, item.external_id)
                 if key in self._pending:
-                    self.summary.unchanged += 1
+                    self._repeated += 1
                 self._pending[key] = (item.community_key, item)
                 if len(self._pending) >= self.batch_size:
                     self._flush()
@@ -152,10 +181,6 @@ class Ingestor:
                 self._flush()
             else:
                 raise TypeError(f"connector produced {type(item).__name__}")
-        self._flush()
-        self._finish()
-        self.summary.seconds = time.monotonic() - started
-        return self.summary
 
     def _community(self, record: CommunityRecord) -> Community:
         community = self._communities.get(record.key)
@@ -172,23 +197,56 @@ class Ingestor:
 
     # --- one batch ------------------------------------------------------------------------
     def _flush(self) -> None:
-        pending = list(self._pending.values())
+        """Hand the pending records over to be stored, with the counters that describe them."""
+        batch = list(self._pending.values())
         self._pending.clear()
+        progress = _Progress(
+            read=self.summary.read,
+            skipped=self.summary.skipped,
+            skipped_reasons=dict(self.summary.skipped_reasons.most_common()),
+            skipped_examples=list(self.summary.skipped_examples),
+            checkpoint=self._checkpoint,
+            repeated=self._repeated,
+        )
+        self._checkpoint, self._repeated = None, 0
+        if self._executor is None:
+            self._store(batch, progress)
+            return
+        self._drain()  # at most one batch in flight: memory stays flat, batches stay in order
+        self._inflight = self._executor.submit(self._store, batch, progress)
+
+    def _drain(self, *, raise_errors: bool = True) -> None:
+        inflight, self._inflight = self._inflight, None
+        if inflight is None:
+            return
+        try:
+            inflight.result()
+        except BaseException:
+            if raise_errors:
+                raise
+
+    def _store(self, batch: list, progress: _Progress) -> None:
+        """One transaction: the batch's interactions and the run's counters and checkpoint."""
         with transaction.atomic():
             by_community: dict[str, list[InteractionRecord]] = {}
-            for key, record in pending:
-                if key not in self._communities:
-                    self.summary.skip(f"record {record.external_id[:60]!r}", f"unknown community {key}")
-                    continue
+            for key, record in batch:
                 by_community.setdefault(key, []).append(record)
             for key, records in by_community.items():
                 self._write_community_batch(self._communities[key], records)
-            self._save_progress()
+            self.summary.unchanged += progress.repeated
+            self._save_progress(progress)
         if self.on_progress:
             self.on_progress(self.summary)
 
     def _write_community_batch(self, community: Community, records: list[InteractionRecord]) -> None:
         self._lock(community)
+        if connection.vendor == "postgresql":
+            created, updated, unchanged = self.pg_writer.write_batch(community.pk, records)
+            self.summary.created += created
+            self.summary.updated += updated
+            self.summary.unchanged += unchanged
+            return
+        # Portable path (SQLite, the embedded default): the same outcome through the ORM.
         identity_ids = self.identities.resolve([r.author for r in records] + [r.target for r in records])
         existing = self._existing(community, [r.external_id for r in records])
         new_records = [r for r in records if r.external_id not in existing]
@@ -200,10 +258,7 @@ class Ingestor:
         batch_authors = {r.external_id: identity_ids.get(r.author.key) if r.author else None for r in records}
         outside = {r.parent_external_id for r in new_records if r.parent_external_id} - batch_authors.keys()
         stored_parents = self._stored(community, outside)
-        new_ids = self.writer.allocate_ids(len(new_records)) if self.writer.assigns_ids_first else None
-        id_of_new = dict(zip((r.external_id for r in new_records), new_ids, strict=True)) if new_ids else {}
-
-        new_set = set(id_of_new) or {r.external_id for r in new_records}
+        new_set = {r.external_id for r in new_records}
         now = timezone.now()
         rows, in_batch_links = [], []
         for index, record in enumerate(new_records):
@@ -215,9 +270,8 @@ class Ingestor:
                 parent_id, parent_author = existing[parent_ext][0], existing[parent_ext][1]
             elif parent_ext in batch_authors:
                 parent_author = batch_authors[parent_ext]
-                parent_id = id_of_new.get(parent_ext)
-                if parent_id is None and parent_ext in new_set:
-                    in_batch_links.append((index, parent_ext))
+                if parent_ext in new_set:
+                    in_batch_links.append((index, parent_ext))  # linked once both have ids
             target = identity_ids.get(record.target.key) if record.target else None
             if target is None and record.kind == InteractionKind.COMMENT:
                 target = parent_author
@@ -239,8 +293,6 @@ class Ingestor:
                 "is_removed": record.is_removed,
                 "imported_at": now,
             }
-            if new_ids:
-                row["id"] = new_ids[index]
             rows.append(row)
         inserted = self.writer.insert(rows)
         if in_batch_links:
@@ -249,7 +301,7 @@ class Ingestor:
         self.summary.created += len(rows)
 
     def _lock(self, community: Community) -> None:
-        """Serialise writers of one community: the exists-then-insert below must not interleave.
+        """Serialise writers of one community, so counts of created and updated rows are exact.
 
         Also lets this batch commit without waiting for its WAL flush: a crash may lose the last
         batches, but data, counters and checkpoint go together, and a re-run restores them.
@@ -291,15 +343,14 @@ class Ingestor:
             Interaction.objects.bulk_update(changed, list(CHANGE_FIELDS), batch_size=500)
             self.summary.updated += len(changed)
 
-    def _save_progress(self) -> None:
+    def _save_progress(self, progress: _Progress) -> None:
         run = self.sync_run
-        run.read, run.created, run.updated = self.summary.read, self.summary.created, self.summary.updated
-        run.unchanged, run.skipped = self.summary.unchanged, self.summary.skipped
-        run.skipped_reasons = dict(self.summary.skipped_reasons.most_common())
-        run.skipped_examples = self.summary.skipped_examples
-        if self._checkpoint is not None:
-            run.checkpoint = {**run.checkpoint, **self._checkpoint}
-            self._checkpoint = None
+        run.read, run.created, run.updated = progress.read, self.summary.created, self.summary.updated
+        run.unchanged, run.skipped = self.summary.unchanged, progress.skipped
+        run.skipped_reasons = progress.skipped_reasons
+        run.skipped_examples = progress.skipped_examples
+        if progress.checkpoint is not None:
+            run.checkpoint = {**run.checkpoint, **progress.checkpoint}
         run.save(
             update_fields=[
                 "read", "created", "updated", "unchanged", "skipped", "skipped_reasons", "skipped_examples",

@@ -129,3 +129,14 @@ def test_the_dump_reader_is_the_same_stream_the_service_reads():
         type(i).__name__ for i in read_dump(RC)
     ]
     assert SyncRun.objects.count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_batches_are_stored_alongside_parsing_with_the_same_result():
+    """On PostgreSQL a writer thread stores batches while the next is parsed; the outcome is the same."""
+    run, summary = ingest(RS, RC, batch_size=2)
+    assert (summary.read, summary.created, summary.unchanged, summary.skipped) == (13, 8, 1, 4)
+    run.refresh_from_db()
+    assert (run.read, run.created, run.unchanged, run.skipped, run.status) == (13, 8, 1, 4, SyncStatus.COMPLETED)
+    reply = Interaction.objects.get(external_id="t1_k00002")
+    assert (reply.parent.external_id, reply.target.handle) == ("t1_k00001", "sheen_queen")
