@@ -12,15 +12,28 @@ from __future__ import annotations
 
 from collections import OrderedDict
 
+from django.db import connection
 from django.utils import timezone
 
 from influencers.connectors.records import AuthorRecord, InteractionRecord
-from influencers.ingest.writers import pg_cursor
+from influencers.ingest.portable import clean_text
 from influencers.models import Identity, Interaction
 
 INTERACTIONS = Interaction._meta.db_table
 IDENTITIES = Identity._meta.db_table
 INT32 = 2**31 - 1
+
+
+def pg_cursor():
+    """A plain psycopg cursor on Django's connection (its transaction), binding on the server.
+
+    Django's cursors bind parameters client-side and cannot stream COPY rows as tuples as cheaply.
+    """
+    import psycopg
+
+    connection.ensure_connection()
+    return psycopg.Cursor(connection.connection)
+
 
 STAGING = """
 CREATE TEMP TABLE IF NOT EXISTS ingest_identity_stage (
@@ -86,15 +99,10 @@ WHERE i.community_id = s.community_id AND i.external_id = s.external_id AND i.id
 """
 
 
-def _clean(value: str, length: int | None = None) -> str:
-    value = value.replace("\x00", "") if value else ""  # PostgreSQL text cannot hold NUL
-    return value[:length] if length else value
-
-
 def _identity_row(author: AuthorRecord) -> tuple:
     return (
-        author.platform, author.external_id, _clean(author.handle, 255) or author.external_id[:255],
-        _clean(author.display_name, 255), author.profile_url[:500], author.reach, author.reach_kind[:32],
+        author.platform, author.external_id, clean_text(author.handle, 255) or author.external_id[:255],
+        clean_text(author.display_name, 255), author.profile_url[:500], author.reach, author.reach_kind[:32],
         author.is_bot, author.is_deleted,
     )  # fmt: skip
 
@@ -106,7 +114,7 @@ class PostgresBatchWriter:
         self.remember = remember
         self._known: OrderedDict[tuple[str, str], None] = OrderedDict()
 
-    def write_batch(self, community_id: int, records: list[InteractionRecord]) -> tuple[int, int, int]:
+    def write_batch(self, community, records: list[InteractionRecord]) -> tuple[int, int, int]:
         """Store one community's batch; returns (created, updated, unchanged)."""
         new_authors: dict[tuple[str, str], AuthorRecord] = {}
         by_id: dict[str, InteractionRecord] = {}
@@ -133,11 +141,12 @@ class PostgresBatchWriter:
                         target = by_id[parent].author  # whom a reply answers, when the parent came along
                     author = record.author
                     copy.write_row((
-                        community_id, record.external_id, record.kind,
+                        community.pk, record.external_id, record.kind,
                         author.platform if author else None, author.external_id if author else None,
                         target.platform if target else None, target.external_id if target else None,
                         parent, record.thread_external_id, record.posted_at, record.edited_at,
-                        _clean(record.title, 500), _clean(record.text), record.url if len(record.url) <= 1000 else "",
+                        clean_text(record.title, 500), clean_text(record.text),
+                        record.url if len(record.url) <= 1000 else "",
                         max(-INT32, min(INT32, record.score)), record.is_removed,
                     ))  # fmt: skip
             cursor.execute(INSERT_INTERACTIONS, [timezone.now()])

@@ -2,8 +2,10 @@
 
 Records are written in batches, each in its own transaction together with the SyncRun's counters
 and checkpoint, so a crash loses at most the batch in flight and the run's numbers always describe
-what is stored. Re-importing the same data creates nothing (existing rows are found first and only
-changed ones are updated); a re-run after a crash ends with exactly the rows of a clean run.
+what is stored. Re-importing the same data creates nothing (only changed rows are updated); a
+re-run after a crash ends with exactly the rows of a clean run. Writing is done by
+``postgres.PostgresBatchWriter`` (COPY and set-wise upserts) or ``portable.PortableBatchWriter``
+(the ORM, for SQLite).
 """
 
 from __future__ import annotations
@@ -20,17 +22,14 @@ from django.utils import timezone
 
 from influencers import services
 from influencers.connectors.records import AuthorRecord, Checkpoint, CommunityRecord, InteractionRecord, Skipped
-from influencers.ingest import postgres
 from influencers.ingest.identities import IdentityResolver
-from influencers.ingest.writers import OrmWriter
-from influencers.models import Community, Interaction, InteractionKind, SyncRun, SyncStatus
+from influencers.ingest.portable import PortableBatchWriter
+from influencers.ingest.postgres import PostgresBatchWriter
+from influencers.models import Community, InteractionKind, SyncRun, SyncStatus
 
 BATCH_SIZE = 5000
-QUERY_CHUNK = 1000
 MAX_EXAMPLES = 25
 KINDS = set(InteractionKind.values)
-CHANGE_FIELDS = ("title", "text", "url", "score", "edited_at", "is_removed")
-INT32 = 2**31 - 1
 
 
 @dataclass(frozen=True)
@@ -77,20 +76,6 @@ class IngestSummary:
         }
 
 
-def _clean_text(value: str, length: int | None = None) -> str:
-    value = value.replace("\x00", "") if value else ""
-    return value[:length] if length else value
-
-
-def _select_by_external_ids(community: Community, external_ids: list[str], columns: list[str]) -> list[tuple]:
-    """Rows of one community by external id, on the (community, external_id) unique index."""
-    rows = []
-    for start in range(0, len(external_ids), QUERY_CHUNK):
-        chunk = external_ids[start : start + QUERY_CHUNK]
-        rows += Interaction.objects.filter(community=community, external_id__in=chunk).values_list(*columns)
-    return rows
-
-
 def _validation_problem(record: InteractionRecord) -> str | None:
     if not record.external_id or len(record.external_id) > 128:
         return "external id missing or longer than 128 characters"
@@ -117,9 +102,8 @@ class Ingestor:
         self.batch_size = batch_size
         self.on_progress = on_progress
         self.summary = IngestSummary()
-        self.identities = IdentityResolver()
-        self.writer = OrmWriter()
-        self.pg_writer = postgres.PostgresBatchWriter()
+        self.identities = IdentityResolver()  # for what sources say about accounts themselves
+        self.writer = PostgresBatchWriter() if connection.vendor == "postgresql" else PortableBatchWriter()
         self._communities: dict[str, Community] = {}
         self._pending: dict[tuple[str, str], tuple[str, InteractionRecord]] = {}
         self._checkpoint: dict | None = None
@@ -240,65 +224,10 @@ class Ingestor:
 
     def _write_community_batch(self, community: Community, records: list[InteractionRecord]) -> None:
         self._lock(community)
-        if connection.vendor == "postgresql":
-            created, updated, unchanged = self.pg_writer.write_batch(community.pk, records)
-            self.summary.created += created
-            self.summary.updated += updated
-            self.summary.unchanged += unchanged
-            return
-        # Portable path (SQLite, the embedded default): the same outcome through the ORM.
-        identity_ids = self.identities.resolve([r.author for r in records] + [r.target for r in records])
-        existing = self._existing(community, [r.external_id for r in records])
-        new_records = [r for r in records if r.external_id not in existing]
-        self._update_changed(community, [r for r in records if r.external_id in existing], existing, identity_ids)
-        if not new_records:
-            return
-
-        # Parents: in this batch, or already stored (earlier batches, earlier imports).
-        batch_authors = {r.external_id: identity_ids.get(r.author.key) if r.author else None for r in records}
-        outside = {r.parent_external_id for r in new_records if r.parent_external_id} - batch_authors.keys()
-        stored_parents = self._stored(community, outside)
-        new_set = {r.external_id for r in new_records}
-        now = timezone.now()
-        rows, in_batch_links = [], []
-        for index, record in enumerate(new_records):
-            parent_ext = record.parent_external_id
-            parent_id = parent_author = None
-            if parent_ext in stored_parents:
-                parent_id, parent_author = stored_parents[parent_ext]
-            elif parent_ext in existing:
-                parent_id, parent_author = existing[parent_ext][0], existing[parent_ext][1]
-            elif parent_ext in batch_authors:
-                parent_author = batch_authors[parent_ext]
-                if parent_ext in new_set:
-                    in_batch_links.append((index, parent_ext))  # linked once both have ids
-            target = identity_ids.get(record.target.key) if record.target else None
-            if target is None and record.kind == InteractionKind.COMMENT:
-                target = parent_author
-            row = {
-                "community_id": community.pk,
-                "external_id": record.external_id,
-                "kind": record.kind,
-                "author_id": identity_ids.get(record.author.key) if record.author else None,
-                "target_id": target,
-                "parent_id": parent_id,
-                "parent_external_id": parent_ext,
-                "thread_external_id": record.thread_external_id,
-                "posted_at": record.posted_at,
-                "edited_at": record.edited_at,
-                "title": _clean_text(record.title, 500),
-                "text": _clean_text(record.text),
-                "url": record.url if len(record.url) <= 1000 else "",
-                "score": max(-INT32, min(INT32, record.score)),
-                "is_removed": record.is_removed,
-                "imported_at": now,
-            }
-            rows.append(row)
-        inserted = self.writer.insert(rows)
-        if in_batch_links:
-            position = {r.external_id: i for i, r in enumerate(new_records)}
-            self.writer.set_parents([(inserted[i], inserted[position[ext]]) for i, ext in in_batch_links])
-        self.summary.created += len(rows)
+        created, updated, unchanged = self.writer.write_batch(community, records)
+        self.summary.created += created
+        self.summary.updated += updated
+        self.summary.unchanged += unchanged
 
     def _lock(self, community: Community) -> None:
         """Serialise writers of one community, so counts of created and updated rows are exact.
@@ -311,37 +240,6 @@ class Ingestor:
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
                 cursor.execute("SET LOCAL synchronous_commit TO OFF")
-
-    @staticmethod
-    def _existing(community: Community, external_ids: list[str]) -> dict[str, tuple]:
-        """Stored rows among ``external_ids``: id, author and the fields an update may change."""
-        columns = ["external_id", "id", "author_id", *CHANGE_FIELDS]
-        return {row[0]: row[1:] for row in _select_by_external_ids(community, external_ids, columns)}
-
-    @staticmethod
-    def _stored(community: Community, external_ids: set[str]) -> dict[str, tuple[int, int | None]]:
-        rows = _select_by_external_ids(community, list(external_ids), ["external_id", "id", "author_id"])
-        return {external_id: (pk, author_id) for external_id, pk, author_id in rows}
-
-    def _update_changed(self, community, records, existing, identity_ids) -> None:
-        changed = []
-        for record in records:
-            pk, _author, *stored = existing[record.external_id]
-            incoming = (
-                _clean_text(record.title, 500),
-                _clean_text(record.text),
-                record.url if len(record.url) <= 1000 else "",
-                max(-INT32, min(INT32, record.score)),
-                record.edited_at,
-                record.is_removed,
-            )
-            if tuple(stored) == incoming:
-                self.summary.unchanged += 1
-                continue
-            changed.append(Interaction(pk=pk, **dict(zip(CHANGE_FIELDS, incoming, strict=True))))
-        if changed:
-            Interaction.objects.bulk_update(changed, list(CHANGE_FIELDS), batch_size=500)
-            self.summary.updated += len(changed)
 
     def _save_progress(self, progress: _Progress) -> None:
         run = self.sync_run
