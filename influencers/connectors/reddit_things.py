@@ -9,6 +9,7 @@ era: ``created_utc`` is a number or a string, ``author_fullname`` may be missing
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from influencers.connectors.records import AuthorRecord, CommunityRecord, InteractionRecord, utc_from_timestamp
 
@@ -47,6 +48,18 @@ def author_record(name: str | None, *, karma: int | None = None) -> AuthorRecord
         return None
     if not isinstance(name, str):
         raise RedditRecordError(f"author is not a name: {name!r}")
+    if karma is None:
+        return _author_without_reach(name)
+    return _author(name, karma)
+
+
+@lru_cache(maxsize=100_000)
+def _author_without_reach(name: str) -> AuthorRecord:
+    # Records are immutable: one per account, however many of its comments a dump holds.
+    return _author(name, None)
+
+
+def _author(name: str, karma: int | None) -> AuthorRecord:
     if name in DELETED_AUTHORS:
         return AuthorRecord(platform=PLATFORM, external_id="[deleted]", handle="[deleted]", is_deleted=True)
     return AuthorRecord(
@@ -60,6 +73,7 @@ def author_record(name: str | None, *, karma: int | None = None) -> AuthorRecord
     )
 
 
+@lru_cache(maxsize=10_000)
 def community_record(subreddit: str) -> CommunityRecord:
     return CommunityRecord(
         platform=PLATFORM,

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from influencers.connectors.records import InteractionRecord
 from influencers.ingest.identities import IdentityResolver
-from influencers.ingest.planning import CHANGE_FIELDS, plan_batch
+from influencers.ingest.planning import CHANGE_FIELDS, COLUMNS, plan_batch
 from influencers.models import Community, Interaction
 
 QUERY_CHUNK = 1000
@@ -46,7 +46,7 @@ class PortableBatchWriter:
         identity_ids = self.identities.resolve([r.author for r in records] + [r.target for r in records])
         plan = plan_batch(community.pk, records, stored_rows(community, lookup_keys(records)), identity_ids)
         apply_changes(plan.changed)
-        objects = [Interaction(**row) for row in plan.new_rows]
+        objects = [Interaction(**dict(zip(COLUMNS, row, strict=True))) for row in plan.new_rows]
         Interaction.objects.bulk_create(objects, batch_size=500)
         if plan.in_batch_parents:
             links = [Interaction(pk=objects[row].pk, parent_id=objects[up].pk) for row, up in plan.in_batch_parents]

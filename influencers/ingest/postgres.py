@@ -14,15 +14,11 @@ from django.db import connection
 
 from influencers.connectors.records import InteractionRecord
 from influencers.ingest.identities import IdentityResolver
-from influencers.ingest.planning import CHANGE_FIELDS, plan_batch
+from influencers.ingest.planning import CHANGE_FIELDS, COLUMNS, PARENT, plan_batch
 from influencers.ingest.portable import apply_changes, lookup_keys
 from influencers.models import Community, Interaction
 
 TABLE = Interaction._meta.db_table
-COLUMNS = [
-    "community_id", "external_id", "kind", "author_id", "target_id", "parent_id", "parent_external_id",
-    "thread_external_id", "posted_at", "imported_at", *CHANGE_FIELDS,
-]  # fmt: skip
 COPY_SQL = f"COPY {TABLE} (id, {', '.join(COLUMNS)}) FROM STDIN"
 # Driven by the array, one probe of the (community, external_id) index per id: written as
 # `external_id = ANY(...)`, a freshly filled table's stale statistics made the planner filter the
@@ -64,8 +60,8 @@ class PostgresBatchWriter:
                 cursor.execute(IDS_SQL, [len(plan.new_rows)])
                 ids = cursor.fetchone()[0]
                 for row, parent in plan.in_batch_parents:
-                    plan.new_rows[row]["parent_id"] = ids[parent]
+                    plan.new_rows[row][PARENT] = ids[parent]
                 with cursor.copy(COPY_SQL) as copy:
                     for pk, row in zip(ids, plan.new_rows, strict=True):
-                        copy.write_row([pk, *(row[column] for column in COLUMNS)])
+                        copy.write_row([pk, *row])
         return len(plan.new_rows), len(plan.changed), plan.unchanged
