@@ -1,9 +1,13 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count
-from django.urls import reverse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.html import format_html
 
 from crm.admin_scoping import SharedDataAdmin, SharedDataInline
+from influencers import selectors, services
 from influencers.models import Community, Creator, Identity, Interaction, MemberScore, Membership, RankingRun, SyncRun
 
 
@@ -41,6 +45,47 @@ class IdentityAdmin(SharedDataAdmin):
     search_fields = ["handle", "display_name", "external_id", "creator__display_name"]
     list_select_related = ["creator"]
     autocomplete_fields = ["creator"]
+    actions = ["link_to_one_creator"]
+    change_list_template = "admin/influencers/identity/change_list.html"
+
+    @admin.action(description="Link selected accounts to one person (creator)", permissions=["change"])
+    def link_to_one_creator(self, request, queryset):
+        creator = services.creator_link_identities(identities=list(queryset.select_related("creator")))
+        self.message_user(request, f"{queryset.count()} accounts now belong to {creator}.", messages.SUCCESS)
+
+    def get_urls(self):
+        return [
+            path(
+                "same-handle/",
+                self.admin_site.admin_view(self.same_handle_view),
+                name="influencers_identity_same_handle",
+            ),
+            *super().get_urls(),
+        ]
+
+    def same_handle_view(self, request):
+        """Accounts on several platforms with the same handle: confirm (link) the ones that are one person."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        if request.method == "POST":
+            if not self.has_change_permission(request):
+                raise PermissionDenied
+            ids = [int(pk) for pk in request.POST.getlist("identity") if pk.isdigit()]
+            chosen = list(Identity.objects.filter(pk__in=ids).select_related("creator"))
+            if len(chosen) >= 2:
+                creator = services.creator_link_identities(identities=chosen)
+                self.message_user(request, f"Linked {len(chosen)} accounts to {creator}.", messages.SUCCESS)
+            else:
+                self.message_user(request, "Choose at least two accounts to link.", messages.WARNING)
+            return redirect("admin:influencers_identity_same_handle")
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Same handle on several platforms",
+            "opts": self.model._meta,
+            "groups": selectors.identity_same_handle_suggestions(),
+            "can_link": self.has_change_permission(request),
+        }
+        return TemplateResponse(request, "admin/influencers/identity/same_handle.html", context)
 
 
 @admin.register(Community)

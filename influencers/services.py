@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import connection, transaction
 from django.db.models import Exists, Max, OuterRef, Subquery
 
-from influencers.models import Community, Interaction, InteractionKind, Membership
+from influencers.models import Community, Creator, Identity, Interaction, InteractionKind, Membership
 
 
 def interactions_link_parents(*, community: Community) -> int:
@@ -64,3 +64,43 @@ def community_memberships_refresh(*, community: Community) -> int:
     Community.objects.filter(pk=community.pk).update(last_activity_at=newest)
     community.last_activity_at = newest
     return Membership.objects.filter(community=community).count()
+
+
+@transaction.atomic
+def creator_link_identities(*, identities: list[Identity], creator: Creator | None = None) -> Creator:
+    """Say that these accounts are one person: attach them all to one creator.
+
+    The creator is ``creator`` if given, else the one most of them already belong to, else a new
+    one named after the first account. Creators left without any identity are merged into it
+    (their partnerships, timeline and tasks move over) and deleted, so nothing about the person is
+    lost. Returns the creator.
+    """
+    if not identities:
+        raise ValueError("no identities to link")
+    if creator is None:
+        owners = [identity.creator for identity in identities if identity.creator_id]
+        creator = max(owners, key=lambda c: sum(i.creator_id == c.pk for i in identities)) if owners else None
+    if creator is None:
+        first = identities[0]
+        creator = Creator.objects.create(display_name=first.display_name or first.handle)
+    previous = {
+        identity.creator_id for identity in identities if identity.creator_id and identity.creator_id != creator.pk
+    }
+    Identity.objects.filter(pk__in=[identity.pk for identity in identities]).update(creator=creator)
+    for old in Creator.objects.filter(pk__in=previous).exclude(identities__isnull=False):
+        _merge_creator(source=old, into=creator)
+    return creator
+
+
+def _merge_creator(*, source: Creator, into: Creator) -> None:
+    from partnerships.models import Activity, Partnership, Task
+
+    for partnership in Partnership.objects.filter(creator=source):
+        if Partnership.objects.filter(brand=partnership.brand, creator=into).exists():
+            continue  # the brand already works with this person: keep both records, linked by name
+        partnership.creator = into
+        partnership.save(update_fields=["creator"])
+    Activity.objects.filter(creator=source).update(creator=into)
+    Task.objects.filter(creator=source).update(creator=into)
+    if not Partnership.objects.filter(creator=source).exists():
+        source.delete()

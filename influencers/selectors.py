@@ -1,0 +1,42 @@
+"""Reads of discovery data, with their joins applied."""
+
+from __future__ import annotations
+
+from django.db.models import Count, QuerySet
+from django.db.models.functions import Lower
+
+from influencers.models import Identity
+
+
+def identity_same_handle_suggestions(*, limit: int = 200) -> list[list[Identity]]:
+    """Groups of accounts on different platforms sharing a handle (case-insensitive), not all
+    linked to one creator yet: likely the same person, for a manager to confirm.
+
+    Bots and deleted accounts are left out. Two queries whatever the number of groups.
+    """
+    shared = (
+        Identity.objects.filter(is_bot=False, is_deleted=False)
+        .annotate(key=Lower("handle"))
+        .values("key")
+        .annotate(
+            platforms=Count("platform", distinct=True),
+            creators=Count("creator", distinct=True),
+            unlinked=Count("pk") - Count("creator"),
+        )
+        .filter(platforms__gt=1)
+        .order_by("key")
+    )
+    keys = [row["key"] for row in shared if row["creators"] > 1 or row["unlinked"] > 0][:limit]
+    groups: dict[str, list[Identity]] = {}
+    for identity in _by_handle_keys(keys):
+        groups.setdefault(identity.handle.lower(), []).append(identity)
+    return [groups[key] for key in keys if key in groups]
+
+
+def _by_handle_keys(keys: list[str]) -> QuerySet[Identity]:
+    return (
+        Identity.objects.annotate(key=Lower("handle"))
+        .filter(key__in=keys, is_bot=False, is_deleted=False)
+        .select_related("creator")
+        .order_by("key", "platform")
+    )
