@@ -51,20 +51,28 @@ def worker(transactional_db):
     print(output)
 
 
+def send_through_broker(task, args, queue):
+    """Send for real (the test settings run tasks in-process otherwise)."""
+    app.conf.task_always_eager = False
+    try:
+        task.apply_async(args=args, queue=queue)
+    finally:
+        app.conf.task_always_eager = True
+
+
+def wait_until(condition, seconds=90):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and not condition():
+        time.sleep(0.5)
+
+
 def test_a_task_sent_through_the_broker_is_run_by_the_worker(worker, community, make_identity, make_interaction):
     helper, asker = make_identity("helper"), make_identity("asker")
     make_interaction("p1", asker, at=datetime(2026, 3, 1, tzinfo=UTC))
     make_interaction("c1", helper, kind="comment", parent_external_id="p1", at=datetime(2026, 3, 2, tzinfo=UTC))
 
-    app.conf.task_always_eager = False
-    try:
-        refresh_community_memberships.apply_async(args=[community.pk], queue=worker)
-    finally:
-        app.conf.task_always_eager = True
-
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline and Membership.objects.filter(community=community).count() < 2:
-        time.sleep(0.5)
+    send_through_broker(refresh_community_memberships, [community.pk], worker)
+    wait_until(lambda: Membership.objects.filter(community=community).count() >= 2)
     assert Membership.objects.filter(community=community).count() == 2
     assert Membership.objects.get(identity=helper).reply_count == 1
 
@@ -79,15 +87,8 @@ def test_a_dump_is_ingested_end_to_end_by_the_worker(worker):
             ]
         },
     )
-    app.conf.task_always_eager = False
-    try:
-        run_sync.apply_async(args=[run.pk], queue=worker)
-    finally:
-        app.conf.task_always_eager = True
-
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline and SyncRun.objects.get(pk=run.pk).status != SyncStatus.COMPLETED:
-        time.sleep(0.5)
+    send_through_broker(run_sync, [run.pk], worker)
+    wait_until(lambda: SyncRun.objects.get(pk=run.pk).status == SyncStatus.COMPLETED)
     run.refresh_from_db()
     assert run.status == SyncStatus.COMPLETED, run.error
     assert (run.created, run.skipped) == (8, 4)
