@@ -163,7 +163,7 @@ SOURDOUGH = CommunitySpec(
         "BannetonBen",
         "StarterSteve",
         "AutolyseAmy",
-        "ProofingPriya",
+        "sheen_queen",  # also on r/fountainpens: the admin suggests linking the two
         "RyeRoberto",
         "DiscardDana",
         "OvenSpringOli",

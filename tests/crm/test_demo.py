@@ -61,3 +61,13 @@ def test_demo_login_is_a_manager_who_sees_only_demo_brand(client, db):
     assert {p.brand.organization.slug for p in listed} == {"demo-brand"}
     # Nobody else in the demo can log in with a password.
     assert not client.login(username="alex.owner", password="demo")
+
+
+def test_demo_shows_a_same_handle_suggestion_to_confirm(db):
+    from influencers.selectors import identity_same_handle_suggestions
+
+    load_demo()
+    groups = identity_same_handle_suggestions()
+    assert [sorted(i.platform for i in group) for group in groups if group[0].handle.lower() == "sheen_queen"] == [
+        ["discord", "reddit"]
+    ]
