@@ -21,10 +21,14 @@ class Interaction(models.Model):
     community's activity in a time window, and one author's history.
     """
 
-    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="interactions")
+    # No single-column indexes on community and author: the composite indexes below start with
+    # them and serve the same lookups; each index costs time on every imported row.
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="interactions", db_index=False)
     external_id = models.CharField(max_length=128)
     kind = models.CharField(max_length=16, choices=InteractionKind.choices)
-    author = models.ForeignKey(Identity, null=True, blank=True, on_delete=models.SET_NULL, related_name="interactions")
+    author = models.ForeignKey(
+        Identity, null=True, blank=True, on_delete=models.SET_NULL, related_name="interactions", db_index=False
+    )
     target = models.ForeignKey(
         Identity,
         null=True,
