@@ -21,6 +21,7 @@ from influencers.connectors.records import (
     InteractionRecord,
     Skipped,
     SourceError,
+    count_bytes,
     utc_from_iso,
 )
 
@@ -82,6 +83,7 @@ def read_export(path: str | Path) -> Iterator:
                     yield Skipped(f"{path.name} message {index}", f"unusable message ({error})")
         except ijson.JSONError as error:
             yield Skipped(f"{path.name} after message {index}", f"file is cut off or damaged ({error})")
+    count_bytes(path.stat().st_size)
 
 
 def _message(message, community: CommunityRecord, conversation: str, guild_id: str, channel_id: str) -> Iterator:

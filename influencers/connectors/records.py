@@ -8,6 +8,7 @@ file, not a zip, not the expected format) raises ``SourceError`` with one readab
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -99,3 +100,20 @@ def utc_from_iso(value: str) -> datetime:
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
     return parsed.astimezone(UTC)
+
+
+class ReadProgress:
+    """Bytes of source files read so far, for a progress bar; connectors of files add to it."""
+
+    def __init__(self):
+        self.bytes = 0
+
+
+# Set by whoever shows progress (the ingest command on a terminal); None otherwise.
+read_progress: ContextVar[ReadProgress | None] = ContextVar("read_progress", default=None)
+
+
+def count_bytes(amount: int) -> None:
+    progress = read_progress.get()
+    if progress is not None:
+        progress.bytes += amount

@@ -13,7 +13,7 @@ from pathlib import Path
 import orjson
 import zstandard
 
-from influencers.connectors.records import Skipped, SourceError
+from influencers.connectors.records import Skipped, SourceError, count_bytes
 from influencers.connectors.reddit_things import RedditRecordError, thing_to_record
 
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
@@ -33,6 +33,7 @@ def _zstd_chunks(raw) -> Iterator[bytes]:
     frame, fed = context.decompressobj(), False
     while True:
         data = raw.read(1 << 20)
+        count_bytes(len(data))
         if not data:
             if fed and not frame.eof:
                 raise _Damaged("the compressed file ends in the middle of a frame (incomplete download?)")
@@ -53,6 +54,7 @@ def _zstd_chunks(raw) -> Iterator[bytes]:
 
 def _plain_chunks(raw) -> Iterator[bytes]:
     while data := raw.read(1 << 20):
+        count_bytes(len(data))
         yield data
 
 

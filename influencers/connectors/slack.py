@@ -17,7 +17,14 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
-from influencers.connectors.records import AuthorRecord, CommunityRecord, InteractionRecord, Skipped, SourceError
+from influencers.connectors.records import (
+    AuthorRecord,
+    CommunityRecord,
+    InteractionRecord,
+    Skipped,
+    SourceError,
+    count_bytes,
+)
 
 PLATFORM = "slack"
 # Limits an export must respect; real exports of large workspaces stay far below them.
@@ -126,6 +133,7 @@ def read_export(path: str | Path) -> Iterator:
             if channel_names and folder not in channel_names:
                 continue  # DMs and anything the export does not describe as a channel
             for name in sorted(n for n in names if n.startswith(folder + "/") and DAY_FILE.match(n.split("/")[-1])):
+                count_bytes(archive.getinfo(name).compress_size)
                 try:
                     messages = _load(archive, name)
                 except (json.JSONDecodeError, UnicodeDecodeError) as error:

@@ -83,3 +83,33 @@ def test_an_unmigrated_database_is_one_line_not_a_traceback(tmp_path):
     )
     assert result.returncode == 1
     assert "Traceback" not in result.stderr and "no such table" in result.stderr
+
+
+def test_on_a_terminal_a_progress_bar_by_bytes_read_is_shown(database_file):
+    """stderr is a pseudo-terminal here, as when an operator runs the command by hand."""
+    import pty
+
+    controller, terminal = pty.openpty()
+    result = subprocess.run(
+        [sys.executable, "manage.py", "ingest", "reddit-dump", RC],
+        cwd=ROOT,
+        env=database_file,
+        stdout=subprocess.PIPE,
+        stderr=terminal,
+        text=True,
+        timeout=120,
+    )
+    os.close(terminal)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(controller, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(controller)
+    assert result.returncode == 0
+    assert "[" + "#" * 30 + "] 100%" in shown.decode()
+    assert "Imported reddit-dump" in result.stdout

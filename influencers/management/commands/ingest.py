@@ -11,7 +11,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import DatabaseError
 
-from influencers.connectors.records import SourceError
+from influencers.connectors.records import ReadProgress, SourceError, read_progress
 from influencers.ingest.runs import sync_run_create, sync_run_execute
 
 
@@ -45,13 +45,14 @@ class Command(BaseCommand):
             for key in ("paths", "path", "subreddit", "limit", "target", "forum")
             if options.get(key) is not None
         }
-        for path in arguments.get("paths", []) + ([arguments["path"]] if "path" in arguments else []):
+        files = arguments.get("paths", []) + ([arguments["path"]] if "path" in arguments else [])
+        for path in files:
             if not Path(path).is_file():
                 self._fail(f"{path}: no such file")
         if "paths" in arguments:
             arguments["paths"] = [str(Path(p).resolve()) for p in arguments["paths"]]
-
-        progress = _Progress(sys.stderr) if sys.stderr.isatty() and not options["json"] else None
+        total_bytes = sum(Path(path).stat().st_size for path in files)
+        progress = _Progress(sys.stderr, total_bytes) if sys.stderr.isatty() and not options["json"] else None
         try:
             sync_run = sync_run_create(source=source, arguments=arguments)
             summary = sync_run_execute(sync_run=sync_run, on_progress=progress)
@@ -76,18 +77,28 @@ class Command(BaseCommand):
 
 
 class _Progress:
-    """One line on the terminal, rewritten after each batch."""
+    """One line on the terminal, rewritten after each batch: a bar by bytes read when the source
+    is files (their total size is known), counts and rate always."""
 
-    def __init__(self, stream):
+    WIDTH = 30
+
+    def __init__(self, stream, total_bytes: int):
         self.stream = stream
+        self.total_bytes = total_bytes
+        self.read = ReadProgress()
+        read_progress.set(self.read)
         self.started = time.monotonic()
 
     def __call__(self, summary):
         elapsed = max(time.monotonic() - self.started, 1e-6)
         stored = summary.created + summary.updated + summary.unchanged
-        bar = "#" * min(30, int(elapsed)) + "-" * max(0, 30 - int(elapsed))
+        bar = ""
+        if self.total_bytes:
+            done = min(1.0, self.read.bytes / self.total_bytes)
+            filled = int(done * self.WIDTH)
+            bar = f"[{'#' * filled}{'-' * (self.WIDTH - filled)}] {done:4.0%} "
         self.stream.write(
-            f"\r[{bar[:30]}] read {summary.read:,} · stored {stored:,} · skipped {summary.skipped:,} · "
+            f"\r{bar}read {summary.read:,} · stored {stored:,} · skipped {summary.skipped:,} · "
             f"{summary.read / elapsed:,.0f}/s"
         )
         self.stream.flush()
