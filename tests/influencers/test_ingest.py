@@ -140,3 +140,15 @@ def test_outside_a_transaction_batches_are_stored_alongside_parsing_with_the_sam
     assert (run.read, run.created, run.unchanged, run.skipped, run.status) == (13, 8, 1, 4, SyncStatus.COMPLETED)
     reply = Interaction.objects.get(external_id="t1_k00002")
     assert (reply.parent.external_id, reply.target.handle) == ("t1_k00001", "sheen_queen")
+
+
+def test_text_with_tabs_newlines_backslashes_and_nul_is_stored_as_written(tmp_path):
+    text = "tab\there\nnew line\r\nback\\slash \\N not null, nul\x00 removed, ünïcødé ✓"
+    line = {"id": "zz1", "subreddit": "fountainpens", "author": "odd_chars", "created_utc": 1704103200,
+            "body": text, "parent_id": "t3_x", "link_id": "t3_x"}  # fmt: skip
+    path = tmp_path / "RC_odd.ndjson"
+    path.write_text(__import__("json").dumps(line) + "\n")
+    ingest(str(path))
+    assert Interaction.objects.get(external_id="t1_zz1").text == text.replace("\x00", "")
+    _, again = ingest(str(path))
+    assert (again.created, again.unchanged) == (0, 1)
