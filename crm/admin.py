@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db.models import Count
 
 from crm import tenancy
 from crm.admin_scoping import OrganizationScopedAdmin, OrganizationScopedInline
@@ -29,9 +30,12 @@ class OrganizationAdmin(OrganizationScopedAdmin):
     prepopulated_fields = {"slug": ["name"]}
     inlines = [MemberInline]
 
-    @admin.display(description="members")
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(member_total=Count("members"))
+
+    @admin.display(description="members", ordering="member_total")
     def member_count(self, obj):
-        return obj.members.count()
+        return obj.member_total
 
     def has_add_permission(self, request):
         return request.user.is_superuser

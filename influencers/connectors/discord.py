@@ -22,6 +22,7 @@ from influencers.connectors.records import (
     Skipped,
     SourceError,
     count_bytes,
+    directed_records,
     utc_from_iso,
 )
 
@@ -98,7 +99,7 @@ def _message(message, community: CommunityRecord, conversation: str, guild_id: s
     parent = str(reference.get("messageId") or "") if isinstance(reference, dict) else ""
     edited = message.get("timestampEdited")
     url = f"https://discord.com/channels/{guild_id}/{channel_id}/{message_id}" if guild_id != "0" else ""
-    yield InteractionRecord(
+    record = InteractionRecord(
         community_key=community.key,
         external_id=message_id,
         kind="comment" if parent else "post",
@@ -111,34 +112,13 @@ def _message(message, community: CommunityRecord, conversation: str, guild_id: s
         score=sum(int(r.get("count") or 0) for r in message.get("reactions") or [] if isinstance(r, dict)),
         edited_at=utc_from_iso(edited) if edited else None,
     )
-    for mentioned in message.get("mentions") or []:
-        target = _author(mentioned)
-        if target.external_id != author.external_id:
-            yield InteractionRecord(
-                community_key=community.key,
-                external_id=f"{message_id}:mention:{target.external_id}",
-                kind="mention",
-                author=author,
-                posted_at=posted_at,
-                parent_external_id=message_id,
-                thread_external_id=conversation,
-                target=target,
-            )
-    for reaction in message.get("reactions") or []:
-        # Newer exports list who reacted; older ones only a count (kept in the message's score).
-        emoji = (reaction.get("emoji") or {}).get("name") or "?"
-        for user in reaction.get("users") or []:
-            reactor = _author(user)
-            if reactor.external_id == author.external_id:
-                continue
-            yield InteractionRecord(
-                community_key=community.key,
-                external_id=f"{message_id}:reaction:{emoji}:{reactor.external_id}"[:128],
-                kind="reaction",
-                author=reactor,
-                posted_at=posted_at,
-                parent_external_id=message_id,
-                thread_external_id=conversation,
-                target=author,
-                text=emoji,
-            )
+    yield record
+    # Newer exports list who reacted; older ones only a count (kept in the message's score).
+    reactions = [
+        ((reaction.get("emoji") or {}).get("name") or "?", _author(user))
+        for reaction in message.get("reactions") or []
+        for user in reaction.get("users") or []
+    ]
+    yield from directed_records(
+        record, mentioned=[_author(m) for m in message.get("mentions") or []], reactions=reactions
+    )

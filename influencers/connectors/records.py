@@ -8,6 +8,7 @@ file, not a zip, not the expected format) raises ``SourceError`` with one readab
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -74,6 +75,43 @@ class InteractionRecord:
     score: int = 0
     edited_at: datetime | None = None
     is_removed: bool = False
+
+
+def directed_records(
+    message: InteractionRecord,
+    *,
+    mentioned: Iterable[AuthorRecord] = (),
+    reactions: Iterable[tuple[str, AuthorRecord]] = (),
+) -> Iterator[InteractionRecord]:
+    """Mentions made by ``message`` and reactions to it (emoji, who reacted), as interactions of
+    their own: who named or reacted to whom. Naming or reacting to yourself is not an interaction."""
+    author = message.author
+    own = author.external_id if author else None
+    for target in mentioned:
+        if target.external_id != own:
+            yield InteractionRecord(
+                community_key=message.community_key,
+                external_id=f"{message.external_id}:mention:{target.external_id}"[:128],
+                kind="mention",
+                author=author,
+                posted_at=message.posted_at,
+                parent_external_id=message.external_id,
+                thread_external_id=message.thread_external_id,
+                target=target,
+            )
+    for emoji, reactor in reactions:
+        if reactor.external_id != own:
+            yield InteractionRecord(
+                community_key=message.community_key,
+                external_id=f"{message.external_id}:reaction:{emoji}:{reactor.external_id}"[:128],
+                kind="reaction",
+                author=reactor,
+                posted_at=message.posted_at,
+                parent_external_id=message.external_id,
+                thread_external_id=message.thread_external_id,
+                target=author,
+                text=emoji,
+            )
 
 
 @dataclass(frozen=True, slots=True)

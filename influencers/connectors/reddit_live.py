@@ -85,14 +85,6 @@ def tree_things(submission, *, more_limit: int | None = DEFAULT_MORE_LIMIT) -> I
     yield from submission.comments.list()
 
 
-def submission_records(submission, *, more_limit: int | None = DEFAULT_MORE_LIMIT) -> Iterator:
-    for thing in tree_things(submission, more_limit=more_limit):
-        try:
-            yield thing_to_record(thing_data(thing))[1]
-        except RedditRecordError as error:
-            yield Skipped(f"{type(thing).__name__.lower()} {thing.id}", str(error))
-
-
 def listing_records(listing) -> Iterator:
     """Any praw listing of submissions or comments (a subreddit's /new, /comments, a user's posts)."""
     seen = set()
@@ -138,7 +130,7 @@ def read_subreddit(
             if submission.created_utc <= since:
                 break
             try:
-                for record in submission_records(submission, more_limit=more_limit):
+                for record in listing_records(tree_things(submission, more_limit=more_limit)):
                     if getattr(record, "author", None) and not record.author.is_deleted and not record.author.is_bot:
                         authors[record.author.handle] += 1
                     yield record

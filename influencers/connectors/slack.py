@@ -24,6 +24,7 @@ from influencers.connectors.records import (
     Skipped,
     SourceError,
     count_bytes,
+    directed_records,
 )
 
 PLATFORM = "slack"
@@ -183,7 +184,7 @@ def _message(message, community: CommunityRecord, channel: str, users: dict[str,
     thread = f"{channel}:{thread_ts or ts}"
     edited = message.get("edited") or {}
     text = str(message.get("text") or "")
-    yield InteractionRecord(
+    record = InteractionRecord(
         community_key=community.key,
         external_id=external_id,
         kind="comment" if is_reply else "post",
@@ -196,33 +197,18 @@ def _message(message, community: CommunityRecord, channel: str, users: dict[str,
         edited_at=_ts(edited["ts"]) if isinstance(edited, dict) and edited.get("ts") else None,
         is_removed=subtype == "tombstone",
     )
-    for user_id in dict.fromkeys(MENTION.findall(text)):
-        if user_id != author.external_id:
-            yield InteractionRecord(
-                community_key=community.key,
-                external_id=f"{external_id}:mention:{user_id}",
-                kind="mention",
-                author=author,
-                posted_at=posted_at,
-                parent_external_id=external_id,
-                thread_external_id=thread,
-                target=users.get(user_id) or AuthorRecord(PLATFORM, user_id, user_id),
-            )
-    for reaction in message.get("reactions") or []:
-        for user_id in reaction.get("users") or []:
-            if user_id == author.external_id:
-                continue
-            yield InteractionRecord(
-                community_key=community.key,
-                external_id=f"{external_id}:reaction:{reaction.get('name', '?')}:{user_id}"[:128],
-                kind="reaction",
-                author=users.get(user_id) or AuthorRecord(PLATFORM, user_id, user_id),
-                posted_at=posted_at,
-                parent_external_id=external_id,
-                thread_external_id=thread,
-                target=author,
-                text=str(reaction.get("name") or ""),
-            )
+    yield record
+
+    def member(user_id: str) -> AuthorRecord:
+        return users.get(user_id) or AuthorRecord(PLATFORM, user_id, user_id)
+
+    reactions = [
+        (str(reaction.get("name") or "?"), member(user_id))
+        for reaction in message.get("reactions") or []
+        for user_id in reaction.get("users") or []
+    ]
+    mentioned = [member(user_id) for user_id in dict.fromkeys(MENTION.findall(text))]
+    yield from directed_records(record, mentioned=mentioned, reactions=reactions)
 
 
 def _file_comment(message: dict, community: CommunityRecord, channel: str, users, ts: str) -> InteractionRecord:

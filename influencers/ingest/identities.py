@@ -9,13 +9,10 @@ from django.db import connection
 from django.utils import timezone
 
 from influencers.connectors.records import AuthorRecord
+from influencers.ingest.planning import clean_text
 from influencers.models import Identity
 
 QUERY_CHUNK = 1000
-
-
-def _clip(value: str, length: int) -> str:
-    return value.replace("\x00", "")[:length]
 
 
 class IdentityResolver:
@@ -104,8 +101,8 @@ class IdentityResolver:
         return Identity(
             platform=author.platform,
             external_id=author.external_id,
-            handle=_clip(author.handle, 255) or author.external_id[:255],
-            display_name=_clip(author.display_name, 255),
+            handle=clean_text(author.handle, 255) or author.external_id[:255],
+            display_name=clean_text(author.display_name, 255),
             profile_url=author.profile_url[:500],
             reach=author.reach,
             reach_kind=author.reach_kind[:32],

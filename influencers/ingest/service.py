@@ -4,7 +4,7 @@ Records are written in batches, each in its own transaction together with the Sy
 and checkpoint, so a crash loses at most the batch in flight and the run's numbers always describe
 what is stored. Re-importing the same data creates nothing (only changed rows are updated); a
 re-run after a crash ends with exactly the rows of a clean run. Writing is done by
-``postgres.PostgresBatchWriter`` (COPY and set-wise upserts) or ``portable.PortableBatchWriter``
+``postgres.PostgresBatchWriter`` (array lookups, then COPY) or ``portable.PortableBatchWriter``
 (the ORM, for SQLite).
 """
 

@@ -52,7 +52,7 @@ class Command(BaseCommand):
         if "paths" in arguments:
             arguments["paths"] = [str(Path(p).resolve()) for p in arguments["paths"]]
         total_bytes = sum(Path(path).stat().st_size for path in files)
-        progress = _Progress(sys.stderr, total_bytes) if sys.stderr.isatty() and not options["json"] else None
+        progress = _TerminalProgress(sys.stderr, total_bytes) if sys.stderr.isatty() and not options["json"] else None
         try:
             sync_run = sync_run_create(source=source, arguments=arguments)
             summary = sync_run_execute(sync_run=sync_run, on_progress=progress)
@@ -76,7 +76,7 @@ class Command(BaseCommand):
         sys.exit(status)
 
 
-class _Progress:
+class _TerminalProgress:
     """One line on the terminal, rewritten after each batch: a bar by bytes read when the source
     is files (their total size is known), counts and rate always."""
 
