@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 
@@ -53,10 +53,11 @@ class AuthorRecord:
     reach_kind: str = ""
     is_bot: bool = False
     is_deleted: bool = False
+    # (platform, external id): computed once, it is read for every interaction an import stores.
+    key: tuple[str, str] = field(init=False, repr=False, compare=False)
 
-    @property
-    def key(self) -> tuple[str, str]:
-        return (self.platform, self.external_id)
+    def __post_init__(self):
+        object.__setattr__(self, "key", (self.platform, self.external_id))
 
 
 @dataclass(slots=True)

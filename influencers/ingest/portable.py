@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from influencers.connectors.records import InteractionRecord
 from influencers.ingest.identities import IdentityResolver
-from influencers.ingest.planning import CHANGE_FIELDS, COLUMNS, plan_batch
+from influencers.ingest.planning import CHANGE_FIELDS, COLUMNS, BatchPlan, plan_batch
 from influencers.models import Community, Interaction
 
 QUERY_CHUNK = 1000
@@ -38,13 +38,17 @@ def apply_changes(changed: list[tuple[int, tuple]]) -> None:
 
 
 class PortableBatchWriter:
+    """The same two steps as the PostgreSQL writer, run one after the other in one transaction."""
+
     def __init__(self):
         self.identities = IdentityResolver()
 
-    def write_batch(self, community: Community, records: list[InteractionRecord]) -> tuple[int, int, int]:
-        """Store one community's batch; returns (created, updated, unchanged)."""
+    def prepare(self, community: Community, records: list[InteractionRecord]) -> BatchPlan:
         identity_ids = self.identities.resolve([r.author for r in records] + [r.target for r in records])
-        plan = plan_batch(community.pk, records, stored_rows(community, lookup_keys(records)), identity_ids)
+        return plan_batch(community.pk, records, stored_rows(community, lookup_keys(records)), identity_ids)
+
+    def write(self, plan: BatchPlan) -> tuple[int, int, int]:
+        """Store a planned batch; returns (created, updated, unchanged)."""
         apply_changes(plan.changed)
         objects = [Interaction(**dict(zip(COLUMNS, row, strict=True))) for row in plan.new_rows]
         Interaction.objects.bulk_create(objects, batch_size=500)

@@ -5,16 +5,20 @@ SELECT with ON CONFLICT goes row by row and was measured twice as slow here). So
 one array query finds which of its ids, and of its parents' ids, are stored already; ids for
 the new rows are drawn from the table's sequence, so replies can point at parents in the same
 batch; then one COPY. The ingest service holds a per-community advisory lock meanwhile, so no
-other import can insert the same ids between the lookup and the COPY.
+other import can insert the same ids between the lookup and the COPY. Planning and writing are
+separate steps so that the service can plan one batch while the database stores the one before.
 """
 
 from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
 
 from django.db import connection
 
 from influencers.connectors.records import InteractionRecord
 from influencers.ingest.identities import IdentityResolver
-from influencers.ingest.planning import CHANGE_FIELDS, COLUMNS, PARENT, plan_batch
+from influencers.ingest.planning import CHANGE_FIELDS, COLUMNS, PARENT, BatchPlan, incoming_values, plan_batch
 from influencers.ingest.portable import apply_changes, lookup_keys
 from influencers.models import Community, Interaction
 
@@ -28,6 +32,7 @@ LOOKUP_SQL = (
     f"FROM unnest(%s::text[]) AS wanted(external_id) "
     f"JOIN {TABLE} i ON i.community_id = %s AND i.external_id = wanted.external_id"
 )
+EXTERNAL_ID, AUTHOR = COLUMNS.index("external_id"), COLUMNS.index("author_id")
 # One row holding an array: 5,000 single-value rows cost more to ship than the numbers themselves.
 IDS_SQL = f"SELECT array_agg(nextval(pg_get_serial_sequence('{TABLE}', 'id'))) FROM generate_series(1, %s)"
 
@@ -44,24 +49,65 @@ def pg_cursor():
     return psycopg.Cursor(connection.connection)
 
 
+@dataclass
+class PreparedBatch:
+    """One community's batch, planned and given ids: ready to be written in the next transaction."""
+
+    community: Community
+    plan: BatchPlan  # new rows carry their ids first, in COPY column order
+
+
 class PostgresBatchWriter:
+    """Plans a batch on one connection (``prepare``) and writes it, possibly on another (``write``).
+
+    The ingest service prepares batch N+1 while batch N is being written and committed, so the
+    database works while Python does. Rows of batches that may not be committed yet are kept here
+    (the last few batches per community) and consulted before the database: a row is then always
+    found in one or the other, and replies find parents of the batch just before without a query.
+    """
+
+    RECENT_BATCHES = 3  # at most one batch is being written while the next is prepared
+
     def __init__(self):
         self.identities = IdentityResolver()
+        self._recent: dict[int, deque[dict[str, tuple]]] = {}
 
-    def write_batch(self, community: Community, records: list[InteractionRecord]) -> tuple[int, int, int]:
-        """Store one community's batch; returns (created, updated, unchanged)."""
+    def prepare(self, community: Community, records: list[InteractionRecord]) -> PreparedBatch:
         identity_ids = self.identities.resolve([r.author for r in records] + [r.target for r in records])
+        recent = self._recent.setdefault(community.pk, deque(maxlen=self.RECENT_BATCHES))
+        keys = lookup_keys(records)
+        # Read the recent batches before the database: a batch committed in between is then in one.
+        in_flight = {}
+        for key in keys:
+            for rows in reversed(recent):
+                if key in rows:
+                    in_flight[key] = rows[key]
+                    break
         with pg_cursor() as cursor:
-            cursor.execute(LOOKUP_SQL, [lookup_keys(records), community.pk])
+            cursor.execute(LOOKUP_SQL, [[k for k in keys if k not in in_flight], community.pk])
             stored = {row[0]: row[1:] for row in cursor.fetchall()}
+            stored.update(in_flight)
             plan = plan_batch(community.pk, records, stored, identity_ids)
-            apply_changes(plan.changed)
+            ids = []
             if plan.new_rows:
                 cursor.execute(IDS_SQL, [len(plan.new_rows)])
                 ids = cursor.fetchone()[0]
-                for row, parent in plan.in_batch_parents:
-                    plan.new_rows[row][PARENT] = ids[parent]
-                with cursor.copy(COPY_SQL) as copy:
-                    for pk, row in zip(ids, plan.new_rows, strict=True):
-                        copy.write_row([pk, *row])
+        for row, parent in plan.in_batch_parents:
+            plan.new_rows[row][PARENT] = ids[parent]
+        rows = {r.external_id: (stored[r.external_id][0], stored[r.external_id][1], *incoming_values(r))
+                for r in records if r.external_id in stored}  # fmt: skip
+        for pk, row in zip(ids, plan.new_rows, strict=True):
+            rows[row[EXTERNAL_ID]] = (pk, row[AUTHOR], *row[-len(CHANGE_FIELDS) :])
+            row.insert(0, pk)  # the COPY's first column
+        recent.append(rows)
+        return PreparedBatch(community, plan)
+
+    def write(self, prepared: PreparedBatch) -> tuple[int, int, int]:
+        """Store a prepared batch (in the caller's transaction); returns (created, updated, unchanged)."""
+        plan = prepared.plan
+        apply_changes(plan.changed)
+        if plan.new_rows:
+            with pg_cursor() as cursor, cursor.copy(COPY_SQL) as copy:
+                for row in plan.new_rows:
+                    copy.write_row(row)
         return len(plan.new_rows), len(plan.changed), plan.unchanged

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from django.db import connection, connections, transaction
+from django.db import DatabaseError, connection, connections, transaction
 from django.utils import timezone
 
 from influencers import services
@@ -111,18 +111,24 @@ class Ingestor:
         self._checkpoint: dict | None = None
         self._analyzed_at = 0  # rows created when statistics were last refreshed
         self._repeated = 0  # records seen twice within a batch (counted unchanged when it is stored)
-        # On PostgreSQL, outside a caller's transaction, batches are stored by a second thread with
-        # its own connection while this one parses the next: the database works while Python does.
-        self._executor: ThreadPoolExecutor | None = None
-        self._inflight: Future | None = None
+        # On PostgreSQL, outside a caller's transaction, three stages run at once, each on its own
+        # thread and connection: this one parses batch N+2, a planner resolves identities, looks up
+        # stored rows and draws ids for N+1, and a writer COPYs and commits N. The database then
+        # works while Python does (run one after the other they took 70 s a million rows).
+        self._planner: ThreadPoolExecutor | None = None
+        self._writer: ThreadPoolExecutor | None = None
+        self._planning: Future | None = None
+        self._writing: Future | None = None
+        self._locked: set[int] = set()  # communities whose import lock the planner holds
 
     # --- the stream -----------------------------------------------------------------------
     def run(self, items: Iterable) -> IngestSummary:
         started = time.monotonic()
         switch_interval = sys.getswitchinterval()
         if connection.vendor == "postgresql" and not connection.in_atomic_block:
-            self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-writer")
-            # The writer mostly waits on the database; when an answer arrives it should get the
+            self._planner = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-planner")
+            self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-writer")
+            # The stages mostly wait on the database; when an answer arrives they should get the
             # interpreter back quickly rather than after the parser's default 5 ms time slice.
             sys.setswitchinterval(0.0005)
         try:
@@ -133,13 +139,25 @@ class Ingestor:
             self._drain(raise_errors=False)  # what was handed over is stored (or failed) before we report
             raise
         finally:
-            if self._executor is not None:
-                self._executor.submit(connections.close_all).result()  # run there: the writer's own connection
-                self._executor.shutdown()
-                sys.setswitchinterval(switch_interval)
+            for stage in (self._planner, self._writer):
+                if stage is not None:
+                    stage.submit(self._close_connection).result()  # run there: the stage's own connection
+                    stage.shutdown()
+            sys.setswitchinterval(switch_interval)
         self._finish()
         self.summary.seconds = time.monotonic() - started
         return self.summary
+
+    @staticmethod
+    def _close_connection() -> None:
+        try:
+            if connection.vendor == "postgresql" and connection.connection is not None:
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_advisory_unlock_all()")  # closing would too; say so
+        except DatabaseError:
+            pass  # a broken connection holds no locks any more
+        finally:
+            connections.close_all()
 
     def _consume(self, items: Iterable) -> None:
         for item in items:
@@ -201,54 +219,84 @@ class Ingestor:
             repeated=self._repeated,
         )
         self._checkpoint, self._repeated = None, 0
-        if self._executor is None:
-            self._store(batch, progress)
+        if self._planner is None:
+            with transaction.atomic():
+                self._write(self._prepare(batch), progress)
             return
-        self._drain()  # at most one batch in flight: memory stays flat, batches stay in order
-        self._inflight = self._executor.submit(self._store, batch, progress)
+        self._wait(self._planning)  # one batch planned at a time: memory stays flat, order kept
+        self._planning = self._planner.submit(self._plan_and_hand_over, batch, progress)
+
+    def _plan_and_hand_over(self, batch: list, progress: _Progress) -> None:
+        """The planner stage: prepare a batch, then queue it behind the one being written."""
+        with transaction.atomic():  # the batch's new identities are committed before its rows arrive
+            prepared = self._prepare(batch)
+        self._wait(self._writing)
+        self._writing = self._writer.submit(self._write, prepared, progress)
+
+    @staticmethod
+    def _wait(stage: Future | None) -> None:
+        if stage is not None:
+            stage.result()  # re-raises a stage's error where the pipeline would go on
 
     def _drain(self, *, raise_errors: bool = True) -> None:
-        inflight, self._inflight = self._inflight, None
-        if inflight is None:
-            return
-        try:
-            inflight.result()
-        except BaseException:
-            if raise_errors:
-                raise
+        for attribute in ("_planning", "_writing"):  # the planner queues writes: wait for it first
+            stage = getattr(self, attribute)
+            setattr(self, attribute, None)
+            try:
+                self._wait(stage)
+            except BaseException:
+                if raise_errors:
+                    raise
+                raise_errors = False  # the first error is the one to report
 
-    def _store(self, batch: list, progress: _Progress) -> None:
-        """One transaction: the batch's interactions and the run's counters and checkpoint."""
+    def _prepare(self, batch: list) -> list:
+        by_community: dict[str, list[InteractionRecord]] = {}
+        for key, record in batch:
+            by_community.setdefault(key, []).append(record)
+        prepared = []
+        for key, records in by_community.items():
+            community = self._communities[key]
+            self._lock(community)
+            prepared.append(self.writer.prepare(community, records))
+        return prepared
+
+    def _write(self, prepared: list, progress: _Progress) -> None:
+        """One transaction: the batch's interactions and the run's counters and checkpoint.
+
+        Commits without waiting for its WAL flush: a crash may lose the last batches, but data,
+        counters and checkpoint go together, and a re-run restores them.
+        """
         with transaction.atomic():
-            by_community: dict[str, list[InteractionRecord]] = {}
-            for key, record in batch:
-                by_community.setdefault(key, []).append(record)
-            for key, records in by_community.items():
-                self._write_community_batch(self._communities[key], records)
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute("SET LOCAL synchronous_commit TO OFF")
+            for batch in prepared:
+                created, updated, unchanged = self.writer.write(batch)
+                self.summary.created += created
+                self.summary.updated += updated
+                self.summary.unchanged += unchanged
             self.summary.unchanged += progress.repeated
             self._save_progress(progress)
         self._refresh_statistics()
         if self.on_progress:
             self.on_progress(self.summary)
 
-    def _write_community_batch(self, community: Community, records: list[InteractionRecord]) -> None:
-        self._lock(community)
-        created, updated, unchanged = self.writer.write_batch(community, records)
-        self.summary.created += created
-        self.summary.updated += updated
-        self.summary.unchanged += unchanged
-
     def _lock(self, community: Community) -> None:
-        """Serialise writers of one community, so counts of created and updated rows are exact.
+        """Serialise imports of one community, so no two insert the same ids and counts are exact.
 
-        Also lets this batch commit without waiting for its WAL flush: a crash may lose the last
-        batches, but data, counters and checkpoint go together, and a re-run restores them.
+        In the threaded pipeline the planner takes the lock once and keeps it until the import
+        ends (a second import of the community waits for the first); otherwise it is held by the
+        batch's transaction.
         """
-        if connection.vendor == "postgresql":
-            key = zlib.crc32(f"ingest:{community.pk}".encode())
-            with connection.cursor() as cursor:
+        if connection.vendor != "postgresql":
+            return
+        key = zlib.crc32(f"ingest:{community.pk}".encode())
+        with connection.cursor() as cursor:
+            if self._planner is None:
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
-                cursor.execute("SET LOCAL synchronous_commit TO OFF")
+            elif community.pk not in self._locked:
+                cursor.execute("SELECT pg_advisory_lock(%s)", [key])
+                self._locked.add(community.pk)
 
     def _refresh_statistics(self) -> None:
         """ANALYZE the tables as an import makes them grow (PostgreSQL).
