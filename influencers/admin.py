@@ -4,7 +4,8 @@ from django.db.models import Count
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from crm.admin_scoping import SharedDataAdmin, SharedDataInline
 from influencers import selectors, services
@@ -95,6 +96,15 @@ class CommunityAdmin(SharedDataAdmin):
     list_filter = ["platform", "is_tracked"]
     search_fields = ["name", "external_id", "description"]
     readonly_fields = ["last_activity_at", "members", "created_at", "updated_at"]
+    actions = ["rank_now"]
+
+    @admin.action(description="Rank the selected communities now (in the background)", permissions=["change"])
+    def rank_now(self, request, queryset):
+        from influencers.tasks import rank_community
+
+        for community_id in queryset.values_list("pk", flat=True):
+            rank_community.delay(community_id)
+        self.message_user(request, f"Ranking queued for {queryset.count()} communities.", messages.SUCCESS)
 
     @admin.display(description="members by rank")
     def members(self, obj):
@@ -162,7 +172,10 @@ class RankingRunAdmin(SharedDataAdmin):
     list_filter = ["status", "community__platform"]
     list_select_related = ["community"]
     search_fields = ["community__name", "community__external_id"]
-    readonly_fields = ["scores"]
+    readonly_fields = [
+        "community", "status", "algorithm_version", "window_start", "window_end", "started_at", "finished_at",
+        "ranked_members", "message", "parameters", "scores",
+    ]  # fmt: skip
 
     # A run can hold tens of thousands of members: link to the paginated list instead of inlining.
     @admin.display(description="member scores")
@@ -173,11 +186,18 @@ class RankingRunAdmin(SharedDataAdmin):
 
 @admin.register(MemberScore)
 class MemberScoreAdmin(SharedDataAdmin):
-    list_display = ["rank", "handle", "community", "score", "consistency", "embeddedness", "alignment", "reach"]
+    list_display = [
+        "rank", "handle", "community", "score", "consistency", "embeddedness", "alignment", "why", "reach",
+    ]  # fmt: skip
     list_filter = ["run__community"]
     search_fields = ["membership__identity__handle"]
     list_select_related = ["membership__identity", "run__community"]
     raw_id_fields = ["run", "membership"]
+    ordering = ["-run__started_at", "rank"]
+
+    @admin.display(description="why")
+    def why(self, obj):
+        return format_html_join(mark_safe("<br>"), "{}", ((reason,) for reason in obj.reasons))
 
     @admin.display(description="member", ordering="membership__identity__handle")
     def handle(self, obj):

@@ -12,6 +12,7 @@ from celery import shared_task
 from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
+from graph import adapter as ranking
 from influencers import services
 from influencers.connectors.records import SourceError, TemporarySourceError
 from influencers.ingest.runs import sync_run_execute, sync_run_for_community
@@ -44,7 +45,30 @@ def run_sync(self, sync_run_id: int) -> dict | None:
     except SourceError as error:
         logger.warning("sync run %s failed for good: %s", sync_run_id, error)
         return None  # nothing a retry can fix: the SyncRun holds the error for the operator
+    for community_id in sync_run.communities.values_list("pk", flat=True):
+        rank_community.delay(community_id)  # rankings follow the data they rest on
     return {key: value for key, value in summary.as_dict().items() if key != "skipped_examples"}
+
+
+@shared_task(
+    acks_late=True,
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=30,
+    retry_backoff_max=10 * 60,
+    retry_jitter=True,
+    max_retries=5,
+)
+def rank_community(community_id: int) -> int | None:
+    """Rank one community and keep the snapshot; returns the RankingRun id (None: nothing to rank).
+
+    Safe to run twice: each run is a dated snapshot, and the newest is what members point at.
+    """
+    community = Community.objects.get(pk=community_id)
+    try:
+        run, _ = ranking.rank_community(community)
+    except ranking.NothingToRank:
+        return None
+    return run.pk
 
 
 @shared_task(acks_late=True)

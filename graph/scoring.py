@@ -1,0 +1,262 @@
+"""Combine participation, network position and language into one ranking, with reasons.
+
+Each family is a component in [0, 1], normalised within the community; the score is their
+weighted *geometric* mean, so a member missing one family cannot make up for it with another
+(a loud broadcaster without two-way ties, a closed ring that promotes a shop, a burst of a
+newcomer). Reach is carried along to be shown and never enters a formula.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from graph.consistency import Participation, ReturnEngagement, participation, return_engagement
+from graph.language import Fluency, community_vocabulary, fluency, member_tokens
+from graph.network import Position, positions, tie_weights
+from graph.promotion import Promotion, promotion
+
+ALGORITHM_VERSION = "embedded-1.0"
+DEFAULT_WEIGHTS = {"consistency": 0.4, "embeddedness": 0.35, "alignment": 0.25}
+FLOOR = 0.01  # a zero component makes a score small, and members with one still order by the rest
+# Below these a community is ranked, but the result says how little it rests on.
+MIN_MEMBERS, MIN_INTERACTIONS, MIN_WEEKS = 10, 100, 4
+
+
+@dataclass(frozen=True)
+class Member:
+    handle: str
+    can_rank: bool = True  # bots and deleted accounts never rank
+    reach: int | None = None
+    reach_kind: str = ""
+
+
+@dataclass
+class CommunityData:
+    """Everything the ranking needs about one community's window, as plain values.
+
+    ``active_days``: member → days (since the epoch) on which they posted, commented or mentioned;
+    ``ties``: (source, target, kind, day), one per day and kind; ``texts``: member → a sample of
+    their texts (titles and bodies), most recent first.
+    """
+
+    members: dict[object, Member]
+    active_days: dict[object, list[int]]
+    ties: list[tuple[object, object, str, int]]
+    texts: dict[object, list[str]]
+    first_day: int
+    last_day: int
+    interactions: int = 0
+    language: str = "en"
+
+
+@dataclass
+class MemberResult:
+    member: object
+    handle: str
+    rank: int
+    score: float
+    consistency: float
+    embeddedness: float
+    alignment: float
+    reasons: list[str]
+    details: dict
+    reach: int | None  # shown beside the score as a contrast; never an input
+    reach_kind: str = ""
+
+
+@dataclass
+class Ranking:
+    results: list[MemberResult]
+    parameters: dict
+    message: str = ""
+    vocabulary: list = field(default_factory=list)
+
+
+def _geometric(parts: list[tuple[float, float]]) -> float:
+    total = sum(weight for _, weight in parts)
+    return math.exp(sum(weight * math.log(max(value, FLOOR)) for value, weight in parts) / total)
+
+
+def _percentiles(values: Mapping[object, float]) -> dict[object, float]:
+    """Share of members with a lower value (ties count half); zero stays zero."""
+    ordered = sorted(values.values())
+    n = len(ordered)
+    result = {}
+    for member, value in values.items():
+        if value <= 0 or n == 0:
+            result[member] = 0.0
+            continue
+        below = bisect.bisect_left(ordered, value)
+        equal = bisect.bisect_right(ordered, value) - below
+        result[member] = (below + equal / 2 + 0.5) / n if n > 1 else 1.0
+    return result
+
+
+def consistency_of(p: Participation, back: ReturnEngagement | None) -> float:
+    rate = back.rate if back else 0.0
+    return _geometric(
+        [
+            (p.presence, 0.35),
+            (p.tenure, 0.25),
+            (p.recency, 0.15),
+            (0.5 + 0.5 * p.regularity, 0.1),
+            (0.5 + 0.5 * rate, 0.15),
+        ]
+    )
+
+
+def openness(pos: Position) -> float:
+    """1 − closure, with closure discounted for members with few partners (two partners who know
+    each other say little), and never below 0.1 (in a small close-knit community everyone is closed)."""
+    closure = pos.closure * (pos.mutual - 1) / (pos.mutual + 1) if pos.mutual > 1 else 0.0
+    return max(0.1, 1 - closure)
+
+
+def embeddedness_of(pos: Position, breadth: float, standing: float, across: float) -> float:
+    if pos.mutual == 0:
+        return 0.0
+    return _geometric([(breadth, 0.25), (pos.reciprocity, 0.2), (standing, 0.2), (openness(pos), 0.15), (across, 0.2)])
+
+
+def alignment_of(fluent: float, promo: Promotion) -> float:
+    """Fluency, cut by promotion: linking one's own shop in half of what one writes quarters it."""
+    return fluent * (1 - promo.promotion) ** 2
+
+
+def rank(data: CommunityData, *, weights: Mapping[str, float] | None = None, top: int | None = None) -> Ranking:
+    weights = dict(DEFAULT_WEIGHTS | dict(weights or {}))
+    rankable = {m for m, info in data.members.items() if info.can_rank and data.active_days.get(m)}
+    part = {m: participation(data.active_days[m], first_day=data.first_day, last_day=data.last_day) for m in rankable}
+    kept_ties = [(s, t, d) for s, t, _kind, d in data.ties if s in rankable and t in rankable]
+    back = return_engagement(kept_ties, first_day=data.first_day)
+    pos = positions(tie_weights(((s, t, k) for s, t, k, _ in data.ties), rankable), rankable)
+    breadth = _percentiles({m: p.mutual for m, p in pos.items()})
+    standing = _percentiles({m: p.centrality if p.mutual else 0.0 for m, p in pos.items()})
+    across = _percentiles({m: p.reach_across for m, p in pos.items()})
+    tokens = {m: member_tokens(data.texts.get(m, ())) for m in rankable}
+    vocabulary = community_vocabulary(tokens, language=data.language)
+    fluent = fluency(tokens, vocabulary)
+    fluent_pct = _percentiles({m: f.shrunk for m, f in fluent.items()})
+    promo = {m: promotion(data.texts.get(m, ())) for m in rankable}
+
+    raw = {
+        m: (
+            consistency_of(part[m], back.get(m)),
+            embeddedness_of(pos[m], breadth[m], standing[m], across[m]),
+            alignment_of(fluent_pct[m], promo[m]),
+        )
+        for m in rankable
+    }
+    # Normalised within the community: the strongest member on each component sets its 1.0.
+    tops = [max((r[i] for r in raw.values()), default=0.0) or 1.0 for i in range(3)]
+    scored = []
+    for m, (c, e, a) in raw.items():
+        c, e, a = c / tops[0], e / tops[1], a / tops[2]
+        score = _geometric([(c, weights["consistency"]), (e, weights["embeddedness"]), (a, weights["alignment"])])
+        scored.append((round(score, 6), m, c, e, a))
+    scored.sort(key=lambda s: (-s[0], data.members[s[1]].handle.lower()))
+    if top is not None:
+        scored = scored[:top]
+
+    results = []
+    for place, (score, m, c, e, a) in enumerate(scored, start=1):
+        info = data.members[m]
+        details = {
+            "participation": _plain(part[m]),
+            "return_engagement": _plain(back.get(m) or ReturnEngagement(0, 0, 0.0)),
+            "network": _plain(pos[m])
+            | {"breadth_percentile": breadth[m], "standing_percentile": standing[m], "across_percentile": across[m]},
+            "language": _plain(fluent[m]) | {"percentile": fluent_pct[m]},
+            "promotion": _plain(promo[m]),
+        }
+        results.append(
+            MemberResult(
+                member=m, handle=info.handle, rank=place, score=score,
+                consistency=round(c, 6), embeddedness=round(e, 6), alignment=round(a, 6),
+                reasons=reasons(part[m], back.get(m), pos[m], fluent[m], fluent_pct[m], promo[m]),
+                details=details, reach=info.reach, reach_kind=info.reach_kind,
+            )
+        )  # fmt: skip
+    return Ranking(
+        results=results,
+        parameters={"weights": weights, "algorithm_version": ALGORITHM_VERSION, "language": data.language},
+        message=_thin_data_message(len(rankable), data),
+        vocabulary=[t.term for t in vocabulary.best(25)],
+    )
+
+
+def _thin_data_message(members: int, data: CommunityData) -> str:
+    weeks = (data.last_day - data.first_day) // 7 + 1
+    thin = []
+    if members < MIN_MEMBERS:
+        thin.append(f"{members} members who can rank")
+    if data.interactions and data.interactions < MIN_INTERACTIONS:
+        thin.append(f"{data.interactions} interactions")
+    if weeks < MIN_WEEKS:
+        thin.append(f"{weeks} weeks of activity")
+    if not thin:
+        return ""
+    return "Too little activity to rank with confidence (" + ", ".join(thin) + "): the order is indicative only."
+
+
+def _plain(record) -> dict:
+    values = {}
+    for name in record.__dataclass_fields__:
+        value = getattr(record, name)
+        values[name] = round(value, 4) if isinstance(value, float) else value
+    return values
+
+
+def _share(value: float) -> str:
+    return f"{value:.0%}"
+
+
+def reasons(
+    p: Participation,
+    back: ReturnEngagement | None,
+    pos: Position,
+    fluent: Fluency,
+    fluent_pct: float,
+    promo: Promotion,
+) -> list[str]:
+    """Sentences a partnership manager can read, strengths and warnings alike."""
+    said = []
+    presence = f"Active in {p.active_weeks} of the {p.weeks_observed} weeks observed"
+    if p.weeks_since_last > 4:
+        presence += f", but not in the last {p.weeks_since_last:.0f} weeks"
+    if p.burstiness is not None and p.burstiness > 0.5:
+        presence += "; activity comes in bursts"
+    said.append(presence + ".")
+    if pos.heard_from and pos.mutual:
+        said.append(
+            f"Answered by {pos.heard_from} different members and answers {pos.mutual} of them back "
+            f"({_share(pos.reciprocity)} reciprocity)."
+        )
+    elif pos.heard_from:
+        said.append(f"Answered by {pos.heard_from} different members but never answers them back.")
+    elif pos.reaches_out:
+        said.append(f"Replies to {pos.reaches_out} different members; none of them answers back.")
+    else:
+        said.append("Has not interacted with other members in this window.")
+    if back and back.returning:
+        said.append(f"{back.returning} of the {back.visitors} members who talked with them came back in another week.")
+    if pos.mutual >= 3 and pos.closure >= 0.6:
+        said.append(
+            f"Talks mostly within a closed group ({_share(pos.closure)} of their partners also talk to each other)."
+        )
+    elif pos.mutual >= 5 and pos.closure < 0.3:
+        said.append("Their ties reach across the community rather than one circle.")
+    if fluent.tokens == 0:
+        said.append("No text to judge their language by (counted as average).")
+    elif fluent_pct >= 0.5:
+        said.append(f"Uses the community's vocabulary more than {math.floor(fluent_pct * 20) * 5}% of members.")
+    else:
+        said.append(f"Uses the community's vocabulary less than {100 - math.floor(fluent_pct * 20) * 5}% of members.")
+    if promo.self_promotion:
+        said.append(f"Links to {promo.top_site} in {_share(promo.self_promotion)} of what they write.")
+    if promo.duplicate_share >= 0.2:
+        said.append(f"Repeats the same text in {_share(promo.duplicate_share)} of what they write.")
+    return said

@@ -1,0 +1,89 @@
+"""python manage.py rank PLATFORM:COMMUNITY [--top N] [--json]: rank a community's members now."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from django.core.management.base import BaseCommand, CommandParser
+
+from graph.adapter import NothingToRank, rank_community
+from influencers.models import Community, Platform
+
+
+class Command(BaseCommand):
+    help = (
+        "Rank a community's members by consistent participation, embeddedness and alignment, keep the "
+        "snapshot, and print the best first. Reach is shown beside the score, never used in it."
+    )
+
+    def add_arguments(self, parser: CommandParser):
+        parser.add_argument("community", metavar="PLATFORM:COMMUNITY", help="e.g. reddit:fountainpens")
+        parser.add_argument("--top", type=int, default=20, help="how many members to print (default 20)")
+        parser.add_argument("--json", action="store_true", help="print a JSON array, best first")
+        parser.add_argument("--days", type=int, default=365, help="window length up to the latest activity")
+
+    def handle(self, *args, **options):
+        if options["top"] < 1:
+            self._fail("--top must be at least 1")
+        if options["days"] < 7:
+            self._fail("--days must be at least 7")
+        community = self._community(options["community"])
+        try:
+            run, ranking = rank_community(community, days=options["days"])
+        except NothingToRank as error:
+            self._fail(str(error))
+        results = ranking.results[: options["top"]]
+        if options["json"]:
+            self.stdout.write(json.dumps([_as_json(r, community) for r in results], indent=2))
+            if run.message:
+                self.stderr.write(run.message)
+            return
+        self.stdout.write(
+            f"{community.key}: {run.ranked_members:,} members ranked over {run.window_start:%Y-%m-%d} → "
+            f"{run.window_end:%Y-%m-%d} (ranking run #{run.pk}, {run.algorithm_version})"
+        )
+        if run.message:
+            self.stdout.write(run.message)
+        self.stdout.write(f"{'rank':>4}  {'member':<24} {'score':>5}  {'consistency':>11} {'embedded':>8} "
+                          f"{'aligned':>7}  reach (not scored)")  # fmt: skip
+        for r in results:
+            reach = f"{r.reach:,} {r.reach_kind}".strip() if r.reach is not None else "—"
+            self.stdout.write(
+                f"{r.rank:>4}  {r.handle[:24]:<24} {r.score:5.2f}  {r.consistency:11.2f} {r.embeddedness:8.2f} "
+                f"{r.alignment:7.2f}  {reach}"
+            )
+            for reason in r.reasons:
+                self.stdout.write(f"{'':6}{reason}")
+
+    def _community(self, key: str) -> Community:
+        platform, _, external_id = key.partition(":")
+        if not external_id or platform not in Platform.values:
+            self._fail(f"{key!r} is not PLATFORM:COMMUNITY (platforms: {', '.join(Platform.values)})")
+        community = Community.objects.filter(platform=platform, external_id=external_id).first()
+        if community is None and platform == "reddit":
+            community = Community.objects.filter(platform=platform, external_id=external_id.lower()).first()
+        if community is None:
+            self._fail(f"no community {key!r} (import it first with `manage.py ingest`)")
+        return community
+
+    def _fail(self, message: str, status: int = 2):
+        self.stderr.write(f"rank: {message}")
+        sys.exit(status)
+
+
+def _as_json(result, community: Community) -> dict:
+    return {
+        "rank": result.rank,
+        "handle": result.handle,
+        "platform": community.platform,
+        "score": round(result.score, 4),
+        "components": {
+            "consistency": round(result.consistency, 4),
+            "embeddedness": round(result.embeddedness, 4),
+            "alignment": round(result.alignment, 4),
+        },
+        "reasons": result.reasons,
+        "reach": result.reach,
+        "reach_kind": result.reach_kind,
+    }
