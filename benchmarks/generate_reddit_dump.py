@@ -45,7 +45,10 @@ def line(rng: random.Random, n: int, thread: int, parent: str, author: str, crea
     }, separators=(",", ":"))  # fmt: skip
 
 
-def generate(path: Path, *, comments: int, seed: int = 1) -> int:
+def generate(
+    path: Path, *, comments: int, seed: int = 1, subreddits: tuple[str, ...] = ("fountainpens", "pens")
+) -> int:
+    """Write the dump; with two subreddits 80 % of comments go to the first."""
     rng = random.Random(seed)
     authors = ["".join(rng.choices(string.ascii_lowercase + "_", k=rng.randint(5, 14))) + str(i) for i in range(50_000)]
     # Zipf-like activity: a few authors write much of the conversation.
@@ -69,7 +72,7 @@ def generate(path: Path, *, comments: int, seed: int = 1) -> int:
                 else ("AutoModerator" if rng.random() < 0.01 else rng.choices(authors, cum_weights=cumulative)[0])
             )
             created = start + n * 30 + rng.randint(0, 29)
-            subreddit = "fountainpens" if rng.random() < 0.8 else "pens"
+            subreddit = subreddits[0] if len(subreddits) == 1 or rng.random() < 0.8 else subreddits[1]
             out.write((line(rng, n, thread, parent, author, created, subreddit) + "\n").encode())
             thread_ids.append(f"c{n:07x}")
             written += 1

@@ -23,6 +23,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 URL = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
+# Chat markup is not language: Slack and Discord mentions, channels and links (<@U061A2UFL>,
+# <#C024BE7LR|general>, <https://x|label>, <:blobwave:123>) and emoji shortcodes (:tada:).
+MARKUP = re.compile(r"<[@#!:a-z/][^>\s]*(?:\|[^>]*)?>|:[a-z0-9_+-]+:", re.IGNORECASE)
 # A word starts with a letter (not inside "2x"); inner apostrophes and hyphens stay ("don't", "pre-war").
 WORD = re.compile(r"(?<!\w)[^\W\d_](?:[\w'’-]*[^\W_])?")
 GENERAL_FLOOR = 1e-8  # general-language frequency of a word wordfreq has never seen
@@ -36,7 +39,7 @@ def tokenize(text: str, limit: int = TOKENS_PER_TEXT) -> list[str]:
     """Lower-cased words of a text, links removed, at most ``limit`` of them."""
     if not text:
         return []
-    words = WORD.findall(URL.sub(" ", text[: limit * 12]).lower())
+    words = WORD.findall(URL.sub(" ", MARKUP.sub(" ", text[: limit * 12])).lower())
     return words[:limit]
 
 

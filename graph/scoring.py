@@ -122,8 +122,12 @@ def embeddedness_of(pos: Position, breadth: float, standing: float, across: floa
 
 
 def alignment_of(fluent: float, promo: Promotion) -> float:
-    """Fluency, cut by promotion: linking one's own shop in half of what one writes quarters it."""
-    return fluent * (1 - promo.promotion) ** 2
+    """Fluency, cut by promotion: linking one's own shop in half of what one writes quarters it.
+
+    Vocabulary is weaker evidence than behaviour (plain English is not a fault), so the least
+    fluent member keeps 30% of the language part; promotion can take everything.
+    """
+    return (0.3 + 0.7 * fluent) * (1 - promo.promotion) ** 2
 
 
 def rank(data: CommunityData, *, weights: Mapping[str, float] | None = None, top: int | None = None) -> Ranking:
@@ -210,6 +214,10 @@ def _plain(record) -> dict:
     return values
 
 
+def _members(count: int) -> str:
+    return "1 member" if count == 1 else f"{count:,} different members"
+
+
 def _share(value: float) -> str:
     return f"{value:.0%}"
 
@@ -232,13 +240,13 @@ def reasons(
     said.append(presence + ".")
     if pos.heard_from and pos.mutual:
         said.append(
-            f"Answered by {pos.heard_from} different members and answers {pos.mutual} of them back "
+            f"Answered by {_members(pos.heard_from)} and answers {pos.mutual} of them back "
             f"({_share(pos.reciprocity)} reciprocity)."
         )
     elif pos.heard_from:
-        said.append(f"Answered by {pos.heard_from} different members but never answers them back.")
+        said.append(f"Answered by {_members(pos.heard_from)} but never answers them back.")
     elif pos.reaches_out:
-        said.append(f"Replies to {pos.reaches_out} different members; none of them answers back.")
+        said.append(f"Replies to {_members(pos.reaches_out)}; none of them answers back.")
     else:
         said.append("Has not interacted with other members in this window.")
     if back and back.returning:
@@ -252,9 +260,13 @@ def reasons(
     if fluent.tokens == 0:
         said.append("No text to judge their language by (counted as average).")
     elif fluent_pct >= 0.5:
-        said.append(f"Uses the community's vocabulary more than {math.floor(fluent_pct * 20) * 5}% of members.")
+        said.append(
+            f"Uses the community's vocabulary more than {min(95, math.floor(fluent_pct * 20) * 5)}% of members."
+        )
     else:
-        said.append(f"Uses the community's vocabulary less than {100 - math.floor(fluent_pct * 20) * 5}% of members.")
+        said.append(
+            f"Uses the community's vocabulary less than {min(95, math.floor((1 - fluent_pct) * 20) * 5)}% of members."
+        )
     if promo.self_promotion:
         said.append(f"Links to {promo.top_site} in {_share(promo.self_promotion)} of what they write.")
     if promo.duplicate_share >= 0.2:

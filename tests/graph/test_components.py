@@ -102,6 +102,13 @@ def test_tokens_are_lower_case_words_without_links():
     ]  # fmt: skip
 
 
+def test_chat_markup_is_not_language():
+    text = (
+        "<@U061A2UFL> see <#C024BE7LR|general> and <https://x.example|the docs> :slightly_smiling_face: <:blob:123> ok"
+    )
+    assert tokenize(text) == ["see", "and", "ok"]
+
+
 def test_the_vocabulary_is_what_many_members_say_that_general_language_does_not():
     tokens = {f"m{i}": ["the", "nib", "sheen", "and", "ink"] for i in range(10)}
     tokens["spammer"] = ["inkdealz"] * 50

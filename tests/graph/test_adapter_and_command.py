@@ -1,0 +1,121 @@
+"""The ranking end to end on the database: a generated community with planted roles, imported
+through `ingest`, ranked through `rank` and the task that follows a sync."""
+
+import io
+import json
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from graph.adapter import rank_community
+from influencers.ingest.runs import sync_run_create
+from influencers.models import Community, Identity, MemberScore, Membership, RankingRun, RankingStatus
+from influencers.tasks import run_sync
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from generate_community import generate  # noqa: E402
+
+pytestmark = pytest.mark.django_db
+TRAPS = {"celebrity", "spammer", "broadcaster", "newcomer", "ring", "bot"}
+
+
+@pytest.fixture
+def planted(tmp_path):
+    made = generate(tmp_path, members=160, weeks=30, seed=11)
+    call_command("ingest", "reddit-dump", *made["files"], "--json", stdout=io.StringIO())
+    made["object"] = Community.objects.get(platform="reddit", external_id=made["community"].split(":")[1])
+    return made
+
+
+def rank_json(*args):
+    out = io.StringIO()
+    call_command("rank", *args, "--json", stdout=out, stderr=io.StringIO())
+    return json.loads(out.getvalue())
+
+
+def test_rank_json_puts_the_planted_embedded_members_first_and_no_trap_near_the_top(planted):
+    embedded = {handle for handle, role in planted["labels"].items() if role == "embedded"}
+    ranked = rank_json(planted["community"], "--top", "30")
+    assert len(ranked) == 30
+    assert {row["handle"] for row in ranked[: len(embedded)]} == embedded
+    assert not [row["handle"] for row in ranked if planted["labels"].get(row["handle"]) in TRAPS]
+    first = ranked[0]
+    assert set(first) >= {"rank", "handle", "score", "components", "reasons", "reach"}
+    assert set(first["components"]) == {"consistency", "embeddedness", "alignment"}
+    assert first["rank"] == 1 and first["reasons"] and all(isinstance(r, str) for r in first["reasons"])
+    assert [row["rank"] for row in ranked] == list(range(1, 31))
+
+
+def test_deleted_accounts_never_rank(planted):
+    deleted = Identity.objects.get(platform="reddit", external_id="[deleted]")
+    assert Membership.objects.filter(identity=deleted, community=planted["object"]).exists()
+    run, _ = rank_community(planted["object"])
+    assert not MemberScore.objects.filter(run=run, membership__identity=deleted).exists()
+    assert "[deleted]" not in {row["handle"] for row in rank_json(planted["community"], "--top", "500")}
+
+
+def test_each_ranking_is_a_kept_snapshot_that_members_point_at(planted):
+    first, _ = rank_community(planted["object"])
+    second, ranking = rank_community(planted["object"])
+    assert RankingRun.objects.filter(community=planted["object"], status=RankingStatus.COMPLETED).count() == 2
+    assert first.scores.count() == second.scores.count() == second.ranked_members == len(ranking.results)
+    assert second.algorithm_version and second.parameters["weights"]["consistency"] > 0
+    assert second.parameters["window_days"] == 365
+    # The window ends at the community's latest activity, not today: imported history may be old.
+    assert second.window_end.year == 2024 and (second.window_end - second.window_start).days == 365
+    best = second.scores.get(rank=1)
+    assert best.membership.latest_score == best
+    assert not Membership.objects.filter(latest_score__run=first).exists()  # all moved to the newest
+
+
+def test_rank_prints_a_table_with_reasons_and_reach_as_a_contrast(planted):
+    out = io.StringIO()
+    call_command("rank", planted["community"], "--top", "3", stdout=out)
+    text = out.getvalue()
+    assert text.startswith(f"{planted['community']}: ")
+    assert "reach (not scored)" in text
+    assert "Active in " in text and "Answered by " in text
+    assert len([line for line in text.splitlines() if line[:4].strip().isdigit()]) == 3
+
+
+@pytest.mark.parametrize(
+    ("argument", "message"),
+    [
+        ("reddit:nosuchplace", "rank: no community 'reddit:nosuchplace'"),
+        ("fountainpens", "rank: 'fountainpens' is not PLATFORM:COMMUNITY"),
+        ("myspace:pens", "rank: 'myspace:pens' is not PLATFORM:COMMUNITY"),
+    ],
+)
+def test_an_unknown_community_is_one_clear_line_and_status_2(argument, message):
+    err = io.StringIO()
+    with pytest.raises(SystemExit) as exit_:
+        call_command("rank", argument, stderr=err)
+    assert exit_.value.code == 2
+    assert err.getvalue().startswith(message) and len(err.getvalue().strip().splitlines()) == 1
+
+
+def test_a_community_without_activity_is_an_error_and_a_small_one_says_so(community, make_identity, make_interaction):
+    err = io.StringIO()
+    with pytest.raises(SystemExit) as exit_:
+        call_command("rank", community.key, stderr=err)
+    assert exit_.value.code == 2 and "no activity to rank" in err.getvalue()
+    alice, bob = make_identity("alice"), make_identity("bob")
+    post = make_interaction("t3_a", alice, title="Which nib for a beginner?")
+    make_interaction("t1_b", bob, kind="comment", parent=post, target=alice, text="A fine steel nib, honestly.")
+    out = io.StringIO()
+    call_command("rank", community.key, stdout=out)
+    text = out.getvalue()
+    assert "Too little activity to rank with confidence (2 members who can rank, 2 interactions" in text
+    assert "alice" in text and "bob" in text  # ranked all the same
+
+
+def test_a_completed_sync_queues_a_ranking_of_its_communities(tmp_path):
+    made = generate(tmp_path, members=60, weeks=8, seed=2)
+    run = sync_run_create(source="reddit-dump", arguments={"paths": made["files"]})
+    run_sync.delay(run.pk).get()
+    community = Community.objects.get(platform="reddit", external_id=made["community"].split(":")[1])
+    ranking = RankingRun.objects.get(community=community)
+    assert ranking.status == RankingStatus.COMPLETED and ranking.ranked_members > 0
