@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 LINK = re.compile(r"(?:https?://|www\.)(?:www\.)?([a-z0-9.-]+\.[a-z]{2,})", re.IGNORECASE)
@@ -23,7 +23,6 @@ REPEATED_LINKS = 3  # a site linked in at least this many texts...
 REPEATED_SHARE = 0.2  # ...and in at least this share of them is the member's "own" site
 MIN_TEXTS_FOR_DUPLICATES = 3
 MIN_WORDS_FOR_DUPLICATES = 4
-NOT_LETTERS = re.compile(r"[^a-z]+")
 
 
 @dataclass(frozen=True)
@@ -40,35 +39,37 @@ class Promotion:
 
 
 def sites(text: str) -> set[str]:
+    if "http" not in text and "www." not in text:
+        return set()
     found = set()
-    for match in LINK.finditer(text or ""):
+    for match in LINK.finditer(text):
         domain = match.group(1).lower().rstrip(".")
         if domain.startswith("www."):
             domain = domain[4:]
-        if domain not in PLATFORM_DOMAINS and not any(domain.endswith("." + p) for p in ("reddit.com", "slack.com")):
+        if domain not in PLATFORM_DOMAINS and not domain.endswith((".reddit.com", ".slack.com")):
             found.add(domain)
     return found
 
 
-def _fingerprint(text: str) -> str | None:
-    words = NOT_LETTERS.sub(" ", re.sub(r"https?://\S+", " ", text.lower())).split()
-    if len(words) < MIN_WORDS_FOR_DUPLICATES:
-        return None  # "thanks!" twice is not copy-paste
-    return " ".join(words[:40])
+def promotion(texts: Sequence[str], texts_tokens: Sequence[list[str]] | None = None) -> Promotion:
+    """``texts_tokens``: each text's words (graph.language.tokenize), if already at hand; texts
+    are compared by their first 30 words, so a template with a changing link or number still
+    counts as the same text."""
+    if texts_tokens is None:
+        from graph.language import tokenize
 
-
-def promotion(texts: Iterable[str]) -> Promotion:
-    texts = [t for t in texts if t]
-    if not texts:
+        texts_tokens = [tokenize(text) for text in texts]
+    pairs = [(text, tokens) for text, tokens in zip(texts, texts_tokens, strict=True) if text]
+    if not pairs:
         return Promotion(0, "", 0.0, 0.0, 0.0)
     linked = Counter()
-    for text in texts:
+    for text, _ in pairs:
         linked.update(sites(text))
     top_site, top_count = linked.most_common(1)[0] if linked else ("", 0)
-    share = top_count / len(texts)
+    share = top_count / len(pairs)
     self_promotion = share if top_count >= REPEATED_LINKS and share >= REPEATED_SHARE else 0.0
-    prints = [p for p in map(_fingerprint, texts) if p is not None]
+    prints = [" ".join(tokens) for _, tokens in pairs if len(tokens) >= MIN_WORDS_FOR_DUPLICATES]
     duplicates = 0.0
     if len(prints) >= MIN_TEXTS_FOR_DUPLICATES:
-        duplicates = (len(prints) - len(set(prints))) / len(texts)
-    return Promotion(len(texts), top_site, round(share, 4), round(self_promotion, 4), round(duplicates, 4))
+        duplicates = (len(prints) - len(set(prints))) / len(pairs)
+    return Promotion(len(pairs), top_site, round(share, 4), round(self_promotion, 4), round(duplicates, 4))

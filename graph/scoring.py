@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from graph.consistency import Participation, ReturnEngagement, participation, return_engagement
-from graph.language import Fluency, community_vocabulary, fluency, member_tokens
+from graph.language import Corpus, Fluency, community_vocabulary, fluency, tokenize
 from graph.network import Position, positions, tie_weights
 from graph.promotion import Promotion, promotion
 
@@ -50,6 +50,31 @@ class CommunityData:
     last_day: int
     interactions: int = 0
     language: str = "en"
+    # The texts once read (read_texts): the adapter reads them while they stream from the database.
+    texts_read: tuple[Corpus, dict[object, Promotion]] | None = None
+
+
+NO_TEXT = Promotion(0, "", 0.0, 0.0, 0.0)
+
+
+class TextReader:
+    """Reads members' texts one member at a time: their words (as ids) and their promotion."""
+
+    def __init__(self):
+        self.corpus = Corpus()
+        self.promotions: dict[object, Promotion] = {}
+
+    def add(self, member, texts: list[str]) -> None:
+        texts_tokens = [tokenize(text) for text in texts]
+        self.corpus.add(member, texts_tokens)
+        self.promotions[member] = promotion(texts, texts_tokens)
+
+
+def read_texts(texts_by_member: Mapping[object, list[str]]) -> tuple[Corpus, dict[object, Promotion]]:
+    reader = TextReader()
+    for member, texts in texts_by_member.items():
+        reader.add(member, texts)
+    return reader.corpus, reader.promotions
 
 
 @dataclass
@@ -140,11 +165,12 @@ def rank(data: CommunityData, *, weights: Mapping[str, float] | None = None, top
     breadth = _percentiles({m: p.mutual for m, p in pos.items()})
     standing = _percentiles({m: p.centrality if p.mutual else 0.0 for m, p in pos.items()})
     across = _percentiles({m: p.reach_across for m, p in pos.items()})
-    tokens = {m: member_tokens(data.texts.get(m, ())) for m in rankable}
-    vocabulary = community_vocabulary(tokens, language=data.language)
-    fluent = fluency(tokens, vocabulary)
+    everyone, promotions = data.texts_read or read_texts(data.texts)
+    corpus = everyone.subset(rankable)  # bots' templates must not become the community's language
+    vocabulary = community_vocabulary(corpus, language=data.language)
+    fluent = fluency(corpus, vocabulary)
     fluent_pct = _percentiles({m: f.shrunk for m, f in fluent.items()})
-    promo = {m: promotion(data.texts.get(m, ())) for m in rankable}
+    promo = {m: promotions.get(m) or NO_TEXT for m in rankable}
 
     raw = {
         m: (
@@ -207,11 +233,7 @@ def _thin_data_message(members: int, data: CommunityData) -> str:
 
 
 def _plain(record) -> dict:
-    values = {}
-    for name in record.__dataclass_fields__:
-        value = getattr(record, name)
-        values[name] = round(value, 4) if isinstance(value, float) else value
-    return values
+    return {name: getattr(record, name) for name in record.__dataclass_fields__}
 
 
 def _members(count: int) -> str:

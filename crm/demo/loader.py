@@ -17,7 +17,7 @@ from crm.demo import partnerships as demo_partnerships
 from crm.demo.activity import CommunityActivity, CommunitySpec, generate
 from crm.demo.communities import COMMUNITIES, identity_external_id, profile_url
 from influencers import services as influencer_services
-from influencers.models import Community, Creator, Identity, Interaction
+from influencers.models import Community, Creator, Identity, Interaction, RankingRun
 
 DEMO_USERNAME = "demo"
 DEMO_PASSWORD = "demo"
@@ -98,6 +98,16 @@ def _link_cross_platform_creators(identities_by_community: dict[str, dict[str, I
 
 
 @transaction.atomic
+def _rank(community: Community, *, end: datetime) -> None:
+    """Three snapshots, four weeks apart, so members' trajectories have something to show."""
+    from graph.adapter import rank_community
+
+    if community.ranking_runs.exists():
+        return
+    for weeks_ago in (8, 4, 0):
+        rank_community(community, end=end - timedelta(weeks=weeks_ago))
+
+
 def load_demo(*, now: datetime | None = None) -> dict[str, int]:
     """Create (or complete) the demo data set; returns counts of what exists afterwards."""
     now = now or timezone.now()
@@ -110,6 +120,8 @@ def load_demo(*, now: datetime | None = None) -> dict[str, int]:
         communities[spec.external_id] = community
         identities_by_community[spec.external_id] = identities
     _link_cross_platform_creators(identities_by_community)
+    for community in communities.values():
+        _rank(community, end=end)
     demo_partnerships.load(
         communities=communities,
         identities_by_community=identities_by_community,
@@ -121,6 +133,7 @@ def load_demo(*, now: datetime | None = None) -> dict[str, int]:
         "communities": Community.objects.count(),
         "identities": Identity.objects.count(),
         "interactions": Interaction.objects.count(),
+        "ranking runs": RankingRun.objects.count(),
         "creators": Creator.objects.count(),
         **demo_partnerships.counts(),
     }

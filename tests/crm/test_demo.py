@@ -71,3 +71,18 @@ def test_demo_shows_a_same_handle_suggestion_to_confirm(db):
     assert [sorted(i.platform for i in group) for group in groups if group[0].handle.lower() == "sheen_queen"] == [
         ["discord", "reddit"]
     ]
+
+
+def test_demo_communities_are_ranked_with_a_trajectory_and_the_regular_beats_the_promoter(db):
+    from influencers.models import MemberScore, RankingRun
+
+    load_demo()
+    runs = RankingRun.objects.filter(community__external_id="fountainpens", status="completed")
+    assert runs.count() == 3  # four weeks apart: a trajectory to show
+    latest = runs.order_by("-window_end").first()
+    regular = MemberScore.objects.get(run=latest, membership__identity__handle="nibmeister")
+    promoter = MemberScore.objects.filter(run=latest, membership__identity__handle="pen_deals_4u").first()
+    assert regular.rank <= 5
+    assert promoter is None or promoter.rank > regular.rank * 3
+    assert not MemberScore.objects.filter(membership__identity__is_bot=True).exists()
+    assert Membership.objects.get(identity=regular.membership.identity, community=latest.community).latest_score

@@ -6,7 +6,7 @@ import networkx as nx
 import pytest
 
 from graph.consistency import burstiness, participation, return_engagement
-from graph.language import community_vocabulary, fluency, tokenize
+from graph.language import Corpus, community_vocabulary, fluency, tokenize
 from graph.network import mutual_graph, positions, tie_weights
 from graph.promotion import promotion, sites
 
@@ -112,7 +112,7 @@ def test_chat_markup_is_not_language():
 def test_the_vocabulary_is_what_many_members_say_that_general_language_does_not():
     tokens = {f"m{i}": ["the", "nib", "sheen", "and", "ink"] for i in range(10)}
     tokens["spammer"] = ["inkdealz"] * 50
-    vocabulary = community_vocabulary(tokens)
+    vocabulary = community_vocabulary(Corpus.from_tokens(tokens))
     assert {"nib", "sheen"} <= set(vocabulary.terms)
     assert "the" not in vocabulary.terms and "and" not in vocabulary.terms  # frequent everywhere
     assert "inkdealz" not in vocabulary.terms  # one member's word is not the community's
@@ -123,8 +123,9 @@ def test_fluency_is_shrunk_towards_the_mean_for_members_with_few_words():
     tokens = {f"m{i}": ["nib", "sheen", "the", "a"] * 50 for i in range(5)}
     tokens["fluent_but_brief"] = ["nib"]
     tokens["silent"] = []
-    vocabulary = community_vocabulary(tokens, min_members=2)
-    result = fluency(tokens, vocabulary)
+    corpus = Corpus.from_tokens(tokens)
+    vocabulary = community_vocabulary(corpus, min_members=2)
+    result = fluency(corpus, vocabulary)
     mean = sum(r.share for r in result.values() if r.tokens) / 6
     assert result["fluent_but_brief"].share == 1.0
     assert result["fluent_but_brief"].shrunk - mean < 0.01  # one word is barely evidence of fluency
