@@ -149,6 +149,23 @@ class MembershipAdmin(SharedDataAdmin):
     def reach(self, obj):
         return obj.identity.reach
 
+    readonly_fields = ["trajectory"]
+
+    @admin.display(description="rank over time")
+    def trajectory(self, obj):
+        scores = selectors.membership_trajectory(membership=obj)
+        if not scores:
+            return "Not ranked yet."
+        return format_html_join(
+            mark_safe("<br>"),
+            "{}: #{} of {} — score {} (consistency {}, embeddedness {}, alignment {})",
+            (
+                (s.run.window_end.date(), s.rank, s.run.ranked_members, f"{s.score:.2f}", f"{s.consistency:.2f}",
+                 f"{s.embeddedness:.2f}", f"{s.alignment:.2f}")
+                for s in scores
+            ),
+        )  # fmt: skip
+
 
 @admin.register(Interaction)
 class InteractionAdmin(SharedDataAdmin):

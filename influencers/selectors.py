@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import Count, QuerySet
 from django.db.models.functions import Lower
 
-from influencers.models import Identity
+from influencers.models import Identity, MemberScore, Membership, RankingStatus
 
 
 def identity_same_handle_suggestions(*, limit: int = 200) -> list[list[Identity]]:
@@ -40,3 +40,14 @@ def _by_handle_keys(keys: list[str]) -> QuerySet[Identity]:
         .select_related("creator")
         .order_by("key", "platform")
     )
+
+
+def membership_trajectory(*, membership: Membership, limit: int = 26) -> list[MemberScore]:
+    """A member's scores in the community's completed rankings, oldest window first (the newest
+    ``limit`` of them): what a trend line or "up 12 places since last month" is drawn from."""
+    scores = (
+        MemberScore.objects.filter(membership=membership, run__status=RankingStatus.COMPLETED)
+        .select_related("run")
+        .order_by("-run__window_end", "-run__started_at")[:limit]
+    )
+    return list(reversed(scores))

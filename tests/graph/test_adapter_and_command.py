@@ -119,3 +119,23 @@ def test_a_completed_sync_queues_a_ranking_of_its_communities(tmp_path):
     community = Community.objects.get(platform="reddit", external_id=made["community"].split(":")[1])
     ranking = RankingRun.objects.get(community=community)
     assert ranking.status == RankingStatus.COMPLETED and ranking.ranked_members > 0
+
+
+def test_a_members_trajectory_lists_their_scores_oldest_window_first(planted, admin_client):
+    from datetime import timedelta
+
+    from django.urls import reverse
+
+    from influencers.selectors import membership_trajectory
+
+    _, end = __import__("graph.adapter", fromlist=["ranking_window"]).ranking_window(planted["object"])
+    for weeks_ago in (8, 0, 4):  # ranked out of order: the trajectory follows the windows
+        rank_community(planted["object"], end=end - timedelta(weeks=weeks_ago))
+    embedded = next(h for h, role in planted["labels"].items() if role == "embedded")
+    membership = Membership.objects.get(community=planted["object"], identity__handle=embedded)
+    trajectory = membership_trajectory(membership=membership)
+    assert [s.run.window_end for s in trajectory] == sorted(s.run.window_end for s in trajectory)
+    assert len(trajectory) == 3
+    page = admin_client.get(reverse("admin:influencers_membership_change", args=[membership.pk]))
+    assert page.status_code == 200 and "Rank over time" in page.content.decode()
+    assert f": #{trajectory[-1].rank} of {trajectory[-1].run.ranked_members}" in page.content.decode()
