@@ -55,7 +55,7 @@ class IdentityResolver:
             # One query for the whole batch, with arrays bound on the server.
             with pg_cursor() as cursor:
                 cursor.execute(
-                    f"SELECT i.id, i.platform, i.external_id FROM unnest(%s::text[], %s::text[]) "
+                    f"SELECT i.id, i.platform, i.external_id FROM unnest(%b::text[], %b::text[]) "
                     f"AS wanted(platform, external_id) JOIN {Identity._meta.db_table} i "
                     "ON i.platform = wanted.platform AND i.external_id = wanted.external_id",
                     [[k[0] for k in keys], [k[1] for k in keys]],

@@ -26,10 +26,11 @@ TABLE = Interaction._meta.db_table
 COPY_SQL = f"COPY {TABLE} (id, {', '.join(COLUMNS)}) FROM STDIN"
 # Driven by the array, one probe of the (community, external_id) index per id: written as
 # `external_id = ANY(...)`, a freshly filled table's stale statistics made the planner filter the
-# whole community instead (300 ms a batch at a million rows, against a few ms).
+# whole community instead (300 ms a batch at a million rows, against a few ms). The array goes in
+# binary (%b): three times faster to send than text, which quotes every element.
 LOOKUP_SQL = (
     f"SELECT i.external_id, i.id, i.author_id, {', '.join('i.' + f for f in CHANGE_FIELDS)} "
-    f"FROM unnest(%s::text[]) AS wanted(external_id) "
+    f"FROM unnest(%b::text[]) AS wanted(external_id) "
     f"JOIN {TABLE} i ON i.community_id = %s AND i.external_id = wanted.external_id"
 )
 EXTERNAL_ID, AUTHOR = COLUMNS.index("external_id"), COLUMNS.index("author_id")
