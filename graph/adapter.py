@@ -12,10 +12,11 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timedelta
 
 from django.db import connection, connections, transaction
-from django.db.models import Exists, F, Func, IntegerField, OuterRef, Q, Window
+from django.db.models import Exists, F, Func, IntegerField, OuterRef, Q, Subquery, Window
 from django.db.models.functions import RowNumber, Substr
 from django.utils import timezone
 
+from graph.promotion import host
 from graph.scoring import ALGORITHM_VERSION, CommunityData, Member, Ranking, TextReader, rank
 from influencers import services
 from influencers.models import (
@@ -69,28 +70,31 @@ class EpochDay(Func):
         )
 
     def as_sqlite(self, compiler, connection, **extra):
-        return self.as_sql(
-            compiler, connection, template="CAST(julianday(%(expressions)s) - 2440587.5 AS INTEGER)", **extra
-        )
+        # The date part only: julianday() of a full timestamp rounds to the millisecond.
+        template = "CAST(julianday(substr(%(expressions)s, 1, 10)) - 2440587.5 AS INTEGER)"
+        return self.as_sql(compiler, connection, template=template, **extra)
 
 
-def _rows(queryset):
+def _rows(queryset, *, stream: bool = False):
     """Run a values_list query without the ORM's per-row conversions (plain ints and strings).
 
     On PostgreSQL with room to aggregate and sort in memory: the default 4 MB spilled the
-    million-row DISTINCTs to disk.
+    million-row DISTINCTs to disk. ``stream``: through a server-side cursor, so a large result
+    (members' texts) arrives in pieces instead of being held whole by the client.
     """
     sql, params = queryset.query.sql_with_params()
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SET work_mem = '64MB'")
+    postgresql = connection.vendor == "postgresql"
+    with connection.cursor() as settings:
+        if postgresql:
+            settings.execute("SET work_mem = '64MB'")
         try:
-            cursor.execute(sql, params)
-            while chunk := cursor.fetchmany(20_000):
-                yield from chunk
+            with connection.chunked_cursor() if stream else connection.cursor() as cursor:
+                cursor.execute(sql, params)
+                while chunk := cursor.fetchmany(20_000):
+                    yield from chunk
         finally:
-            if connection.vendor == "postgresql":
-                cursor.execute("RESET work_mem")
+            if postgresql:
+                settings.execute("RESET work_mem")
 
 
 def _in_own_connection(function, *args):
@@ -100,7 +104,7 @@ def _in_own_connection(function, *args):
         connections.close_all()  # this thread's connection
 
 
-def _read_texts(authored):
+def _read_texts(authored, own_sites: frozenset):
     """Each member's newest texts, read (tokenized, promotion measured) member after member as
     they arrive, so the raw texts of a million interactions are never all held at once."""
     newest = (
@@ -114,15 +118,15 @@ def _read_texts(authored):
         .values_list("author_id", "title", "body", "url")
         .order_by("author_id")
     )
-    reader = TextReader()
+    reader = TextReader(own_sites)
     current, texts = None, []
-    for author, title, body, url in _rows(newest):
+    for author, title, body, url in _rows(newest, stream=True):
         if author != current:
             if texts:
                 reader.add(current, texts)
             current, texts = author, []
         text = f"{title}\n{body}" if title else body
-        if url and url not in text and "reddit.com" not in url:
+        if url and url not in text and host(url) not in own_sites:  # a link post's link, not its own permalink
             text = f"{text}\n{url}"
         texts.append(text)
     if texts:
@@ -134,12 +138,13 @@ def load_community(community: Community, *, start: datetime, end: datetime, lang
     # No ordering: with DISTINCT the ORM would select the default ordering column too.
     window = Interaction.objects.filter(community=community, posted_at__gte=start, posted_at__lte=end).order_by()
     authored = window.filter(author__isnull=False)
+    own_sites = frozenset({host(community.url)} - {""})
     # On PostgreSQL, outside a transaction, members' texts are fetched on a second connection while
     # this one loads activity and ties: the database sorts texts while Python reads the rest.
     texts_future = None
     if connection.vendor == "postgresql" and not connection.in_atomic_block:
         pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rank-texts")
-        texts_future = pool.submit(_in_own_connection, _read_texts, authored)
+        texts_future = pool.submit(_in_own_connection, _read_texts, authored, own_sites)
         pool.shutdown(wait=False)
     active_days: dict[int, list[int]] = {}
     for author, day in _rows(
@@ -157,7 +162,7 @@ def load_community(community: Community, *, start: datetime, end: datetime, lang
             .distinct()
         )
     )
-    texts_read = texts_future.result() if texts_future else _read_texts(authored)
+    texts_read = texts_future.result() if texts_future else _read_texts(authored, own_sites)
     members = {
         identity_id: Member(handle, not (is_bot or is_deleted), reach, reach_kind)
         for identity_id, handle, is_bot, is_deleted, reach, reach_kind in Membership.objects.filter(
@@ -174,6 +179,7 @@ def load_community(community: Community, *, start: datetime, end: datetime, lang
         ties=ties,
         texts={},
         texts_read=texts_read,
+        own_sites=own_sites,
         first_day=_day(max(start, authored.order_by("posted_at").values_list("posted_at", flat=True).first() or start)),
         last_day=_day(end),
         interactions=window.count(),
@@ -236,18 +242,7 @@ def _write_snapshot(run: RankingRun, community: Community, ranking: Ranking, dat
             ),
             batch_size=WRITE_BATCH,
         )  # fmt: skip
-    # Every membership points at its score in this run, or at nothing if it no longer ranks; each
-    # row is written once (one UPDATE ... FROM: correlated subqueries took seconds at 50,000).
-    scores = MemberScore.objects.filter(run=run, membership=OuterRef("pk"))
-    Membership.objects.filter(community=community, latest_score__isnull=False).exclude(Exists(scores)).update(
-        latest_score=None
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {Membership._meta.db_table} AS m SET latest_score_id = s.id "
-            f"FROM {MemberScore._meta.db_table} AS s WHERE s.run_id = %s AND s.membership_id = m.id",
-            [run.pk],
-        )
+    _point_memberships_at(run, community)
     RankingRun.objects.filter(pk=run.pk).update(
         status=RankingStatus.COMPLETED,
         finished_at=timezone.now(),
@@ -272,3 +267,29 @@ def _copy_scores(run: RankingRun, ranking: Ranking, membership_of: dict) -> None
                     orjson.dumps(r.details).decode(), orjson.dumps(r.reasons).decode(), r.reach,
                 )
             )  # fmt: skip
+
+
+def _point_memberships_at(run: RankingRun, community: Community) -> None:
+    """Every membership points at its score in this run, or at nothing if it no longer ranks —
+    unless a completed run covers a later window (ranking history after the fact changes nothing)."""
+    newer = RankingRun.objects.filter(
+        community=community, status=RankingStatus.COMPLETED, window_end__gt=run.window_end
+    ).exclude(pk=run.pk)
+    if newer.exists():
+        return
+    scores = MemberScore.objects.filter(run=run, membership=OuterRef("pk"))
+    Membership.objects.filter(community=community, latest_score__isnull=False).exclude(Exists(scores)).update(
+        latest_score=None
+    )
+    if connection.vendor == "postgresql":
+        # Each row written once, joined by hash: a correlated subquery per row took seconds at 50,000.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {Membership._meta.db_table} AS m SET latest_score_id = s.id "
+                f"FROM {MemberScore._meta.db_table} AS s WHERE s.run_id = %s AND s.membership_id = m.id",
+                [run.pk],
+            )
+    else:  # SQLite before 3.33 has no UPDATE ... FROM
+        Membership.objects.filter(community=community).filter(Exists(scores)).update(
+            latest_score=Subquery(scores.values("pk")[:1])
+        )

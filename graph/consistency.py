@@ -47,13 +47,19 @@ def burstiness(gaps: list[float]) -> float | None:
     return max(-1.0, min(1.0, value))
 
 
+def observed_weeks(first_day: int, last_day: int) -> int:
+    return max(1, (last_day - first_day + 1) // 7)
+
+
 def participation(days: list[int], *, first_day: int, last_day: int) -> Participation:
     """One member's participation in the window [first_day, last_day] (days since the epoch)."""
     days = sorted(set(d for d in days if first_day <= d <= last_day))
-    weeks_observed = max(1, (last_day - first_day) // 7 + 1)
+    weeks_observed = observed_weeks(first_day, last_day)
     if not days:
         return Participation(0, 0, weeks_observed, 0.0, 0.0, None, 0.5, float(weeks_observed), 0.0)
-    weeks = {(d - first_day) // 7 for d in days}
+    # Whole weeks counted back from the last day (a 365-day window is 52 of them; the odd day or two
+    # before the oldest whole week still counts for tenure and rhythm, not for presence).
+    weeks = {week for week in ((last_day - d) // 7 for d in days) if week < weeks_observed}
     b = burstiness([later - earlier for earlier, later in zip(days, days[1:], strict=False)])
     weeks_since_last = (last_day - days[-1]) / 7
     recency = 1.0

@@ -13,7 +13,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from graph.consistency import Participation, ReturnEngagement, participation, return_engagement
+from graph.consistency import Participation, ReturnEngagement, observed_weeks, participation, return_engagement
 from graph.language import Corpus, Fluency, community_vocabulary, fluency, tokenize
 from graph.network import Position, positions, tie_weights
 from graph.promotion import Promotion, promotion
@@ -50,6 +50,7 @@ class CommunityData:
     last_day: int
     interactions: int = 0
     language: str = "en"
+    own_sites: frozenset = frozenset()  # the community's own site (a forum's host): links there are not promotion
     # The texts once read (read_texts): the adapter reads them while they stream from the database.
     texts_read: tuple[Corpus, dict[object, Promotion]] | None = None
 
@@ -60,18 +61,21 @@ NO_TEXT = Promotion(0, "", 0.0, 0.0, 0.0)
 class TextReader:
     """Reads members' texts one member at a time: their words (as ids) and their promotion."""
 
-    def __init__(self):
+    def __init__(self, own_sites: frozenset = frozenset()):
         self.corpus = Corpus()
         self.promotions: dict[object, Promotion] = {}
+        self.own_sites = own_sites
 
     def add(self, member, texts: list[str]) -> None:
         texts_tokens = [tokenize(text) for text in texts]
         self.corpus.add(member, texts_tokens)
-        self.promotions[member] = promotion(texts, texts_tokens)
+        self.promotions[member] = promotion(texts, texts_tokens, self.own_sites)
 
 
-def read_texts(texts_by_member: Mapping[object, list[str]]) -> tuple[Corpus, dict[object, Promotion]]:
-    reader = TextReader()
+def read_texts(
+    texts_by_member: Mapping[object, list[str]], own_sites: frozenset = frozenset()
+) -> tuple[Corpus, dict[object, Promotion]]:
+    reader = TextReader(own_sites)
     for member, texts in texts_by_member.items():
         reader.add(member, texts)
     return reader.corpus, reader.promotions
@@ -106,7 +110,8 @@ def _geometric(parts: list[tuple[float, float]]) -> float:
 
 
 def _percentiles(values: Mapping[object, float]) -> dict[object, float]:
-    """Share of members with a lower value (ties count half); zero stays zero."""
+    """Share of the other members with a lower value (tied ones count half): 1.0 for the best,
+    0.0 for the lowest; zero stays zero."""
     ordered = sorted(values.values())
     n = len(ordered)
     result = {}
@@ -116,7 +121,7 @@ def _percentiles(values: Mapping[object, float]) -> dict[object, float]:
             continue
         below = bisect.bisect_left(ordered, value)
         equal = bisect.bisect_right(ordered, value) - below
-        result[member] = (below + equal / 2 + 0.5) / n if n > 1 else 1.0
+        result[member] = (below + (equal - 1) / 2) / (n - 1) if n > 1 else 1.0
     return result
 
 
@@ -165,7 +170,7 @@ def rank(data: CommunityData, *, weights: Mapping[str, float] | None = None, top
     breadth = _percentiles({m: p.mutual for m, p in pos.items()})
     standing = _percentiles({m: p.centrality if p.mutual else 0.0 for m, p in pos.items()})
     across = _percentiles({m: p.reach_across for m, p in pos.items()})
-    everyone, promotions = data.texts_read or read_texts(data.texts)
+    everyone, promotions = data.texts_read or read_texts(data.texts, data.own_sites)
     corpus = everyone.subset(rankable)  # bots' templates must not become the community's language
     vocabulary = community_vocabulary(corpus, language=data.language)
     fluent = fluency(corpus, vocabulary)
@@ -206,7 +211,9 @@ def rank(data: CommunityData, *, weights: Mapping[str, float] | None = None, top
             MemberResult(
                 member=m, handle=info.handle, rank=place, score=score,
                 consistency=round(c, 6), embeddedness=round(e, 6), alignment=round(a, 6),
-                reasons=reasons(part[m], back.get(m), pos[m], fluent[m], fluent_pct[m], promo[m]),
+                reasons=reasons(
+                    part[m], back.get(m), pos[m], fluent[m], fluent_pct[m], promo[m], bool(vocabulary.terms)
+                ),
                 details=details, reach=info.reach, reach_kind=info.reach_kind,
             )
         )  # fmt: skip
@@ -219,14 +226,14 @@ def rank(data: CommunityData, *, weights: Mapping[str, float] | None = None, top
 
 
 def _thin_data_message(members: int, data: CommunityData) -> str:
-    weeks = (data.last_day - data.first_day) // 7 + 1
+    weeks = observed_weeks(data.first_day, data.last_day)
     thin = []
     if members < MIN_MEMBERS:
-        thin.append(f"{members} members who can rank")
+        thin.append(_count(members, "member") + " who can rank")
     if data.interactions and data.interactions < MIN_INTERACTIONS:
-        thin.append(f"{data.interactions} interactions")
+        thin.append(_count(data.interactions, "interaction"))
     if weeks < MIN_WEEKS:
-        thin.append(f"{weeks} weeks of activity")
+        thin.append(_count(weeks, "week") + " of activity")
     if not thin:
         return ""
     return "Too little activity to rank with confidence (" + ", ".join(thin) + "): the order is indicative only."
@@ -234,6 +241,10 @@ def _thin_data_message(members: int, data: CommunityData) -> str:
 
 def _plain(record) -> dict:
     return {name: getattr(record, name) for name in record.__dataclass_fields__}
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number:,} {noun}" + ("" if number == 1 else "s")
 
 
 def _members(count: int) -> str:
@@ -251,24 +262,26 @@ def reasons(
     fluent: Fluency,
     fluent_pct: float,
     promo: Promotion,
+    has_vocabulary: bool = True,
 ) -> list[str]:
     """Sentences a partnership manager can read, strengths and warnings alike."""
     said = []
     presence = f"Active in {p.active_weeks} of the {p.weeks_observed} weeks observed"
-    if p.weeks_since_last > 4:
-        presence += f", but not in the last {p.weeks_since_last:.0f} weeks"
+    if p.weeks_since_last >= 5:
+        presence += f", but not in the last {math.floor(p.weeks_since_last)} weeks"
     if p.burstiness is not None and p.burstiness > 0.5:
         presence += "; activity comes in bursts"
     said.append(presence + ".")
+    # Ties are replies, mentions and reactions alike: the sentences say so.
     if pos.heard_from and pos.mutual:
         said.append(
-            f"Answered by {_members(pos.heard_from)} and answers {pos.mutual} of them back "
-            f"({_share(pos.reciprocity)} reciprocity)."
+            f"Answered by {_members(pos.heard_from)} (replies, mentions, reactions) and answers "
+            f"{pos.mutual} of them back ({_share(pos.reciprocity)} reciprocity)."
         )
     elif pos.heard_from:
-        said.append(f"Answered by {_members(pos.heard_from)} but never answers them back.")
+        said.append(f"Answered by {_members(pos.heard_from)} (replies, mentions, reactions) but never answers back.")
     elif pos.reaches_out:
-        said.append(f"Replies to {_members(pos.reaches_out)}; none of them answers back.")
+        said.append(f"Replies or reacts to {_members(pos.reaches_out)}; none of them answers back.")
     else:
         said.append("Has not interacted with other members in this window.")
     if back and back.returning:
@@ -281,6 +294,8 @@ def reasons(
         said.append("Their ties reach across the community rather than one circle.")
     if fluent.tokens == 0:
         said.append("No text to judge their language by (counted as average).")
+    elif not has_vocabulary:
+        pass  # too few writers for the community to have a vocabulary of its own yet
     elif fluent_pct >= 0.5:
         said.append(
             f"Uses the community's vocabulary more than {min(95, math.floor(fluent_pct * 20) * 5)}% of members."

@@ -136,6 +136,29 @@ def test_a_members_trajectory_lists_their_scores_oldest_window_first(planted, ad
     trajectory = membership_trajectory(membership=membership)
     assert [s.run.window_end for s in trajectory] == sorted(s.run.window_end for s in trajectory)
     assert len(trajectory) == 3
+    # Ranking an older window afterwards does not move members off the newest one.
+    assert membership.latest_score.run.window_end == end
     page = admin_client.get(reverse("admin:influencers_membership_change", args=[membership.pk]))
     assert page.status_code == 200 and "Rank over time" in page.content.decode()
     assert f": #{trajectory[-1].rank} of {trajectory[-1].run.ranked_members}" in page.content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_texts_load_on_a_second_connection_with_the_same_result(tmp_path):
+    """On PostgreSQL the loader reads texts in a thread; the data it hands over is the same."""
+    from django.db import transaction
+
+    from graph.adapter import load_community, ranking_window
+    from graph.scoring import rank
+
+    made = generate(tmp_path, members=80, weeks=10, seed=4)
+    call_command("ingest", "reddit-dump", *made["files"], "--json", stdout=io.StringIO())
+    community = Community.objects.get(platform="reddit", external_id=made["community"].split(":")[1])
+    start, end = ranking_window(community)
+    threaded = rank(load_community(community, start=start, end=end))
+    with transaction.atomic():  # inside a transaction everything is read on this connection
+        plain = rank(load_community(community, start=start, end=end))
+    assert [(r.handle, r.score, r.reasons) for r in threaded.results] == [
+        (r.handle, r.score, r.reasons) for r in plain.results
+    ]
+    assert any(r.details["language"]["tokens"] for r in threaded.results)

@@ -98,7 +98,7 @@ def test_one_strong_signal_cannot_hide_a_missing_one():
     results = _by_handle(rank(data))
     assert results["broadcaster"].consistency > 0.8 and results["broadcaster"].embeddedness == 0
     assert results["broadcaster"].rank == len(results)  # last, despite the most regular presence
-    assert any("never answers them back" in reason for reason in results["broadcaster"].reasons)
+    assert any("never answers back" in reason for reason in results["broadcaster"].reasons)
 
 
 def test_scores_and_components_are_in_0_1_and_ranks_are_dense():
@@ -124,3 +124,22 @@ def test_reasons_are_sentences_about_the_member():
     assert result.reasons[0].startswith("Active in ")
     assert any(reason.startswith("Answered by ") for reason in result.reasons)
     assert all(reason.endswith(".") for reason in result.reasons)
+
+
+def test_language_sentences_place_members_among_the_others_and_are_left_out_without_a_vocabulary():
+    data = community()
+    data.texts["regular0"] = ["the and of it is was that this to with"] * 10  # no jargon at all
+    result = _by_handle(rank(data))["regular0"]
+    assert "Uses the community's vocabulary less than 95% of members." in result.reasons
+    tiny = community(regulars=2)  # two writers: too few for a vocabulary of the community's own
+    for member in rank(tiny).results:
+        assert not any("vocabulary" in reason for reason in member.reasons)
+
+
+def test_inactivity_is_said_in_whole_weeks_never_rounded_up():
+    data = community()  # the window's last day is day 279
+    early = [d for d in data.active_days["regular4"] if d < 200]
+    data.active_days["regular4"] = early + [279 - 36]  # five weeks and a day ago
+    assert any(r.endswith("but not in the last 5 weeks.") for r in _by_handle(rank(data))["regular4"].reasons)
+    data.active_days["regular4"] = early + [279 - 34]  # four weeks and six days ago: not five
+    assert not any("but not in the last" in r for r in _by_handle(rank(data))["regular4"].reasons)
