@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 from django.views.generic import RedirectView
 
 admin.site.site_header = "Community partnerships"
@@ -8,5 +8,6 @@ admin.site.index_title = "Discovery and partnership CRM"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
+    path("", include("partnerships.urls")),
+    path("", RedirectView.as_view(pattern_name="pipeline", permanent=False), name="home"),
 ]

@@ -1,0 +1,143 @@
+"""Reads of partnership data for the pages, each in a fixed number of queries however much it shows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import F, Q, QuerySet, Window
+from django.db.models.functions import RowNumber
+
+from crm import tenancy
+from influencers.models import MemberScore, RankingStatus
+from partnerships.models import Agreement, Partnership, ReviewRights, Stage, Task
+from partnerships.services import END_STAGES, PIPELINE_ORDER
+
+BOARD_STAGES = [*PIPELINE_ORDER, *END_STAGES]
+
+
+@dataclass
+class Card:
+    partnership: Partnership
+    community: object | None = None  # the community it concerns first (or None)
+    rank: int | None = None
+    ranked_members: int | None = None
+    score: float | None = None
+    trend: float | None = None  # score now minus score in the run before
+    next_task: Task | None = None
+    agreement: Agreement | None = None
+
+    @property
+    def control(self) -> str:
+        """The creative-control badge: who decides what is published."""
+        if self.agreement is None:
+            return "no agreement yet"
+        if self.agreement.creator_keeps_editorial_control and self.agreement.brand_review_rights == ReviewRights.NONE:
+            return "creator keeps control"
+        if self.agreement.creator_keeps_editorial_control:
+            return "creator controls, brand checks facts"
+        return "brand approves"
+
+
+@dataclass
+class Column:
+    stage: str
+    label: str
+    cards: list[Card] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return len(self.cards)
+
+
+def partnerships_visible_to(user) -> QuerySet[Partnership]:
+    return tenancy.scope_to_user(Partnership.objects.all(), user)
+
+
+def pipeline_board(
+    *, user, brand_id: int | None = None, owner_id: int | None = None, community_id: int | None = None, search: str = ""
+) -> list[Column]:
+    """The pipeline board: a column per stage, cards with what a manager needs at a glance.
+
+    Six queries whatever the number of cards (a test holds it to that).
+    """
+    partnerships = partnerships_visible_to(user).select_related("brand", "creator", "owner").order_by(
+        "-stage_changed_at", "-pk"
+    )  # fmt: skip
+    if brand_id:
+        partnerships = partnerships.filter(brand_id=brand_id)
+    if owner_id:
+        partnerships = partnerships.filter(owner_id=owner_id)
+    if community_id:
+        partnerships = partnerships.filter(communities__id=community_id)
+    if search:
+        partnerships = partnerships.filter(
+            Q(creator__display_name__icontains=search) | Q(creator__identities__handle__icontains=search)
+        ).distinct()
+    partnerships = list(partnerships)
+    ids = [p.pk for p in partnerships]
+    cards = {p.pk: Card(p) for p in partnerships}
+
+    # The community each partnership concerns first (alphabetically: stable from page to page).
+    communities_of = Partnership.communities.through.objects.filter(partnership_id__in=ids).select_related(
+        "community"
+    ).order_by("community__name")  # fmt: skip
+    for link in communities_of:
+        card = cards[link.partnership_id]
+        if card.community is None:
+            card.community = link.community
+
+    _attach_ranks(cards.values())
+
+    for task in Task.objects.filter(partnership_id__in=ids, completed_at__isnull=True).order_by("due_on", "pk"):
+        card = cards[task.partnership_id]
+        if card.next_task is None:
+            card.next_task = task
+
+    # The agreement in force: the latest one that was not cancelled.
+    for agreement in Agreement.objects.filter(partnership_id__in=ids).exclude(status="cancelled").order_by(
+        "partnership_id", "-starts_on", "-pk"
+    ):  # fmt: skip
+        card = cards[agreement.partnership_id]
+        if card.agreement is None:
+            card.agreement = agreement
+
+    columns = {stage: Column(stage, Stage(stage).label) for stage in BOARD_STAGES}
+    for card in cards.values():
+        columns[card.partnership.stage].cards.append(card)
+    return list(columns.values())
+
+
+def _attach_ranks(cards) -> None:
+    """Current rank and trend of each card's creator in its community: one query for the two
+    newest scores of every membership concerned."""
+    wanted = {(card.partnership.creator_id, card.community.pk): card for card in cards if card.community}
+    if not wanted:
+        return
+    creator_ids = {creator for creator, _ in wanted}
+    community_ids = {community for _, community in wanted}
+    scores = (
+        MemberScore.objects.filter(
+            membership__identity__creator_id__in=creator_ids,
+            membership__community_id__in=community_ids,
+            run__status=RankingStatus.COMPLETED,
+        )
+        .annotate(
+            creator_id=F("membership__identity__creator_id"),
+            community_id=F("membership__community_id"),
+            recent=Window(RowNumber(), partition_by=[F("membership_id")], order_by=F("run__window_end").desc()),
+            ranked_members=F("run__ranked_members"),
+        )
+        .filter(recent__lte=2)
+        .order_by("membership_id", "recent")
+        .values("membership_id", "creator_id", "community_id", "rank", "score", "recent", "ranked_members")
+    )
+    by_membership: dict[int, dict[int, dict]] = {}
+    for row in scores:
+        by_membership.setdefault(row["membership_id"], {})[row["recent"]] = row
+    for runs in by_membership.values():
+        latest = runs.get(1)
+        card = wanted.get((latest["creator_id"], latest["community_id"])) if latest else None
+        if card is None or (card.rank is not None and card.rank <= latest["rank"]):
+            continue  # a creator with several accounts in one community: their best-placed one
+        card.rank, card.score, card.ranked_members = latest["rank"], latest["score"], latest["ranked_members"]
+        card.trend = latest["score"] - runs[2]["score"] if 2 in runs else None

@@ -1,0 +1,8 @@
+from django.urls import path
+
+from partnerships import views
+
+urlpatterns = [
+    path("pipeline/", views.pipeline, name="pipeline"),
+    path("pipeline/<int:pk>/move/", views.pipeline_move, name="pipeline-move"),
+]

@@ -1,0 +1,105 @@
+"""Pages partnership managers work in. Thin: read through selectors, write through services."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods
+
+from crm import tenancy
+from influencers.models import Community
+from partnerships import selectors, services
+from partnerships.models import Brand, Stage
+
+
+def _member_or_403(request: HttpRequest) -> None:
+    if not tenancy.can_view(request.user):
+        raise PermissionDenied("You are not a member of any organization.")
+
+
+def _safe_next(request: HttpRequest, url: str | None) -> str:
+    """Where to go back to: a page of this site, else the board."""
+    if url and url_has_allowed_host_and_scheme(
+        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return url
+    return reverse("pipeline")
+
+
+def _int(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
+
+
+@login_required
+def pipeline(request: HttpRequest) -> HttpResponse:
+    """The pipeline board: a column per stage; drag a card, or use its Move button, to move it."""
+    _member_or_403(request)
+    filters = {
+        "brand_id": _int(request.GET.get("brand")),
+        "owner_id": _int(request.GET.get("owner")),
+        "community_id": _int(request.GET.get("community")),
+        "search": request.GET.get("q", "").strip()[:100],
+    }
+    columns = selectors.pipeline_board(user=request.user, **filters)
+    visible = selectors.partnerships_visible_to(request.user)
+    context = {
+        "columns": columns,
+        "total": sum(column.count for column in columns),
+        "filters": filters,
+        "brands": tenancy.scope_to_user(Brand.objects.all(), request.user).order_by("name"),
+        "owners": get_user_model()
+        .objects.filter(owned_partnerships__in=visible)
+        .distinct()
+        .order_by("first_name", "username"),
+        "communities": Community.objects.filter(partnerships__in=visible).distinct().order_by("name"),
+        "can_move": tenancy.can_edit(request.user),
+        "stages": Stage.choices,
+        "today": timezone.localdate(),
+    }
+    return render(request, "partnerships/pipeline.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def pipeline_move(request: HttpRequest, pk: int) -> HttpResponse:
+    """Move one partnership to another stage: JSON for the board's script, a form page otherwise."""
+    _member_or_403(request)
+    partnership = get_object_or_404(
+        selectors.partnerships_visible_to(request.user).select_related("brand__organization", "creator"), pk=pk
+    )
+    wants_json = "application/json" in request.headers.get("Accept", "")
+    if not tenancy.can_edit(request.user, partnership):
+        if wants_json:
+            return JsonResponse({"error": "You can look at this pipeline but not change it."}, status=403)
+        raise PermissionDenied("You can look at this pipeline but not change it.")
+    error = ""
+    if request.method == "POST":
+        to_stage = request.POST.get("stage", "")
+        try:
+            services.partnership_move(
+                partnership=partnership,
+                to_stage=to_stage,
+                actor=request.user,
+                note=request.POST.get("note", "").strip(),
+                reason=request.POST.get("reason", "").strip(),
+            )
+        except ValidationError as refusal:
+            error = " ".join(refusal.message_dict.get("stage", refusal.messages))
+            if wants_json:
+                return JsonResponse({"error": error, "stage": partnership.stage}, status=400)
+        else:
+            label = Stage(partnership.stage).label
+            if wants_json:
+                return JsonResponse({"stage": partnership.stage, "label": label})
+            messages.success(request, f"{partnership.creator} moved to {label}.")
+            return redirect(_safe_next(request, request.POST.get("next")))
+    next_url = _safe_next(request, request.POST.get("next") or request.GET.get("next"))
+    context = {"partnership": partnership, "stages": Stage.choices, "error": error, "next": next_url}
+    return render(request, "partnerships/move.html", context, status=400 if error else 200)
