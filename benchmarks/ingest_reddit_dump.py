@@ -69,7 +69,8 @@ def run(options, database: str):
     from django.db import connection
     from generate_reddit_dump import generate
 
-    from influencers.ingest.runs import sync_run_create, sync_run_items
+    from influencers.connectors import open_source
+    from influencers.ingest.runs import sync_run_create
     from influencers.ingest.service import run_ingest
     from influencers.models import Interaction
 
@@ -89,8 +90,7 @@ def run(options, database: str):
     baseline_rss = rss_mib()
     run_ = sync_run_create(source="reddit-dump", arguments={"paths": [str(dump)]})
     started = time.monotonic()
-    # The records as `manage.py ingest` reads them (in a child process, on PostgreSQL).
-    summary = run_ingest(sync_run=run_, items=sync_run_items(run_), on_progress=sample)
+    summary = run_ingest(sync_run=run_, items=open_source("reddit-dump", run_.arguments), on_progress=sample)
     ingest_seconds = time.monotonic() - started
     rows = Interaction.objects.count()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
-from django.db import connection
-
 from influencers.connectors import open_source
-from influencers.ingest import child
 from influencers.ingest.service import IngestSummary, run_ingest
 from influencers.models import Community, SyncRun, SyncSource
 
 # Which argument names the remote place a live source reads, for finding its last checkpoint.
 LIVE_KEYS = {SyncSource.REDDIT: "subreddit", SyncSource.DISCOURSE: "target"}
-FILE_SOURCES = {SyncSource.REDDIT_DUMP, SyncSource.DISCORD, SyncSource.SLACK}
 
 
 def sync_run_create(*, source: str, arguments: dict) -> SyncRun:
@@ -48,28 +42,7 @@ def last_checkpoint(sync_run: SyncRun) -> dict:
     return previous.checkpoint if previous else {}
 
 
-def sync_run_items(sync_run: SyncRun) -> Iterable:
-    """The run's source as records, from its last checkpoint.
-
-    Files are parsed in a child process when the import runs on PostgreSQL outside a transaction
-    (then the database, the parser and the planner each get a core's worth of work); live sources
-    and everything else are read here.
-    """
-    checkpoint = last_checkpoint(sync_run)
-
-    def records():
-        return open_source(sync_run.source, sync_run.arguments, checkpoint=checkpoint)
-
-    if (
-        sync_run.source in FILE_SOURCES
-        and connection.vendor == "postgresql"
-        and not connection.in_atomic_block
-        and child.can_fork()
-    ):
-        return child.read_in_child(records)
-    return records()
-
-
 def sync_run_execute(*, sync_run: SyncRun, on_progress=None) -> IngestSummary:
     """Read the run's source from its last checkpoint and store what it holds."""
-    return run_ingest(sync_run=sync_run, items=sync_run_items(sync_run), on_progress=on_progress)
+    items = open_source(sync_run.source, sync_run.arguments, checkpoint=last_checkpoint(sync_run))
+    return run_ingest(sync_run=sync_run, items=items, on_progress=on_progress)
