@@ -4,12 +4,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import F, Q, QuerySet, Window
+from django.db.models import Count, F, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
+from django.utils import timezone
 
 from crm import tenancy
 from influencers.models import MemberScore, RankingStatus
-from partnerships.models import Agreement, Partnership, ReviewRights, Stage, Task
+from partnerships.models import (
+    Activity,
+    Agreement,
+    Deliverable,
+    Partnership,
+    ReferralEventKind,
+    ReferralLink,
+    ReviewRights,
+    Stage,
+    Task,
+)  # fmt: skip
 from partnerships.services import END_STAGES, PIPELINE_ORDER
 
 BOARD_STAGES = [*PIPELINE_ORDER, *END_STAGES]
@@ -141,3 +152,103 @@ def _attach_ranks(cards) -> None:
             continue  # a creator with several accounts in one community: their best-placed one
         card.rank, card.score, card.ranked_members = latest["rank"], latest["score"], latest["ranked_members"]
         card.trend = latest["score"] - runs[2]["score"] if 2 in runs else None
+
+
+@dataclass
+class TermChange:
+    when: object
+    who: object
+    agreement: Agreement
+    lines: list[str]
+    creative_control: bool
+
+
+@dataclass
+class PartnershipPage:
+    partnership: Partnership
+    agreements: list[Agreement]
+    current: Agreement | None
+    term_changes: list[TermChange]
+    deliverables: list
+    tasks: list
+    referral_links: list
+    timeline: list
+    renewals: int
+    days_running: int | None
+
+
+def _term_changes(agreements: list[Agreement]) -> list[TermChange]:
+    """Every change to agreements' terms after they were written, from their history, newest first:
+    who, when and old → new for each term."""
+    from partnerships.services import CREATIVE_CONTROL_FIELDS, TERM_FIELDS
+
+    by_id = {a.pk: a for a in agreements}
+    history = Agreement.history.filter(id__in=list(by_id)).select_related("history_user").order_by("id", "history_date")
+    changes, previous = [], {}
+    for record in history:
+        before = previous.get(record.id)
+        previous[record.id] = record
+        if before is None:
+            continue
+        lines, control = [], False
+        for name in TERM_FIELDS:
+            old, new = getattr(before, name), getattr(record, name)
+            if old != new:
+                label = Agreement._meta.get_field(name).verbose_name.capitalize()
+                field = Agreement._meta.get_field(name)
+                shown = dict(field.choices) if field.choices else {}
+                lines.append(f"{label}: {_shown(shown.get(old, old))} → {_shown(shown.get(new, new))}")
+                control = control or name in CREATIVE_CONTROL_FIELDS
+        if lines:
+            changes.append(TermChange(record.history_date, record.history_user, by_id[record.id], lines, control))
+    return sorted(changes, key=lambda change: change.when, reverse=True)
+
+
+def _shown(value) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return "—" if value in (None, "") else str(value)
+
+
+def partnership_page(*, user, pk: int) -> PartnershipPage:
+    """Everything on a partnership's page, in a fixed number of queries. Raises
+    Partnership.DoesNotExist outside the user's organizations."""
+    partnership = (
+        partnerships_visible_to(user)
+        .select_related("brand__organization", "creator", "owner")
+        .prefetch_related("communities", "creator__identities")
+        .get(pk=pk)
+    )
+    agreements = list(
+        Agreement.objects.filter(partnership=partnership)
+        .select_related("created_by")
+        .annotate(deliverable_count=Count("deliverables"))
+        .order_by("-starts_on", "-pk")
+    )
+    current = next((a for a in agreements if a.status != "cancelled"), None)
+    links = ReferralLink.objects.filter(partnership=partnership).annotate(
+        clicks=Count("events", filter=Q(events__kind=ReferralEventKind.CLICK)),
+        signups=Count("events", filter=Q(events__kind=ReferralEventKind.SIGNUP)),
+        sales=Count("events", filter=Q(events__kind=ReferralEventKind.SALE)),
+    )
+    started = partnership.started_on
+    return PartnershipPage(
+        partnership=partnership,
+        agreements=agreements,
+        current=current,
+        term_changes=_term_changes(agreements),
+        deliverables=list(
+            Deliverable.objects.filter(partnership=partnership)
+            .select_related("community", "agreement")
+            .order_by("due_on", "pk")
+        ),
+        tasks=list(
+            Task.objects.filter(partnership=partnership).select_related("assignee").order_by("completed_at", "due_on")
+        ),
+        referral_links=list(links.order_by("code")),
+        timeline=list(
+            Activity.objects.filter(partnership=partnership).select_related("actor").order_by("-occurred_at", "-pk")
+        ),
+        renewals=sum(1 for a in agreements if a.renewal_of_id),
+        days_running=(timezone.localdate() - started).days if started else None,
+    )

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from influencers.models import Community, Creator
-from partnerships.models import Activity, ActivityKind, Brand, Partnership, Stage
+from partnerships.models import Activity, ActivityKind, Agreement, AgreementStatus, Brand, Partnership, Stage
 
 PIPELINE_ORDER = [
     Stage.DISCOVERED,
@@ -137,3 +137,107 @@ def partnership_record_added(*, partnership: Partnership, actor=None, note: str 
         body=note,
         to_stage=partnership.stage,
     )
+
+
+# The terms that say who controls the content: every change to them is shown on the partnership.
+CREATIVE_CONTROL_FIELDS = (
+    "creator_keeps_editorial_control",
+    "brand_review_rights",
+    "disclosure_required",
+    "disclosure_method",
+    "usage_rights",
+    "usage_rights_days",
+)
+TERM_FIELDS = (
+    "status", "starts_on", "ends_on", "signed_on", "compensation_type", "compensation_amount", "currency",
+    "affiliate_share_percent", *CREATIVE_CONTROL_FIELDS, "notes",
+)  # fmt: skip
+
+
+def _describe(agreement: Agreement, field: str) -> str:
+    value = getattr(agreement, field)
+    display = getattr(agreement, f"get_{field}_display", None)
+    if display is not None:
+        return str(display())
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return "—" if value in (None, "") else str(value)
+
+
+def _checked(agreement: Agreement) -> None:
+    try:
+        agreement.full_clean(exclude=["partnership", "renewal_of", "created_by"])
+    except ValidationError as error:
+        raise ValidationError(error.message_dict) from None
+
+
+@transaction.atomic
+def agreement_update_terms(*, agreement: Agreement, actor=None, **changes) -> list[str]:
+    """Change an agreement's terms; returns the changes as "field: old → new" lines.
+
+    The change is audited twice over: the agreement's history records who and when (django-simple-
+    history), and the partnership's timeline says what, in words. Raises ValidationError (naming
+    the field) for an unknown field or values the agreement's rules refuse.
+    """
+    unknown = set(changes) - set(TERM_FIELDS)
+    if unknown:
+        raise ValidationError({name: "Not a term that can be changed." for name in sorted(unknown)})
+    before = {name: _describe(agreement, name) for name in changes}
+    for name, value in changes.items():
+        setattr(agreement, name, value)
+    _checked(agreement)
+    lines = [
+        f"{Agreement._meta.get_field(name).verbose_name.capitalize()}: {before[name]} → {_describe(agreement, name)}"
+        for name in changes
+        if before[name] != _describe(agreement, name)
+    ]
+    if not lines:
+        return []
+    agreement._history_user = actor
+    agreement.save()
+    control = [
+        name for name in changes if name in CREATIVE_CONTROL_FIELDS and before[name] != _describe(agreement, name)
+    ]
+    Activity.objects.create(
+        organization=agreement.partnership.brand.organization,
+        partnership=agreement.partnership,
+        creator=agreement.partnership.creator,
+        kind=ActivityKind.AGREEMENT,
+        actor=actor,
+        summary="Creative-control terms changed" if control else "Agreement terms changed",
+        body="\n".join(lines),
+    )
+    return lines
+
+
+@transaction.atomic
+def agreement_renew(*, agreement: Agreement, actor=None, starts_on, ends_on=None, **changes) -> Agreement:
+    """A new agreement for the next period, with the same terms unless ``changes`` say otherwise;
+    the old one is kept as it was (the partnership page shows every period)."""
+    unknown = set(changes) - set(TERM_FIELDS)
+    if unknown:
+        raise ValidationError({name: "Not a term that can be changed." for name in sorted(unknown)})
+    renewal = Agreement(
+        partnership=agreement.partnership,
+        renewal_of=agreement,
+        created_by=actor,
+        **{name: getattr(agreement, name) for name in TERM_FIELDS if name not in ("status", "signed_on", "notes")},
+    )
+    renewal.status = AgreementStatus.DRAFT
+    renewal.starts_on, renewal.ends_on = starts_on, ends_on
+    for name, value in changes.items():
+        setattr(renewal, name, value)
+    _checked(renewal)
+    renewal._history_user = actor
+    renewal.save()
+    period = f"{renewal.starts_on:%Y-%m-%d} – {renewal.ends_on:%Y-%m-%d}" if renewal.ends_on else "open-ended"
+    Activity.objects.create(
+        organization=agreement.partnership.brand.organization,
+        partnership=agreement.partnership,
+        creator=agreement.partnership.creator,
+        kind=ActivityKind.AGREEMENT,
+        actor=actor,
+        summary=f"Agreement renewed ({period})",
+        body=renewal.creative_control_summary,
+    )
+    return renewal

@@ -5,4 +5,5 @@ from partnerships import views
 urlpatterns = [
     path("pipeline/", views.pipeline, name="pipeline"),
     path("pipeline/<int:pk>/move/", views.pipeline_move, name="pipeline-move"),
+    path("partnerships/<int:pk>/", views.partnership_detail, name="partnership"),
 ]

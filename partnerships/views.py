@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods
 from crm import tenancy
 from influencers.models import Community
 from partnerships import selectors, services
-from partnerships.models import Brand, Stage
+from partnerships.models import Brand, Partnership, Stage
 
 
 def _member_or_403(request: HttpRequest) -> None:
@@ -103,3 +103,16 @@ def pipeline_move(request: HttpRequest, pk: int) -> HttpResponse:
     next_url = _safe_next(request, request.POST.get("next") or request.GET.get("next"))
     context = {"partnership": partnership, "stages": Stage.choices, "error": error, "next": next_url}
     return render(request, "partnerships/move.html", context, status=400 if error else 200)
+
+
+@login_required
+def partnership_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A partnership over the years: agreements and their creative-control terms (every change
+    audited), deliverables, tasks, referral links and the timeline."""
+    _member_or_403(request)
+    try:
+        page = selectors.partnership_page(user=request.user, pk=pk)
+    except Partnership.DoesNotExist:
+        raise Http404("No such partnership.") from None
+    context = {"page": page, "p": page.partnership, "can_edit": tenancy.can_edit(request.user, page.partnership)}
+    return render(request, "partnerships/partnership.html", context)

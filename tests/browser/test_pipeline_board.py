@@ -80,3 +80,12 @@ def test_filters_update_the_board_in_place(page, log_in, live_server, manager_a,
     page.goto(live_server.url + f"/pipeline/{partnership_a.pk}/move/")
     assert page.locator("h1").inner_text().startswith("Move ")
     assert page.console_problems == []
+
+
+def test_a_card_opens_the_partnership_page_without_console_errors(page, log_in, manager_a, partnership_a):
+    log_in(page, "manager-a")
+    page.click(f"#card-{partnership_a.pk} a.creator")
+    page.wait_for_url(f"**/partnerships/{partnership_a.pk}/")
+    assert page.locator("h1").inner_text().startswith(partnership_a.creator.display_name)
+    assert page.locator("#control-title").is_visible()
+    assert page.console_problems == []

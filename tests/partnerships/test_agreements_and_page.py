@@ -1,0 +1,93 @@
+"""Renewals, audited changes to creative-control terms, and the partnership page for every role."""
+
+from datetime import date
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+
+from partnerships.models import Activity, Agreement, AgreementStatus, ReviewRights, Task
+from partnerships.services import agreement_renew, agreement_update_terms
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def agreement(partnership_a, manager_a):
+    return Agreement.objects.create(
+        partnership=partnership_a, starts_on=date(2025, 1, 1), ends_on=date(2025, 12, 31),
+        status=AgreementStatus.SIGNED, compensation_type="flat_fee", compensation_amount=500,
+        disclosure_method="#ad in the first line", created_by=manager_a,
+    )  # fmt: skip
+
+
+def test_a_renewal_is_a_new_agreement_with_the_same_terms_and_the_old_one_kept(agreement, manager_a):
+    renewal = agreement_renew(
+        agreement=agreement, actor=manager_a, starts_on=date(2026, 1, 1), ends_on=date(2026, 12, 31),
+        compensation_amount=650,
+    )  # fmt: skip
+    agreement.refresh_from_db()
+    assert agreement.status == AgreementStatus.SIGNED and agreement.compensation_amount == 500  # untouched
+    assert renewal.renewal_of == agreement and renewal.status == AgreementStatus.DRAFT
+    assert (renewal.compensation_type, renewal.compensation_amount) == ("flat_fee", 650)
+    assert renewal.disclosure_method == "#ad in the first line" and renewal.creator_keeps_editorial_control
+    assert Activity.objects.filter(partnership=agreement.partnership, summary__startswith="Agreement renewed").exists()
+
+
+def test_a_renewal_that_breaks_the_rules_is_refused_naming_the_field(agreement):
+    with pytest.raises(ValidationError) as refused:
+        agreement_renew(agreement=agreement, starts_on=date(2026, 1, 1), ends_on=date(2025, 6, 1))
+    assert "ends_on" in str(refused.value) or "__all__" in refused.value.message_dict
+    with pytest.raises(ValidationError) as unknown:
+        agreement_renew(agreement=agreement, starts_on=date(2026, 1, 1), price=3)
+    assert "price" in unknown.value.message_dict
+    assert Agreement.objects.count() == 1
+
+
+def test_changing_creative_control_terms_is_audited_with_who_when_and_old_to_new(agreement, manager_a):
+    lines = agreement_update_terms(
+        agreement=agreement, actor=manager_a, brand_review_rights=ReviewRights.FACTUAL_CHECK, usage_rights_days=90
+    )
+    assert lines == [
+        "Brand review rights: None: the brand sees it when members do → Factual check only",
+        "Usage rights days: — → 90",
+    ]
+    latest = agreement.history.latest("history_date")
+    assert latest.history_user == manager_a and latest.brand_review_rights == "factual_check"
+    note = Activity.objects.filter(partnership=agreement.partnership).latest("occurred_at")
+    assert note.summary == "Creative-control terms changed" and note.actor == manager_a
+    assert agreement_update_terms(agreement=agreement, actor=manager_a, usage_rights_days=90) == []  # no change
+
+
+def test_editorial_control_and_brand_approval_cannot_go_together(agreement):
+    with pytest.raises(ValidationError):
+        agreement_update_terms(agreement=agreement, brand_review_rights=ReviewRights.APPROVAL)
+    agreement.refresh_from_db()
+    assert agreement.brand_review_rights == ReviewRights.NONE
+
+
+def test_the_partnership_page_shows_terms_their_changes_renewals_and_timeline(client, manager_a, agreement, org_a):
+    agreement_update_terms(agreement=agreement, actor=manager_a, brand_review_rights=ReviewRights.FACTUAL_CHECK)
+    agreement_renew(agreement=agreement, actor=manager_a, starts_on=date(2026, 1, 1))
+    Task.objects.create(organization=org_a, partnership=agreement.partnership, title="Send the sample kit")
+    client.force_login(manager_a)
+    response = client.get(reverse("partnership", args=[agreement.partnership.pk]))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Creative control" in page and "The creator keeps it" in page
+    assert "Brand review rights: None: the brand sees it when members do → Factual check only" in page
+    assert "(renewal)" in page and "2 agreements, 1 renewal" in page
+    assert "Send the sample kit" in page and "Creative-control terms changed" in page
+
+
+def test_viewers_see_the_page_without_edit_links_and_other_organizations_get_404(
+    client, viewer_a, manager_b, partnership_a
+):
+    url = reverse("partnership", args=[partnership_a.pk])
+    client.force_login(viewer_a)
+    page = client.get(url)
+    assert page.status_code == 200 and "Move…" not in page.content.decode()
+    client.force_login(manager_b)
+    assert client.get(url).status_code == 404
+    client.logout()
+    assert client.get(url).status_code == 302
