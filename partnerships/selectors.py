@@ -252,3 +252,38 @@ def partnership_page(*, user, pk: int) -> PartnershipPage:
         renewals=sum(1 for a in agreements if a.renewal_of_id),
         days_running=(timezone.localdate() - started).days if started else None,
     )
+
+
+@dataclass
+class TaskGroup:
+    title: str
+    tasks: list = field(default_factory=list)
+
+
+def my_tasks(*, user) -> list[TaskGroup]:
+    """The open follow-ups assigned to ``user`` in their organizations: overdue first, then due
+    today, this week, later, and without a date. One query."""
+    today = timezone.localdate()
+    groups = {key: TaskGroup(title) for key, title in (
+        ("overdue", "Overdue"), ("today", "Due today"), ("week", "Due in the next 7 days"), ("later", "Later"),
+        ("undated", "No due date"),
+    )}  # fmt: skip
+    tasks = (
+        tenancy.scope_to_user(Task.objects.all(), user)
+        .filter(assignee=user, completed_at__isnull=True)
+        .select_related("partnership__brand", "partnership__creator", "creator")
+        .order_by("due_on", "pk")
+    )
+    for task in tasks:
+        if task.due_on is None:
+            key = "undated"
+        elif task.due_on < today:
+            key = "overdue"
+        elif task.due_on == today:
+            key = "today"
+        elif (task.due_on - today).days <= 7:
+            key = "week"
+        else:
+            key = "later"
+        groups[key].tasks.append(task)
+    return list(groups.values())

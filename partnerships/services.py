@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from influencers.models import Community, Creator
-from partnerships.models import Activity, ActivityKind, Agreement, AgreementStatus, Brand, Partnership, Stage
+from partnerships.models import Activity, ActivityKind, Agreement, AgreementStatus, Brand, Partnership, Stage, Task
 
 PIPELINE_ORDER = [
     Stage.DISCOVERED,
@@ -241,3 +241,22 @@ def agreement_renew(*, agreement: Agreement, actor=None, starts_on, ends_on=None
         body=renewal.creative_control_summary,
     )
     return renewal
+
+
+@transaction.atomic
+def task_complete(*, task: Task, actor=None) -> Task:
+    """Mark a follow-up done (once), noting it in the partnership's timeline."""
+    if task.completed_at is not None:
+        return task
+    task.completed_at = timezone.now()
+    task.save(update_fields=["completed_at"])
+    if task.partnership_id:
+        Activity.objects.create(
+            organization=task.organization,
+            partnership=task.partnership,
+            creator=task.creator or task.partnership.creator,
+            kind=ActivityKind.NOTE,
+            actor=actor,
+            summary=f"Done: {task.title}",
+        )
+    return task

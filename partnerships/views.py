@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods
 from crm import tenancy
 from influencers.models import Community
 from partnerships import selectors, services
-from partnerships.models import Brand, Partnership, Stage
+from partnerships.models import Brand, Partnership, Stage, Task
 
 
 def _member_or_403(request: HttpRequest) -> None:
@@ -116,3 +116,25 @@ def partnership_detail(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404("No such partnership.") from None
     context = {"page": page, "p": page.partnership, "can_edit": tenancy.can_edit(request.user, page.partnership)}
     return render(request, "partnerships/partnership.html", context)
+
+
+@login_required
+def my_tasks(request: HttpRequest) -> HttpResponse:
+    """The logged-in manager's follow-ups, overdue first."""
+    _member_or_403(request)
+    groups = selectors.my_tasks(user=request.user)
+    return render(request, "partnerships/my_tasks.html", {"groups": groups, "open": sum(len(g.tasks) for g in groups)})
+
+
+@login_required
+@require_http_methods(["POST"])
+def task_done(request: HttpRequest, pk: int) -> HttpResponse:
+    _member_or_403(request)
+    task = get_object_or_404(
+        tenancy.scope_to_user(Task.objects.select_related("partnership__creator"), request.user), pk=pk
+    )
+    if not tenancy.can_edit(request.user, task):
+        raise PermissionDenied("You can look at these tasks but not change them.")
+    services.task_complete(task=task, actor=request.user)
+    messages.success(request, f"Done: {task.title}")
+    return redirect(reverse("my-tasks"))

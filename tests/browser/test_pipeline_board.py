@@ -89,3 +89,19 @@ def test_a_card_opens_the_partnership_page_without_console_errors(page, log_in, 
     assert page.locator("h1").inner_text().startswith(partnership_a.creator.display_name)
     assert page.locator("#control-title").is_visible()
     assert page.console_problems == []
+
+
+def test_my_tasks_marks_a_task_done_in_the_browser(page, log_in, live_server, manager_a, org_a, partnership_a):
+    from partnerships.models import Task
+
+    task = Task.objects.create(
+        organization=org_a, title="Ask about the meetup", assignee=manager_a, partnership=partnership_a
+    )
+    log_in(page, "manager-a")
+    page.click("nav >> text=My tasks")
+    page.wait_for_url(live_server.url + "/tasks/")
+    page.click("button[aria-label='Mark “Ask about the meetup” done']")
+    page.wait_for_selector("text=Done: Ask about the meetup")
+    task.refresh_from_db()
+    assert task.completed_at is not None
+    assert page.console_problems == []
