@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 
 from django.db.models import Count, F, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
@@ -27,24 +28,43 @@ BOARD_STAGES = [*PIPELINE_ORDER, *END_STAGES]
 
 
 @dataclass
+class NextTask:
+    title: str
+    due_on: date | None
+
+
+@dataclass
 class Card:
-    partnership: Partnership
-    community: object | None = None  # the community it concerns first (or None)
+    """What a board card shows, as plain values: 2,000 of them are built per page."""
+
+    pk: int
+    stage: str
+    creator_id: int
+    creator: str
+    brand: str
+    owner: str = ""
+    community_id: int | None = None  # the community it concerns first
+    community: str = ""
     rank: int | None = None
     ranked_members: int | None = None
     score: float | None = None
     trend: float | None = None  # score now minus score in the run before
-    next_task: Task | None = None
-    agreement: Agreement | None = None
+    next_task: NextTask | None = None
+    editorial_control: bool | None = None  # None: no agreement in force
+    review_rights: str = ""
+
+    @property
+    def overdue(self) -> bool:
+        return bool(self.next_task and self.next_task.due_on and self.next_task.due_on < timezone.localdate())
 
     @property
     def control(self) -> str:
         """The creative-control badge: who decides what is published."""
-        if self.agreement is None:
+        if self.editorial_control is None:
             return "no agreement yet"
-        if self.agreement.creator_keeps_editorial_control and self.agreement.brand_review_rights == ReviewRights.NONE:
+        if self.editorial_control and self.review_rights == ReviewRights.NONE:
             return "creator keeps control"
-        if self.agreement.creator_keeps_editorial_control:
+        if self.editorial_control:
             return "creator controls, brand checks facts"
         return "brand approves"
 
@@ -54,6 +74,7 @@ class Column:
     stage: str
     label: str
     cards: list[Card] = field(default_factory=list)
+    cards_html: str = ""  # filled by the view (partnerships.board_html)
 
     @property
     def count(self) -> int:
@@ -71,9 +92,7 @@ def pipeline_board(
 
     Six queries whatever the number of cards (a test holds it to that).
     """
-    partnerships = partnerships_visible_to(user).select_related("brand", "creator", "owner").order_by(
-        "-stage_changed_at", "-pk"
-    )  # fmt: skip
+    partnerships = partnerships_visible_to(user).order_by("-stage_changed_at", "-pk")
     if brand_id:
         partnerships = partnerships.filter(brand_id=brand_id)
     if owner_id:
@@ -84,44 +103,52 @@ def pipeline_board(
         partnerships = partnerships.filter(
             Q(creator__display_name__icontains=search) | Q(creator__identities__handle__icontains=search)
         ).distinct()
-    partnerships = list(partnerships)
-    ids = [p.pk for p in partnerships]
-    cards = {p.pk: Card(p) for p in partnerships}
+    cards = {}
+    for pk, stage, creator_id, creator, brand, first, last, username in partnerships.values_list(
+        "pk", "stage", "creator_id", "creator__display_name", "brand__name", "owner__first_name",
+        "owner__last_name", "owner__username",
+    ):  # fmt: skip
+        owner = f"{first} {last}".strip() or (username or "")
+        cards[pk] = Card(pk, stage, creator_id, creator, brand, owner)
+    ids = list(cards)
 
     # The community each partnership concerns first (alphabetically: stable from page to page).
-    communities_of = Partnership.communities.through.objects.filter(partnership_id__in=ids).select_related(
-        "community"
-    ).order_by("community__name")  # fmt: skip
-    for link in communities_of:
-        card = cards[link.partnership_id]
-        if card.community is None:
-            card.community = link.community
+    links = Partnership.communities.through.objects.filter(partnership_id__in=ids).order_by("community__name")
+    for partnership_id, community_id, name in links.values_list("partnership_id", "community_id", "community__name"):
+        card = cards[partnership_id]
+        if card.community_id is None:
+            card.community_id, card.community = community_id, name
 
     _attach_ranks(cards.values())
 
-    for task in Task.objects.filter(partnership_id__in=ids, completed_at__isnull=True).order_by("due_on", "pk"):
-        card = cards[task.partnership_id]
+    open_tasks = Task.objects.filter(partnership_id__in=ids, completed_at__isnull=True).order_by("due_on", "pk")
+    for partnership_id, title, due_on in open_tasks.values_list("partnership_id", "title", "due_on"):
+        card = cards[partnership_id]
         if card.next_task is None:
-            card.next_task = task
+            card.next_task = NextTask(title, due_on)
 
     # The agreement in force: the latest one that was not cancelled.
-    for agreement in Agreement.objects.filter(partnership_id__in=ids).exclude(status="cancelled").order_by(
-        "partnership_id", "-starts_on", "-pk"
-    ):  # fmt: skip
-        card = cards[agreement.partnership_id]
-        if card.agreement is None:
-            card.agreement = agreement
+    in_force = (
+        Agreement.objects.filter(partnership_id__in=ids)
+        .exclude(status="cancelled")
+        .order_by("partnership_id", "-starts_on", "-pk")
+        .values_list("partnership_id", "creator_keeps_editorial_control", "brand_review_rights")
+    )
+    for partnership_id, control, review in in_force:
+        card = cards[partnership_id]
+        if card.editorial_control is None:
+            card.editorial_control, card.review_rights = control, review
 
     columns = {stage: Column(stage, Stage(stage).label) for stage in BOARD_STAGES}
     for card in cards.values():
-        columns[card.partnership.stage].cards.append(card)
+        columns[card.stage].cards.append(card)
     return list(columns.values())
 
 
 def _attach_ranks(cards) -> None:
     """Current rank and trend of each card's creator in its community: one query for the two
     newest scores of every membership concerned."""
-    wanted = {(card.partnership.creator_id, card.community.pk): card for card in cards if card.community}
+    wanted = {(card.creator_id, card.community_id): card for card in cards if card.community_id}
     if not wanted:
         return
     creator_ids = {creator for creator, _ in wanted}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
@@ -9,13 +11,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
 from crm import tenancy
 from influencers.models import Community
 from partnerships import selectors, services
+from partnerships.board_html import cards_html
 from partnerships.models import Brand, Partnership, Stage, Task
 
 
@@ -48,6 +50,10 @@ def pipeline(request: HttpRequest) -> HttpResponse:
         "search": request.GET.get("q", "").strip()[:100],
     }
     columns = selectors.pipeline_board(user=request.user, **filters)
+    can_move = tenancy.can_edit(request.user)
+    back = quote(request.get_full_path(), safe="")
+    for column in columns:
+        column.cards_html = cards_html(column.cards, can_move=can_move, back=back)
     visible = selectors.partnerships_visible_to(request.user)
     context = {
         "columns": columns,
@@ -59,9 +65,8 @@ def pipeline(request: HttpRequest) -> HttpResponse:
         .distinct()
         .order_by("first_name", "username"),
         "communities": Community.objects.filter(partnerships__in=visible).distinct().order_by("name"),
-        "can_move": tenancy.can_edit(request.user),
+        "can_move": can_move,
         "stages": Stage.choices,
-        "today": timezone.localdate(),
     }
     return render(request, "partnerships/pipeline.html", context)
 
