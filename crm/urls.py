@@ -9,5 +9,6 @@ admin.site.index_title = "Discovery and partnership CRM"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("partnerships.urls")),
+    path("", include("influencers.urls")),
     path("", RedirectView.as_view(pattern_name="pipeline", permanent=False), name="home"),
 ]

@@ -12,7 +12,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from influencers.models import Community, Creator
+from influencers.models import Community, Creator, Identity
+from influencers.services import creator_link_identities
 from partnerships.models import Activity, ActivityKind, Agreement, AgreementStatus, Brand, Partnership, Stage, Task
 
 PIPELINE_ORDER = [
@@ -260,3 +261,33 @@ def task_complete(*, task: Task, actor=None) -> Task:
             summary=f"Done: {task.title}",
         )
     return task
+
+
+@transaction.atomic
+def pipeline_add(
+    *,
+    brand: Brand,
+    actor=None,
+    identity: Identity | None = None,
+    creator: Creator | None = None,
+    community: Community | None = None,
+) -> Partnership:
+    """Add someone found in a community (an account) or a known creator to a brand's pipeline.
+
+    An account without a creator gets one (named after it). Bots and deleted accounts cannot be
+    added; someone already in the brand's pipeline is refused with where they are.
+    """
+    if identity is None and creator is None:
+        raise ValidationError({"creator": "Say whom to add."})
+    if identity is not None:
+        if not identity.can_rank:
+            raise ValidationError({"identity": f"{identity.handle} is a bot or a deleted account."})
+        creator = identity.creator or creator_link_identities(identities=[identity])
+    existing = Partnership.objects.filter(brand=brand, creator=creator).first()
+    if existing is not None:
+        raise ValidationError(
+            {"creator": f"{creator} is already in {brand}'s pipeline ({existing.get_stage_display()})."}
+        )
+    return partnership_create(
+        brand=brand, creator=creator, actor=actor, owner=actor, communities=[community] if community else ()
+    )

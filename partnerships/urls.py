@@ -5,6 +5,7 @@ from partnerships import views
 urlpatterns = [
     path("pipeline/", views.pipeline, name="pipeline"),
     path("pipeline/<int:pk>/move/", views.pipeline_move, name="pipeline-move"),
+    path("pipeline/add/", views.pipeline_add, name="pipeline-add"),
     path("partnerships/<int:pk>/", views.partnership_detail, name="partnership"),
     path("tasks/", views.my_tasks, name="my-tasks"),
     path("tasks/<int:pk>/done/", views.task_done, name="task-done"),

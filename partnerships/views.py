@@ -15,7 +15,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
 from crm import tenancy
-from influencers.models import Community
+from influencers.models import Community, Creator, Identity
 from partnerships import selectors, services
 from partnerships.board_html import cards_html
 from partnerships.models import Brand, Partnership, Stage, Task
@@ -143,3 +143,30 @@ def task_done(request: HttpRequest, pk: int) -> HttpResponse:
     services.task_complete(task=task, actor=request.user)
     messages.success(request, f"Done: {task.title}")
     return redirect(reverse("my-tasks"))
+
+
+@login_required
+@require_http_methods(["POST"])
+def pipeline_add(request: HttpRequest) -> HttpResponse:
+    """Add a ranked member (an account) or a creator to one of the user's brands' pipelines."""
+    _member_or_403(request)
+    brand = get_object_or_404(
+        tenancy.scope_to_user(Brand.objects.all(), request.user), pk=_int(request.POST.get("brand"))
+    )
+    if not tenancy.can_edit(request.user, brand):
+        raise PermissionDenied("You can look at this pipeline but not change it.")
+    community = Community.objects.filter(pk=_int(request.POST.get("community"))).first()
+    back = _safe_next(request, request.POST.get("next"))
+    try:
+        partnership = services.pipeline_add(
+            brand=brand,
+            actor=request.user,
+            identity=Identity.objects.filter(pk=_int(request.POST.get("identity"))).first(),
+            creator=Creator.objects.filter(pk=_int(request.POST.get("creator"))).first(),
+            community=community,
+        )
+    except ValidationError as refusal:
+        messages.error(request, " ".join(refusal.messages))
+        return redirect(back)
+    messages.success(request, f"{partnership.creator} added to {brand}'s pipeline, in Discovered.")
+    return redirect(reverse("partnership", args=[partnership.pk]))

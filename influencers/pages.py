@@ -1,0 +1,105 @@
+"""Reads for the community and creator pages (discovery data, shared by every organization;
+what belongs to an organization — stances, partnerships, timelines — is scoped to the user)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.db.models.functions import TruncWeek
+
+from crm import tenancy
+from influencers.models import Community, Creator, Interaction, MemberScore, RankingRun, RankingStatus
+from influencers.selectors import membership_trajectory
+
+MEMBERS_PER_PAGE = 50
+
+
+@dataclass
+class WeekBar:
+    week: object
+    interactions: int
+    members: int
+    x: int = 0  # where its bar is drawn (the chart is 100 high)
+    y: int = 0
+    h: int = 0
+
+
+def participation_by_week(community: Community, *, weeks: int = 52) -> list[WeekBar]:
+    """Interactions and distinct active members per week, the last ``weeks`` weeks up to the
+    community's latest activity (one aggregate query)."""
+    newest = Interaction.objects.filter(community=community).order_by("-posted_at").values_list("posted_at", flat=True)
+    end = community.last_activity_at or newest.first()
+    if end is None:
+        return []
+    rows = (
+        Interaction.objects.filter(community=community, posted_at__gt=end - timedelta(weeks=weeks), posted_at__lte=end)
+        .annotate(week=TruncWeek("posted_at"))
+        .values("week")
+        .annotate(interactions=Count("id"), members=Count("author", distinct=True))
+        .order_by("week")
+    )
+    bars = [WeekBar(r["week"], r["interactions"], r["members"]) for r in rows]
+    tallest = max((b.members for b in bars), default=0) or 1
+    for index, bar in enumerate(bars):
+        bar.h = max(1, round(100 * bar.members / tallest))
+        bar.x, bar.y = index * 12, 105 - bar.h
+    return bars
+
+
+def community_page(*, community: Community, user, page_number: str | int = 1) -> dict:
+    from partnerships.models import Brand, CommunityStance
+
+    run = community.ranking_runs.filter(status=RankingStatus.COMPLETED).order_by("-window_end", "-started_at").first()
+    scores = (
+        MemberScore.objects.filter(run=run).select_related("membership__identity__creator").order_by("rank")
+        if run
+        else MemberScore.objects.none()
+    )
+    page = Paginator(scores, MEMBERS_PER_PAGE).get_page(page_number)
+    weeks = participation_by_week(community)
+    brands = list(tenancy.scope_to_user(Brand.objects.all(), user).order_by("name"))
+    stances = {
+        s.brand_id: s
+        for s in tenancy.scope_to_user(CommunityStance.objects.filter(community=community), user).select_related(
+            "brand"
+        )
+    }
+    return {
+        "community": community,
+        "run": run,
+        "members": page,
+        "weeks": weeks,
+        "chart_width": max(12, len(weeks) * 12),
+        "tallest_week": max(weeks, key=lambda w: w.members) if weeks else None,
+        "brands": brands,
+        "stances": [(brand, stances.get(brand.pk)) for brand in brands],
+        "runs": RankingRun.objects.filter(community=community, status=RankingStatus.COMPLETED).count(),
+    }
+
+
+def creator_page(*, creator: Creator, user) -> dict:
+    from partnerships.models import Activity, Partnership
+
+    identities = list(creator.identities.all().order_by("platform", "handle"))
+    memberships = []
+    for identity in identities:
+        for membership in identity.memberships.select_related("community", "latest_score__run").order_by(
+            "latest_score__rank"
+        ):  # fmt: skip
+            memberships.append((membership, membership_trajectory(membership=membership, limit=8)))
+    partnerships = tenancy.scope_to_user(
+        Partnership.objects.filter(creator=creator).select_related("brand", "owner"), user
+    ).order_by("brand__name")
+    timeline = tenancy.scope_to_user(
+        Activity.objects.filter(creator=creator).select_related("actor", "partnership__brand"), user
+    ).order_by("-occurred_at")[:100]
+    return {
+        "creator": creator,
+        "identities": identities,
+        "memberships": memberships,
+        "partnerships": list(partnerships),
+        "timeline": list(timeline),
+    }
