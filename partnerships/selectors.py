@@ -14,6 +14,7 @@ from influencers.models import MemberScore, RankingStatus
 from partnerships.models import (
     Activity,
     Agreement,
+    AgreementStatus,
     Deliverable,
     Partnership,
     ReferralEventKind,
@@ -81,6 +82,21 @@ class Column:
         return len(self.cards)
 
 
+def agreement_in_force(agreements, today: date) -> Agreement | None:
+    """The agreement whose terms apply now: a signed one covering today; else the latest signed one;
+    else the latest one not cancelled (a draft being negotiated). A renewal drafted for next year
+    does not replace the terms that apply today."""
+    live = [a for a in agreements if a.status != AgreementStatus.CANCELLED]
+    newest_first = sorted(live, key=lambda a: (a.starts_on, a.pk), reverse=True)
+    signed = [a for a in newest_first if a.status == AgreementStatus.SIGNED]
+    for agreement in signed:
+        if agreement.starts_on <= today and (agreement.ends_on is None or today <= agreement.ends_on):
+            return agreement
+    if signed:
+        return signed[0]
+    return newest_first[0] if newest_first else None
+
+
 def partnerships_visible_to(user) -> QuerySet[Partnership]:
     return tenancy.scope_to_user(Partnership.objects.all(), user)
 
@@ -127,17 +143,20 @@ def pipeline_board(
         if card.next_task is None:
             card.next_task = NextTask(title, due_on)
 
-    # The agreement in force: the latest one that was not cancelled.
-    in_force = (
-        Agreement.objects.filter(partnership_id__in=ids)
-        .exclude(status="cancelled")
-        .order_by("partnership_id", "-starts_on", "-pk")
-        .values_list("partnership_id", "creator_keeps_editorial_control", "brand_review_rights")
-    )
-    for partnership_id, control, review in in_force:
-        card = cards[partnership_id]
-        if card.editorial_control is None:
-            card.editorial_control, card.review_rights = control, review
+    # The agreement in force (see agreement_in_force) of each partnership.
+    by_partnership: dict[int, list[Agreement]] = {}
+    for agreement in Agreement.objects.filter(partnership_id__in=ids).only(
+        "partnership_id", "status", "starts_on", "ends_on", "creator_keeps_editorial_control", "brand_review_rights"
+    ):  # fmt: skip
+        by_partnership.setdefault(agreement.partnership_id, []).append(agreement)
+    today = timezone.localdate()
+    for partnership_id, agreements in by_partnership.items():
+        agreement = agreement_in_force(agreements, today)
+        if agreement is not None:
+            card = cards[partnership_id]
+            card.editorial_control, card.review_rights = (
+                agreement.creator_keeps_editorial_control, agreement.brand_review_rights,
+            )  # fmt: skip
 
     columns = {stage: Column(stage, Stage(stage).label) for stage in BOARD_STAGES}
     for card in cards.values():
@@ -252,7 +271,7 @@ def partnership_page(*, user, pk: int) -> PartnershipPage:
         .annotate(deliverable_count=Count("deliverables"))
         .order_by("-starts_on", "-pk")
     )
-    current = next((a for a in agreements if a.status != "cancelled"), None)
+    current = agreement_in_force(agreements, timezone.localdate())
     links = ReferralLink.objects.filter(partnership=partnership).annotate(
         clicks=Count("events", filter=Q(events__kind=ReferralEventKind.CLICK)),
         signups=Count("events", filter=Q(events__kind=ReferralEventKind.SIGNUP)),

@@ -91,3 +91,16 @@ def test_viewers_see_the_page_without_edit_links_and_other_organizations_get_404
     assert client.get(url).status_code == 404
     client.logout()
     assert client.get(url).status_code == 302
+
+
+def test_the_terms_in_force_are_todays_signed_agreement_not_next_years_draft(agreement):
+    from partnerships.selectors import agreement_in_force
+
+    draft = agreement_renew(agreement=agreement, starts_on=date(2026, 1, 1), creator_keeps_editorial_control=False)
+    assert agreement_in_force([agreement, draft], date(2025, 6, 1)) == agreement  # signed, covers the day
+    assert agreement_in_force([agreement, draft], date(2026, 6, 1)) == agreement  # latest signed
+    draft.status = AgreementStatus.SIGNED
+    assert agreement_in_force([agreement, draft], date(2026, 6, 1)) == draft
+    agreement.status = draft.status = AgreementStatus.CANCELLED
+    assert agreement_in_force([agreement, draft], date(2026, 6, 1)) is None
+    assert agreement_in_force([], date(2026, 6, 1)) is None
