@@ -7,6 +7,8 @@ urlpatterns = [
     path("pipeline/<int:pk>/move/", views.pipeline_move, name="pipeline-move"),
     path("pipeline/add/", views.pipeline_add, name="pipeline-add"),
     path("partnerships/<int:pk>/", views.partnership_detail, name="partnership"),
+    path("partnerships/<int:pk>/renew/", views.agreement_renew, name="agreement-renew"),
+    path("partnerships/<int:pk>/terms/", views.agreement_terms, name="agreement-terms"),
     path("tasks/", views.my_tasks, name="my-tasks"),
     path("tasks/<int:pk>/done/", views.task_done, name="task-done"),
 ]

@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
@@ -18,7 +19,8 @@ from crm import tenancy
 from influencers.models import Community, Creator, Identity
 from partnerships import selectors, services
 from partnerships.board_html import cards_html
-from partnerships.models import Brand, Partnership, Stage, Task
+from partnerships.forms import CreativeControlForm, RenewalForm
+from partnerships.models import Agreement, Brand, Partnership, Stage, Task
 
 
 def _member_or_403(request: HttpRequest) -> None:
@@ -119,7 +121,13 @@ def partnership_detail(request: HttpRequest, pk: int) -> HttpResponse:
         page = selectors.partnership_page(user=request.user, pk=pk)
     except Partnership.DoesNotExist:
         raise Http404("No such partnership.") from None
-    context = {"page": page, "p": page.partnership, "can_edit": tenancy.can_edit(request.user, page.partnership)}
+    context = {
+        "page": page,
+        "p": page.partnership,
+        "can_edit": tenancy.can_edit(request.user, page.partnership),
+        "renewal_form": RenewalForm(),
+        "terms_form": CreativeControlForm(instance=page.current) if page.current else None,
+    }
     return render(request, "partnerships/partnership.html", context)
 
 
@@ -169,4 +177,65 @@ def pipeline_add(request: HttpRequest) -> HttpResponse:
         messages.error(request, " ".join(refusal.messages))
         return redirect(back)
     messages.success(request, f"{partnership.creator} added to {brand}'s pipeline, in Discovered.")
+    return redirect(reverse("partnership", args=[partnership.pk]))
+
+
+def _editable_partnership(request: HttpRequest, pk: int) -> Partnership:
+    _member_or_403(request)
+    partnership = get_object_or_404(
+        selectors.partnerships_visible_to(request.user).select_related("brand__organization", "creator"), pk=pk
+    )
+    if not tenancy.can_edit(request.user, partnership):
+        raise PermissionDenied("You can look at this partnership but not change it.")
+    return partnership
+
+
+def _say_refusal(request: HttpRequest, form_or_error) -> None:
+    errors = form_or_error.errors if hasattr(form_or_error, "errors") else form_or_error.message_dict
+    for field_name, messages_ in errors.items():
+        label = "" if field_name == "__all__" else f"{field_name.replace('_', ' ').capitalize()}: "
+        messages.error(request, label + " ".join(str(m) for m in messages_))
+
+
+@login_required
+@require_http_methods(["POST"])
+def agreement_renew(request: HttpRequest, pk: int) -> HttpResponse:
+    """Renew the partnership's agreement in force for a new period, same terms."""
+    partnership = _editable_partnership(request, pk)
+    agreement = selectors.agreement_in_force(list(partnership.agreements.all()), timezone.localdate())
+    form = RenewalForm(request.POST)
+    if agreement is None:
+        messages.error(request, "There is no agreement to renew yet: create the first one in the admin.")
+    elif not form.is_valid():
+        _say_refusal(request, form)
+    else:
+        try:
+            renewal = services.agreement_renew(agreement=agreement, actor=request.user, **form.cleaned_data)
+        except ValidationError as refusal:
+            _say_refusal(request, refusal)
+        else:
+            messages.success(request, f"Renewed: a new agreement from {renewal.starts_on} (draft), same terms.")
+    return redirect(reverse("partnership", args=[partnership.pk]))
+
+
+@login_required
+@require_http_methods(["POST"])
+def agreement_terms(request: HttpRequest, pk: int) -> HttpResponse:
+    """Change the creative-control terms of the agreement in force (audited)."""
+    partnership = _editable_partnership(request, pk)
+    agreement = selectors.agreement_in_force(list(partnership.agreements.all()), timezone.localdate())
+    if agreement is None:
+        raise Http404("No agreement yet.")
+    form = CreativeControlForm(request.POST, instance=Agreement.objects.get(pk=agreement.pk))
+    if not form.is_valid():
+        _say_refusal(request, form)
+    else:
+        try:
+            lines = services.agreement_update_terms(
+                agreement=Agreement.objects.get(pk=agreement.pk), actor=request.user, **form.cleaned_data
+            )
+        except ValidationError as refusal:
+            _say_refusal(request, refusal)
+        else:
+            messages.success(request, "Terms changed: " + "; ".join(lines) if lines else "Nothing changed.")
     return redirect(reverse("partnership", args=[partnership.pk]))

@@ -104,3 +104,39 @@ def test_the_terms_in_force_are_todays_signed_agreement_not_next_years_draft(agr
     agreement.status = draft.status = AgreementStatus.CANCELLED
     assert agreement_in_force([agreement, draft], date(2026, 6, 1)) is None
     assert agreement_in_force([], date(2026, 6, 1)) is None
+
+
+def test_renewing_and_changing_terms_from_the_page(client, manager_a, viewer_a, agreement):
+    url = reverse("partnership", args=[agreement.partnership.pk])
+    client.force_login(manager_a)
+    assert "Renew for a new period" in client.get(url).content.decode()
+    response = client.post(reverse("agreement-renew", args=[agreement.partnership.pk]), {"starts_on": "2026-01-01"})
+    assert response.status_code == 302 and Agreement.objects.filter(renewal_of=agreement).count() == 1
+    bad = client.post(
+        reverse("agreement-renew", args=[agreement.partnership.pk]),
+        {"starts_on": "2026-01-01", "ends_on": "2025-01-01"},
+    )
+    assert "Ends on: The agreement cannot end before it starts." in [str(m) for m in bad.wsgi_request._messages]
+    assert Agreement.objects.filter(renewal_of=agreement).count() == 1
+    terms = {
+        "creator_keeps_editorial_control": "on", "brand_review_rights": "factual_check", "disclosure_required": "on",
+        "disclosure_method": "#ad first", "usage_rights": "none", "usage_rights_days": "",
+    }  # fmt: skip
+    client.post(reverse("agreement-terms", args=[agreement.partnership.pk]), terms)
+    agreement.refresh_from_db()
+    assert (agreement.brand_review_rights, agreement.disclosure_method) == ("factual_check", "#ad first")
+    assert agreement.history.latest("history_date").history_user == manager_a
+    refused = client.post(
+        reverse("agreement-terms", args=[agreement.partnership.pk]), {**terms, "brand_review_rights": "approval"}
+    )
+    assert any("approval" in str(m).lower() or "editorial" in str(m).lower() for m in refused.wsgi_request._messages)
+    agreement.refresh_from_db()
+    assert agreement.brand_review_rights == "factual_check"
+    client.force_login(viewer_a)
+    assert "Renew for a new period" not in client.get(url).content.decode()
+    assert (
+        client.post(
+            reverse("agreement-renew", args=[agreement.partnership.pk]), {"starts_on": "2027-01-01"}
+        ).status_code
+        == 403
+    )
