@@ -50,7 +50,7 @@ def participation_by_week(community: Community, *, weeks: int = 52) -> list[Week
 
 
 def community_page(*, community: Community, user, page_number: str | int = 1) -> dict:
-    from partnerships.models import Brand, CommunityStance
+    from partnerships.models import Brand, CommunityStance, Stance
 
     run = community.ranking_runs.filter(status=RankingStatus.COMPLETED).order_by("-window_end", "-started_at").first()
     scores = (
@@ -76,6 +76,7 @@ def community_page(*, community: Community, user, page_number: str | int = 1) ->
         "tallest_week": max(weeks, key=lambda w: w.members) if weeks else None,
         "brands": brands,
         "stances": [(brand, stances.get(brand.pk)) for brand in brands],
+        "stance_choices": Stance.choices,
         "runs": RankingRun.objects.filter(community=community, status=RankingStatus.COMPLETED).count(),
     }
 

@@ -14,7 +14,18 @@ from django.utils import timezone
 
 from influencers.models import Community, Creator, Identity
 from influencers.services import creator_link_identities
-from partnerships.models import Activity, ActivityKind, Agreement, AgreementStatus, Brand, Partnership, Stage, Task
+from partnerships.models import (
+    Activity,
+    ActivityKind,
+    Agreement,
+    AgreementStatus,
+    Brand,
+    CommunityStance,
+    Partnership,
+    Stage,
+    Stance,
+    Task,
+)  # fmt: skip
 
 PIPELINE_ORDER = [
     Stage.DISCOVERED,
@@ -291,3 +302,21 @@ def pipeline_add(
     return partnership_create(
         brand=brand, creator=creator, actor=actor, owner=actor, communities=[community] if community else ()
     )
+
+
+@transaction.atomic
+def community_stance_set(
+    *, brand: Brand, community: Community, stance: str, notes: str | None = None
+) -> CommunityStance:
+    """Set how a brand takes part in a community. A new stance starts today; notes (the norms the
+    brand has learned) are kept unless new ones are given. Raises ValidationError for an unknown
+    stance."""
+    if stance not in Stance.values:
+        raise ValidationError({"stance": f"Unknown stance {stance!r}."})
+    record, _ = CommunityStance.objects.get_or_create(brand=brand, community=community)
+    if record.stance != stance or record.since is None:
+        record.stance, record.since = stance, timezone.localdate()
+    if notes is not None:
+        record.notes = notes
+    record.save()
+    return record

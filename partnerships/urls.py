@@ -10,5 +10,6 @@ urlpatterns = [
     path("partnerships/<int:pk>/renew/", views.agreement_renew, name="agreement-renew"),
     path("partnerships/<int:pk>/terms/", views.agreement_terms, name="agreement-terms"),
     path("tasks/", views.my_tasks, name="my-tasks"),
+    path("communities/<int:pk>/stance/", views.community_stance, name="community-stance"),
     path("tasks/<int:pk>/done/", views.task_done, name="task-done"),
 ]

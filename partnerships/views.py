@@ -239,3 +239,25 @@ def agreement_terms(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, "Terms changed: " + "; ".join(lines) if lines else "Nothing changed.")
     return redirect(reverse("partnership", args=[partnership.pk]))
+
+
+@login_required
+@require_http_methods(["POST"])
+def community_stance(request: HttpRequest, pk: int) -> HttpResponse:
+    """Set one of the user's brands' stance in a community (observing, contributing, partnered)."""
+    _member_or_403(request)
+    community = get_object_or_404(Community, pk=pk)
+    brand = get_object_or_404(
+        tenancy.scope_to_user(Brand.objects.all(), request.user), pk=_int(request.POST.get("brand"))
+    )
+    if not tenancy.can_edit(request.user, brand):
+        raise PermissionDenied("You can look at this community but not change your brands' stance.")
+    try:
+        record = services.community_stance_set(
+            brand=brand, community=community, stance=request.POST.get("stance", ""), notes=request.POST.get("notes")
+        )
+    except ValidationError as refusal:
+        _say_refusal(request, refusal)
+    else:
+        messages.success(request, f"{brand} is now {record.get_stance_display().lower()} in {community.name}.")
+    return redirect(reverse("community", args=[community.pk]))

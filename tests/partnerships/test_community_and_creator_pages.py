@@ -106,3 +106,28 @@ def test_pages_need_a_login_and_unknown_ones_are_404(client, manager_a):
     assert client.get(reverse("community", args=[999])).status_code == 404
     assert client.get(reverse("creator", args=[999])).status_code == 404
     assert Community.objects.count() == 0
+
+
+def test_a_manager_sets_a_brands_stance_and_norms_and_a_viewer_cannot(
+    client, manager_a, viewer_a, manager_b, community, brand_a
+):
+    from partnerships.models import CommunityStance
+
+    url = reverse("community-stance", args=[community.pk])
+    client.force_login(manager_a)
+    client.post(url, {"brand": brand_a.pk, "stance": "observing", "notes": "Weekly threads matter; no links."})
+    stance = CommunityStance.objects.get(brand=brand_a, community=community)
+    assert (stance.stance, stance.notes) == ("observing", "Weekly threads matter; no links.") and stance.since
+    client.post(url, {"brand": brand_a.pk, "stance": "contributing"})  # notes kept when not sent
+    stance.refresh_from_db()
+    assert (stance.stance, stance.notes) == ("contributing", "Weekly threads matter; no links.")
+    bad = client.post(url, {"brand": brand_a.pk, "stance": "shouting"})
+    assert "Stance: Unknown stance 'shouting'." in [str(m) for m in bad.wsgi_request._messages]
+    page = client.get(reverse("community", args=[community.pk])).content.decode()
+    assert "Contributing since" in page and "Weekly threads matter; no links." in page
+    client.force_login(viewer_a)
+    assert client.post(url, {"brand": brand_a.pk, "stance": "partnered"}).status_code == 403
+    client.force_login(manager_b)
+    assert client.post(url, {"brand": brand_a.pk, "stance": "partnered"}).status_code == 404
+    stance.refresh_from_db()
+    assert stance.stance == "contributing"
