@@ -25,3 +25,18 @@ class CreativeControlForm(forms.ModelForm):
             "creator_keeps_editorial_control", "brand_review_rights", "disclosure_required", "disclosure_method",
             "usage_rights", "usage_rights_days",
         ]  # fmt: skip
+
+
+class AgreementForm(forms.ModelForm):
+    """A new agreement: its period, compensation and creative-control terms."""
+
+    class Meta:
+        model = Agreement
+        fields = [
+            "status", "starts_on", "ends_on", "signed_on", "compensation_type", "compensation_amount", "currency",
+            "affiliate_share_percent", "creator_keeps_editorial_control", "brand_review_rights",
+            "disclosure_required", "disclosure_method", "usage_rights", "usage_rights_days", "notes",
+        ]  # fmt: skip
+        widgets = {name: forms.DateInput(attrs={"type": "date"}) for name in ("starts_on", "ends_on", "signed_on")} | {
+            "notes": forms.Textarea(attrs={"rows": 2})
+        }

@@ -320,3 +320,27 @@ def community_stance_set(
         record.notes = notes
     record.save()
     return record
+
+
+@transaction.atomic
+def agreement_create(*, partnership: Partnership, actor=None, **terms) -> Agreement:
+    """A partnership's first (or another) agreement; checked against the agreement rules, noted
+    in the timeline with its creative-control terms."""
+    unknown = set(terms) - set(TERM_FIELDS)
+    if unknown:
+        raise ValidationError({name: "Not a term that can be set." for name in sorted(unknown)})
+    agreement = Agreement(partnership=partnership, created_by=actor, **terms)
+    _checked(agreement)
+    agreement._history_user = actor
+    agreement.save()
+    period = f"{agreement.starts_on:%Y-%m-%d} – {agreement.ends_on:%Y-%m-%d}" if agreement.ends_on else "open-ended"
+    Activity.objects.create(
+        organization=partnership.brand.organization,
+        partnership=partnership,
+        creator=partnership.creator,
+        kind=ActivityKind.AGREEMENT,
+        actor=actor,
+        summary=f"Agreement written ({period}, {agreement.get_status_display().lower()})",
+        body=agreement.creative_control_summary,
+    )
+    return agreement

@@ -8,6 +8,7 @@ urlpatterns = [
     path("pipeline/add/", views.pipeline_add, name="pipeline-add"),
     path("partnerships/<int:pk>/", views.partnership_detail, name="partnership"),
     path("partnerships/<int:pk>/renew/", views.agreement_renew, name="agreement-renew"),
+    path("partnerships/<int:pk>/agreements/", views.agreement_new, name="agreement-new"),
     path("partnerships/<int:pk>/terms/", views.agreement_terms, name="agreement-terms"),
     path("tasks/", views.my_tasks, name="my-tasks"),
     path("communities/<int:pk>/stance/", views.community_stance, name="community-stance"),

@@ -19,7 +19,7 @@ from crm import tenancy
 from influencers.models import Community, Creator, Identity
 from partnerships import selectors, services
 from partnerships.board_html import cards_html
-from partnerships.forms import CreativeControlForm, RenewalForm
+from partnerships.forms import AgreementForm, CreativeControlForm, RenewalForm
 from partnerships.models import Agreement, Brand, Partnership, Stage, Task
 
 
@@ -126,6 +126,7 @@ def partnership_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "p": page.partnership,
         "can_edit": tenancy.can_edit(request.user, page.partnership),
         "renewal_form": RenewalForm(),
+        "agreement_form": AgreementForm(),
         "terms_form": CreativeControlForm(instance=page.current) if page.current else None,
     }
     return render(request, "partnerships/partnership.html", context)
@@ -261,3 +262,23 @@ def community_stance(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, f"{brand} is now {record.get_stance_display().lower()} in {community.name}.")
     return redirect(reverse("community", args=[community.pk]))
+
+
+@login_required
+@require_http_methods(["POST"])
+def agreement_new(request: HttpRequest, pk: int) -> HttpResponse:
+    """Write an agreement for the partnership (checked; creative control recorded as data)."""
+    partnership = _editable_partnership(request, pk)
+    form = AgreementForm(request.POST)
+    if not form.is_valid():
+        _say_refusal(request, form)
+    else:
+        try:
+            agreement = services.agreement_create(partnership=partnership, actor=request.user, **form.cleaned_data)
+        except ValidationError as refusal:
+            _say_refusal(request, refusal)
+        else:
+            messages.success(
+                request, f"Agreement from {agreement.starts_on} written ({agreement.get_status_display()})."
+            )
+    return redirect(reverse("partnership", args=[partnership.pk]))

@@ -93,20 +93,26 @@ class Agreement(models.Model):
             models.CheckConstraint(
                 condition=Q(ends_on__isnull=True) | Q(ends_on__gte=F("starts_on")),
                 name="agreement_ends_after_it_starts",
+                violation_error_message="The agreement cannot end before it starts.",
             ),
             # Approval rights hand the final word to the brand: that is not editorial control.
             models.CheckConstraint(
                 condition=Q(creator_keeps_editorial_control=False) | ~Q(brand_review_rights=ReviewRights.APPROVAL),
                 name="editorial_control_excludes_brand_approval",
+                violation_error_message=(
+                    "A creator who keeps editorial control cannot also need the brand's approval before publishing."
+                ),
             ),
             models.CheckConstraint(
                 condition=Q(affiliate_share_percent__isnull=True)
                 | Q(affiliate_share_percent__gte=0, affiliate_share_percent__lte=100),
                 name="affiliate_share_is_a_percentage",
+                violation_error_message="The affiliate share is a percentage, from 0 to 100.",
             ),
             models.CheckConstraint(
                 condition=Q(compensation_amount__isnull=True) | Q(compensation_amount__gte=0),
                 name="compensation_is_not_negative",
+                violation_error_message="Compensation cannot be negative.",
             ),
             models.CheckConstraint(
                 condition=Q(brand_review_rights__in=[r.value for r in ReviewRights]),

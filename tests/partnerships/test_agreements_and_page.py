@@ -140,3 +140,23 @@ def test_renewing_and_changing_terms_from_the_page(client, manager_a, viewer_a, 
         ).status_code
         == 403
     )
+
+
+def test_writing_the_first_agreement_from_the_page_with_creative_control_as_data(client, manager_a, partnership_a):
+    url = reverse("agreement-new", args=[partnership_a.pk])
+    client.force_login(manager_a)
+    assert "Write a new agreement" in client.get(reverse("partnership", args=[partnership_a.pk])).content.decode()
+    fields = {
+        "status": "signed", "starts_on": "2026-02-01", "ends_on": "2027-01-31", "compensation_type": "product_seeding",
+        "currency": "USD", "creator_keeps_editorial_control": "on", "brand_review_rights": "none",
+        "disclosure_required": "on", "disclosure_method": "#gifted", "usage_rights": "none",
+    }  # fmt: skip
+    response = client.post(url, fields)
+    assert response.status_code == 302
+    agreement = Agreement.objects.get(partnership=partnership_a)
+    assert agreement.creator_keeps_editorial_control and agreement.disclosure_method == "#gifted"
+    assert agreement.history.get().history_user == manager_a
+    assert Activity.objects.filter(partnership=partnership_a, summary__startswith="Agreement written").exists()
+    refused = client.post(url, {**fields, "ends_on": "2025-01-01"})
+    assert "The agreement cannot end before it starts." in [str(m) for m in refused.wsgi_request._messages]
+    assert Agreement.objects.filter(partnership=partnership_a).count() == 1
