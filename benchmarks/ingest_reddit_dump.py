@@ -20,11 +20,11 @@ import tempfile
 import time
 from pathlib import Path
 
-import psycopg
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from throwaway import DEFAULT_URL, is_postgresql, throwaway_database  # noqa: E402
 
 
 def rss_mib() -> float:
@@ -41,24 +41,10 @@ def main(argv=None):
     parser.add_argument("--dump", type=Path, help="reuse this dump instead of generating one")
     options = parser.parse_args(argv)
 
-    base_url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
-    if not base_url.startswith(("postgres://", "postgresql://")):
+    if not is_postgresql(os.environ.get("DATABASE_URL", DEFAULT_URL)):
         sys.exit("DATABASE_URL must point at PostgreSQL for this benchmark")
-    name = f"crm_bench_{os.getpid()}"
-    admin_url = base_url.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin_url, autocommit=True) as admin:
-        admin.execute(f"CREATE DATABASE {name}")
-    os.environ.update(
-        DATABASE_URL=base_url.rsplit("/", 1)[0] + f"/{name}", DEBUG="1", DJANGO_SETTINGS_MODULE="crm.settings"
-    )
-    try:
+    with throwaway_database("crm_bench") as name:
         run(options, name)
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        with psycopg.connect(admin_url, autocommit=True) as admin:
-            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 def run(options, database: str):

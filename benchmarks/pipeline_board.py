@@ -23,6 +23,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from throwaway import is_postgresql, throwaway_database  # noqa: E402
 
 
 def main(argv=None):
@@ -32,22 +35,9 @@ def main(argv=None):
     options = parser.parse_args(argv)
     base_url = os.environ.get("DATABASE_URL", "")
     os.environ.update(DEBUG="1", DJANGO_SETTINGS_MODULE="crm.settings", ALLOWED_HOSTS="testserver")
-    if base_url.startswith(("postgres://", "postgresql://")):
-        import psycopg
-
-        name = f"crm_boardbench_{os.getpid()}"
-        admin_url = base_url.rsplit("/", 1)[0] + "/postgres"
-        with psycopg.connect(admin_url, autocommit=True) as admin:
-            admin.execute(f"CREATE DATABASE {name}")
-        os.environ["DATABASE_URL"] = base_url.rsplit("/", 1)[0] + f"/{name}"
-        try:
+    if is_postgresql(base_url):
+        with throwaway_database("crm_boardbench"):
             run(options)
-        finally:
-            from django.db import connections
-
-            connections.close_all()
-            with psycopg.connect(admin_url, autocommit=True) as admin:
-                admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
     else:
         os.environ["DATABASE_URL"] = f"sqlite:///{tempfile.mkdtemp()}/board.sqlite3"
         run(options)

@@ -24,11 +24,11 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-import psycopg
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from throwaway import DEFAULT_URL, is_postgresql, throwaway_database  # noqa: E402
 
 
 def peak_mib() -> float:
@@ -40,24 +40,10 @@ def main(argv=None):
     parser.add_argument("--comments", type=int, default=1_000_000)
     parser.add_argument("--naive", action="store_true", help="also time the naive networkx pipeline")
     options = parser.parse_args(argv)
-    base_url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
-    if not base_url.startswith(("postgres://", "postgresql://")):
+    if not is_postgresql(os.environ.get("DATABASE_URL", DEFAULT_URL)):
         sys.exit("DATABASE_URL must point at PostgreSQL for this benchmark")
-    name = f"crm_rankbench_{os.getpid()}"
-    admin_url = base_url.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin_url, autocommit=True) as admin:
-        admin.execute(f"CREATE DATABASE {name}")
-    os.environ.update(
-        DATABASE_URL=base_url.rsplit("/", 1)[0] + f"/{name}", DEBUG="1", DJANGO_SETTINGS_MODULE="crm.settings"
-    )
-    try:
+    with throwaway_database("crm_rankbench"):
         run(options)
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        with psycopg.connect(admin_url, autocommit=True) as admin:
-            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 def run(options):

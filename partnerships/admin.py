@@ -20,14 +20,7 @@ from partnerships.models import (
     Task,
 )
 
-CREATIVE_CONTROL_FIELDS = [
-    "creator_keeps_editorial_control",
-    "brand_review_rights",
-    "disclosure_required",
-    "disclosure_method",
-    "usage_rights",
-    "usage_rights_days",
-]
+CREATIVE_CONTROL_FIELDS = list(Agreement.CREATIVE_CONTROL_FIELDS)
 
 
 class CommunityStanceInline(OrganizationScopedInline):

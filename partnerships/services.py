@@ -151,19 +151,14 @@ def partnership_record_added(*, partnership: Partnership, actor=None, note: str 
     )
 
 
-# The terms that say who controls the content: every change to them is shown on the partnership.
-CREATIVE_CONTROL_FIELDS = (
-    "creator_keeps_editorial_control",
-    "brand_review_rights",
-    "disclosure_required",
-    "disclosure_method",
-    "usage_rights",
-    "usage_rights_days",
-)
-TERM_FIELDS = (
-    "status", "starts_on", "ends_on", "signed_on", "compensation_type", "compensation_amount", "currency",
-    "affiliate_share_percent", *CREATIVE_CONTROL_FIELDS, "notes",
-)  # fmt: skip
+CREATIVE_CONTROL_FIELDS = Agreement.CREATIVE_CONTROL_FIELDS
+TERM_FIELDS = Agreement.TERM_FIELDS
+
+
+def _refuse_unknown_terms(names) -> None:
+    unknown = set(names) - set(TERM_FIELDS)
+    if unknown:
+        raise ValidationError({name: "Not a term of an agreement." for name in sorted(unknown)})
 
 
 def _describe(agreement: Agreement, field: str) -> str:
@@ -191,9 +186,7 @@ def agreement_update_terms(*, agreement: Agreement, actor=None, **changes) -> li
     history), and the partnership's timeline says what, in words. Raises ValidationError (naming
     the field) for an unknown field or values the agreement's rules refuse.
     """
-    unknown = set(changes) - set(TERM_FIELDS)
-    if unknown:
-        raise ValidationError({name: "Not a term that can be changed." for name in sorted(unknown)})
+    _refuse_unknown_terms(changes)
     before = {name: _describe(agreement, name) for name in changes}
     for name, value in changes.items():
         setattr(agreement, name, value)
@@ -226,9 +219,7 @@ def agreement_update_terms(*, agreement: Agreement, actor=None, **changes) -> li
 def agreement_renew(*, agreement: Agreement, actor=None, starts_on, ends_on=None, **changes) -> Agreement:
     """A new agreement for the next period, with the same terms unless ``changes`` say otherwise;
     the old one is kept as it was (the partnership page shows every period)."""
-    unknown = set(changes) - set(TERM_FIELDS)
-    if unknown:
-        raise ValidationError({name: "Not a term that can be changed." for name in sorted(unknown)})
+    _refuse_unknown_terms(changes)
     renewal = Agreement(
         partnership=agreement.partnership,
         renewal_of=agreement,
@@ -326,9 +317,7 @@ def community_stance_set(
 def agreement_create(*, partnership: Partnership, actor=None, **terms) -> Agreement:
     """A partnership's first (or another) agreement; checked against the agreement rules, noted
     in the timeline with its creative-control terms."""
-    unknown = set(terms) - set(TERM_FIELDS)
-    if unknown:
-        raise ValidationError({name: "Not a term that can be set." for name in sorted(unknown)})
+    _refuse_unknown_terms(terms)
     agreement = Agreement(partnership=partnership, created_by=actor, **terms)
     _checked(agreement)
     agreement._history_user = actor

@@ -86,6 +86,16 @@ class Agreement(models.Model):
     history = HistoricalRecords()
 
     organization_lookup = "partnership__brand__organization"
+    # Who controls the content: shown up front, and every change to these is flagged in the audit.
+    CREATIVE_CONTROL_FIELDS = (
+        "creator_keeps_editorial_control", "brand_review_rights", "disclosure_required", "disclosure_method",
+        "usage_rights", "usage_rights_days",
+    )  # fmt: skip
+    # Everything an agreement says (what the pages and services may set or change).
+    TERM_FIELDS = (
+        "status", "starts_on", "ends_on", "signed_on", "compensation_type", "compensation_amount", "currency",
+        "affiliate_share_percent", *CREATIVE_CONTROL_FIELDS, "notes",
+    )  # fmt: skip
 
     class Meta:
         ordering = ["partnership", "-starts_on"]
