@@ -226,8 +226,6 @@ class PartnershipPage:
 def _term_changes(agreements: list[Agreement]) -> list[TermChange]:
     """Every change to agreements' terms after they were written, from their history, newest first:
     who, when and old → new for each term."""
-    from partnerships.services import CREATIVE_CONTROL_FIELDS, TERM_FIELDS
-
     by_id = {a.pk: a for a in agreements}
     history = Agreement.history.filter(id__in=list(by_id)).select_related("history_user").order_by("id", "history_date")
     changes, previous = [], {}
@@ -237,14 +235,14 @@ def _term_changes(agreements: list[Agreement]) -> list[TermChange]:
         if before is None:
             continue
         lines, control = [], False
-        for name in TERM_FIELDS:
+        for name in Agreement.TERM_FIELDS:
             old, new = getattr(before, name), getattr(record, name)
             if old != new:
                 label = Agreement._meta.get_field(name).verbose_name.capitalize()
                 field = Agreement._meta.get_field(name)
                 shown = dict(field.choices) if field.choices else {}
                 lines.append(f"{label}: {_shown(shown.get(old, old))} → {_shown(shown.get(new, new))}")
-                control = control or name in CREATIVE_CONTROL_FIELDS
+                control = control or name in Agreement.CREATIVE_CONTROL_FIELDS
         if lines:
             changes.append(TermChange(record.history_date, record.history_user, by_id[record.id], lines, control))
     return sorted(changes, key=lambda change: change.when, reverse=True)

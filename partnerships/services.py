@@ -171,6 +171,24 @@ def _describe(agreement: Agreement, field: str) -> str:
     return "—" if value in (None, "") else str(value)
 
 
+def _period(agreement: Agreement) -> str:
+    return f"{agreement.starts_on:%Y-%m-%d} – {agreement.ends_on:%Y-%m-%d}" if agreement.ends_on else "open-ended"
+
+
+def _note_agreement(agreement: Agreement, actor, summary: str, body: str) -> Activity:
+    """An agreement event in its partnership's timeline."""
+    partnership = agreement.partnership
+    return Activity.objects.create(
+        organization=partnership.brand.organization,
+        partnership=partnership,
+        creator=partnership.creator,
+        kind=ActivityKind.AGREEMENT,
+        actor=actor,
+        summary=summary,
+        body=body,
+    )
+
+
 def _checked(agreement: Agreement) -> None:
     try:
         agreement.full_clean(exclude=["partnership", "renewal_of", "created_by"])
@@ -200,17 +218,12 @@ def agreement_update_terms(*, agreement: Agreement, actor=None, **changes) -> li
         return []
     agreement._history_user = actor
     agreement.save()
-    control = [
-        name for name in changes if name in CREATIVE_CONTROL_FIELDS and before[name] != _describe(agreement, name)
-    ]
-    Activity.objects.create(
-        organization=agreement.partnership.brand.organization,
-        partnership=agreement.partnership,
-        creator=agreement.partnership.creator,
-        kind=ActivityKind.AGREEMENT,
-        actor=actor,
-        summary="Creative-control terms changed" if control else "Agreement terms changed",
-        body="\n".join(lines),
+    control = any(name in CREATIVE_CONTROL_FIELDS and before[name] != _describe(agreement, name) for name in changes)
+    _note_agreement(
+        agreement,
+        actor,
+        "Creative-control terms changed" if control else "Agreement terms changed",
+        "\n".join(lines),
     )
     return lines
 
@@ -233,16 +246,7 @@ def agreement_renew(*, agreement: Agreement, actor=None, starts_on, ends_on=None
     _checked(renewal)
     renewal._history_user = actor
     renewal.save()
-    period = f"{renewal.starts_on:%Y-%m-%d} – {renewal.ends_on:%Y-%m-%d}" if renewal.ends_on else "open-ended"
-    Activity.objects.create(
-        organization=agreement.partnership.brand.organization,
-        partnership=agreement.partnership,
-        creator=agreement.partnership.creator,
-        kind=ActivityKind.AGREEMENT,
-        actor=actor,
-        summary=f"Agreement renewed ({period})",
-        body=renewal.creative_control_summary,
-    )
+    _note_agreement(renewal, actor, f"Agreement renewed ({_period(renewal)})", renewal.creative_control_summary)
     return renewal
 
 
@@ -322,14 +326,8 @@ def agreement_create(*, partnership: Partnership, actor=None, **terms) -> Agreem
     _checked(agreement)
     agreement._history_user = actor
     agreement.save()
-    period = f"{agreement.starts_on:%Y-%m-%d} – {agreement.ends_on:%Y-%m-%d}" if agreement.ends_on else "open-ended"
-    Activity.objects.create(
-        organization=partnership.brand.organization,
-        partnership=partnership,
-        creator=partnership.creator,
-        kind=ActivityKind.AGREEMENT,
-        actor=actor,
-        summary=f"Agreement written ({period}, {agreement.get_status_display().lower()})",
-        body=agreement.creative_control_summary,
+    status = agreement.get_status_display().lower()
+    _note_agreement(
+        agreement, actor, f"Agreement written ({_period(agreement)}, {status})", agreement.creative_control_summary
     )
     return agreement

@@ -191,6 +191,10 @@ def _editable_partnership(request: HttpRequest, pk: int) -> Partnership:
     return partnership
 
 
+def _agreement_in_force(partnership: Partnership) -> Agreement | None:
+    return selectors.agreement_in_force(list(partnership.agreements.all()), timezone.localdate())
+
+
 def _say_refusal(request: HttpRequest, form_or_error) -> None:
     errors = form_or_error.errors if hasattr(form_or_error, "errors") else form_or_error.message_dict
     for field_name, messages_ in errors.items():
@@ -203,10 +207,10 @@ def _say_refusal(request: HttpRequest, form_or_error) -> None:
 def agreement_renew(request: HttpRequest, pk: int) -> HttpResponse:
     """Renew the partnership's agreement in force for a new period, same terms."""
     partnership = _editable_partnership(request, pk)
-    agreement = selectors.agreement_in_force(list(partnership.agreements.all()), timezone.localdate())
+    agreement = _agreement_in_force(partnership)
     form = RenewalForm(request.POST)
     if agreement is None:
-        messages.error(request, "There is no agreement to renew yet: create the first one in the admin.")
+        messages.error(request, "There is no agreement to renew yet: write the first one on this page.")
     elif not form.is_valid():
         _say_refusal(request, form)
     else:
@@ -224,17 +228,16 @@ def agreement_renew(request: HttpRequest, pk: int) -> HttpResponse:
 def agreement_terms(request: HttpRequest, pk: int) -> HttpResponse:
     """Change the creative-control terms of the agreement in force (audited)."""
     partnership = _editable_partnership(request, pk)
-    agreement = selectors.agreement_in_force(list(partnership.agreements.all()), timezone.localdate())
+    agreement = _agreement_in_force(partnership)
     if agreement is None:
         raise Http404("No agreement yet.")
+    # The form checks the input on a copy: the service compares against the terms as they were.
     form = CreativeControlForm(request.POST, instance=Agreement.objects.get(pk=agreement.pk))
     if not form.is_valid():
         _say_refusal(request, form)
     else:
         try:
-            lines = services.agreement_update_terms(
-                agreement=Agreement.objects.get(pk=agreement.pk), actor=request.user, **form.cleaned_data
-            )
+            lines = services.agreement_update_terms(agreement=agreement, actor=request.user, **form.cleaned_data)
         except ValidationError as refusal:
             _say_refusal(request, refusal)
         else:
