@@ -9,17 +9,29 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
-import orjson
+import msgspec
 import zstandard
 
 from influencers.connectors.records import Skipped, SourceError, count_bytes
-from influencers.connectors.reddit_things import RedditRecordError, thing_to_record
+from influencers.connectors.reddit_things import THING_FIELDS, RedditRecordError, thing_to_record
 
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 # Lines that fail before the first good one: after this many the file is not a dump at all.
 GIVE_UP_AFTER = 20
 MAX_LINE_BYTES = 4 * 1024 * 1024
+
+
+# A dump line holds 50-90 fields of which we read 16: decoding only those (msgspec skips the rest
+# without building them) parses a line in half the time orjson.loads takes to build the whole dict.
+# Fields absent from the line stay absent from the dict, as thing_to_record expects.
+_Line = msgspec.defstruct("_Line", [(name, Any, msgspec.UNSET) for name in THING_FIELDS], omit_defaults=True)
+_decode_line = msgspec.json.Decoder(_Line).decode
+
+
+def _parse(line: bytes) -> dict:
+    return msgspec.to_builtins(_decode_line(line))
 
 
 class _Damaged(Exception):
@@ -112,10 +124,13 @@ def read_dump(path: str | Path) -> Iterator:
             if not line.strip():
                 continue
             try:
-                data = orjson.loads(line)  # several times faster than json on dump-sized lines
-                community, record = thing_to_record(data)
-            except orjson.JSONDecodeError as error:
-                reason = "not valid UTF-8" if "UTF-8" in str(error) else f"not valid JSON ({error.msg})"
+                community, record = thing_to_record(_parse(line))
+            except UnicodeDecodeError:
+                reason = "not valid UTF-8"
+            except msgspec.ValidationError:  # valid JSON, but an array, a string, a number...
+                reason = "line is not a JSON object"
+            except msgspec.DecodeError as error:
+                reason = f"not valid JSON ({error})"
             except RedditRecordError as error:
                 reason = str(error)
             else:

@@ -33,6 +33,13 @@ KNOWN_BOTS = {
 BOT_NAME = re.compile(r"(?:[-_][Bb]ot|Bot|BOT)\d*$")
 
 
+# Every field thing_to_record reads: a dump reader may decode only these (the rest of a line is skipped).
+THING_FIELDS = (
+    "subreddit", "id", "created_utc", "edited", "score", "author", "permalink", "body", "parent_id", "link_id",
+    "link_author", "removed_by_category", "title", "selftext", "url", "is_self",
+)  # fmt: skip
+
+
 class RedditRecordError(ValueError):
     """A thing that cannot become an interaction; the message is the reason reported."""
 
