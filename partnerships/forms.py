@@ -1,8 +1,12 @@
 """Forms of the partnership pages: they coerce and check input; services do the writing."""
 
 from django import forms
+from django.contrib.auth import get_user_model
+from django.db.models import Q
 
-from partnerships.models import Agreement
+from influencers.models import Community
+from partnerships.models import ActivityKind, Agreement, Deliverable, DeliverableStatus
+from partnerships.services import LOGGED_KINDS
 
 
 class RenewalForm(forms.Form):
@@ -40,3 +44,60 @@ class AgreementForm(forms.ModelForm):
         widgets = {name: forms.DateInput(attrs={"type": "date"}) for name in ("starts_on", "ends_on", "signed_on")} | {
             "notes": forms.Textarea(attrs={"rows": 2})
         }
+
+
+class TaskForm(forms.Form):
+    """A follow-up about the partnership, for a member of its organization."""
+
+    title = forms.CharField(max_length=300, label="To do")
+    due_on = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    assignee = forms.ModelChoiceField(queryset=None, required=False, empty_label="Me", label="For")
+    notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, organization, **kwargs):
+        super().__init__(*args, **kwargs)
+        User = get_user_model()
+        self.fields["assignee"].queryset = User.objects.filter(
+            organization_memberships__organization=organization
+        ).order_by("first_name", "username")
+        self.fields["assignee"].label_from_instance = lambda user: user.get_full_name() or user.username
+
+
+class ActivityForm(forms.Form):
+    """Something that happened, logged in the partnership's timeline."""
+
+    kind = forms.ChoiceField(choices=[(k.value, k.label) for k in LOGGED_KINDS], initial=ActivityKind.NOTE)
+    summary = forms.CharField(max_length=300, label="What happened")
+    body = forms.CharField(required=False, label="Details", widget=forms.Textarea(attrs={"rows": 3}))
+    occurred_at = forms.DateTimeField(
+        required=False, label="When (if not now)", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+
+
+class DeliverableForm(forms.Form):
+    """A piece of content planned under the partnership."""
+
+    title = forms.CharField(max_length=300)
+    kind = forms.ChoiceField(choices=Deliverable.Kind.choices, initial=Deliverable.Kind.POST)
+    community = forms.ModelChoiceField(queryset=None, required=False, empty_label="—", label="Where")
+    due_on = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, partnership, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The partnership's communities and those the creator takes part in.
+        self.fields["community"].queryset = (
+            Community.objects.filter(
+                Q(partnerships=partnership) | Q(memberships__identity__creator=partnership.creator_id)
+            )
+            .distinct()
+            .order_by("name")
+        )
+
+
+class DeliverableStatusForm(forms.Form):
+    status = forms.ChoiceField(choices=DeliverableStatus.choices)
+    url = forms.URLField(required=False, max_length=1000, label="Link")
+    published_on = forms.DateField(
+        required=False, label="Published on (if not today)", widget=forms.DateInput(attrs={"type": "date"})
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, time
 from urllib.parse import quote
 
 from django.contrib import messages
@@ -19,8 +20,16 @@ from crm import tenancy
 from influencers.models import Community, Creator, Identity
 from partnerships import selectors, services
 from partnerships.board_html import cards_html
-from partnerships.forms import AgreementForm, CreativeControlForm, RenewalForm
-from partnerships.models import Agreement, Brand, Partnership, Stage, Task
+from partnerships.forms import (
+    ActivityForm,
+    AgreementForm,
+    CreativeControlForm,
+    DeliverableForm,
+    DeliverableStatusForm,
+    RenewalForm,
+    TaskForm,
+)
+from partnerships.models import Agreement, Brand, Deliverable, Partnership, Stage, Task
 
 
 def _member_or_403(request: HttpRequest) -> None:
@@ -128,6 +137,10 @@ def partnership_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "renewal_form": RenewalForm(),
         "agreement_form": AgreementForm(),
         "terms_form": CreativeControlForm(instance=page.current) if page.current else None,
+        "task_form": TaskForm(organization=page.partnership.brand.organization),
+        "activity_form": ActivityForm(),
+        "deliverable_form": DeliverableForm(partnership=page.partnership),
+        "status_form": DeliverableStatusForm(),
     }
     return render(request, "partnerships/partnership.html", context)
 
@@ -151,7 +164,8 @@ def task_done(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied("You can look at these tasks but not change them.")
     services.task_complete(task=task, actor=request.user)
     messages.success(request, f"Done: {task.title}")
-    return redirect(reverse("my-tasks"))
+    next_url = request.POST.get("next")
+    return redirect(_safe_next(request, next_url) if next_url else reverse("my-tasks"))
 
 
 @login_required
@@ -285,3 +299,90 @@ def agreement_new(request: HttpRequest, pk: int) -> HttpResponse:
                 request, f"Agreement from {agreement.starts_on} written ({agreement.get_status_display()})."
             )
     return redirect(reverse("partnership", args=[partnership.pk]))
+
+
+def _written(request: HttpRequest, form, write, success) -> None:
+    """Run a page form through its service: the form coerces, the service decides; refusals are
+    shown as messages naming the field, success as one line."""
+    if not form.is_valid():
+        _say_refusal(request, form)
+        return
+    try:
+        result = write(**form.cleaned_data)
+    except ValidationError as refusal:
+        _say_refusal(request, refusal)
+    else:
+        messages.success(request, success(result))
+
+
+@login_required
+@require_http_methods(["POST"])
+def task_new(request: HttpRequest, pk: int) -> HttpResponse:
+    """Add a follow-up about the partnership (for the user, or another member of the organization)."""
+    partnership = _editable_partnership(request, pk)
+    form = TaskForm(request.POST, organization=partnership.brand.organization)
+
+    def write(**data):
+        return services.task_create(partnership=partnership, actor=request.user, **data)
+
+    _written(
+        request, form, write, lambda task: f"Task added: {task.title}" + (f", due {task.due_on}" if task.due_on else "")
+    )
+    return redirect(reverse("partnership", args=[partnership.pk]) + "#tasks-title")
+
+
+@login_required
+@require_http_methods(["POST"])
+def activity_new(request: HttpRequest, pk: int) -> HttpResponse:
+    """Log a call, an email, a meeting or a note in the partnership's timeline."""
+    partnership = _editable_partnership(request, pk)
+
+    def write(occurred_at=None, **data):
+        return services.activity_log(partnership=partnership, actor=request.user, occurred_at=occurred_at, **data)
+
+    _written(request, ActivityForm(request.POST), write, lambda entry: f"Logged: {entry.summary}")
+    return redirect(reverse("partnership", args=[partnership.pk]) + "#timeline-title")
+
+
+@login_required
+@require_http_methods(["POST"])
+def deliverable_new(request: HttpRequest, pk: int) -> HttpResponse:
+    """Plan a deliverable under the partnership (counted against the agreement in force)."""
+    partnership = _editable_partnership(request, pk)
+
+    def write(**data):
+        return services.deliverable_plan(partnership=partnership, actor=request.user, **data)
+
+    _written(
+        request, DeliverableForm(request.POST, partnership=partnership), write,
+        lambda deliverable: f"Deliverable planned: {deliverable.title}",
+    )  # fmt: skip
+    return redirect(reverse("partnership", args=[partnership.pk]) + "#deliverables-title")
+
+
+@login_required
+@require_http_methods(["POST"])
+def deliverable_status(request: HttpRequest, pk: int) -> HttpResponse:
+    """Mark a deliverable in progress, published (date and link) or cancelled."""
+    _member_or_403(request)
+    deliverable = get_object_or_404(
+        tenancy.scope_to_user(Deliverable.objects.select_related("partnership__brand__organization"), request.user),
+        pk=pk,
+    )
+    if not tenancy.can_edit(request.user, deliverable):
+        raise PermissionDenied("You can look at this partnership but not change it.")
+
+    def write(status, url, published_on):
+        published_at = None
+        if published_on is not None:
+            # The date is the brand's: noon in the site's timezone keeps it on that day everywhere.
+            published_at = timezone.make_aware(datetime.combine(published_on, time(12)))
+        return services.deliverable_set_status(
+            deliverable=deliverable, actor=request.user, status=status, url=url or None, published_at=published_at
+        )
+
+    _written(
+        request, DeliverableStatusForm(request.POST), write,
+        lambda d: f"{d.title}: {d.get_status_display().lower()}",
+    )  # fmt: skip
+    return redirect(reverse("partnership", args=[deliverable.partnership_id]) + "#deliverables-title")
