@@ -1,0 +1,77 @@
+"""The pages a manager works in, in a real browser: forms that write, and a phone-sized screen."""
+
+import io
+
+import pytest
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_a_manager_plans_a_deliverable_adds_a_task_and_logs_a_call_on_the_partnership_page(
+    page, log_in, live_server, manager_a, partnership_a
+):
+    from partnerships.models import Activity, Deliverable, Task
+
+    log_in(page, "manager-a")
+    page.goto(live_server.url + f"/partnerships/{partnership_a.pk}/")
+    page.click("summary:has-text('Plan a deliverable')")
+    page.fill("#deliverables-title ~ details form [name=title]", "Ink drying-time guide")
+    page.select_option("#deliverables-title ~ details form [name=kind]", "thread")
+    page.click("button:has-text('Plan it')")
+    page.wait_for_selector("text=Deliverable planned: Ink drying-time guide")
+
+    page.click("summary:has-text('Add a task')")
+    page.fill("#tasks-title ~ details form [name=title]", "Send the sample inks")
+    page.fill("#tasks-title ~ details form [name=due_on]", "2026-12-01")
+    page.click("button:has-text('Add the task')")
+    page.wait_for_selector("li:has-text('Send the sample inks') >> text=due 2026-12-01")
+
+    page.click("summary:has-text('Log a call')")
+    page.select_option("#timeline-title ~ details form [name=kind]", "call")
+    page.fill("#timeline-title ~ details form [name=summary]", "Talked through the guide's outline")
+    page.click("button:has-text('Log it')")
+    page.wait_for_selector("ol.timeline >> text=Talked through the guide's outline")
+
+    page.click("button:has-text('Done'):has-text('Send the sample inks')")
+    page.wait_for_selector("text=Done: Send the sample inks")
+    assert Deliverable.objects.get(partnership=partnership_a).kind == "thread"
+    assert Task.objects.get(partnership=partnership_a).completed_at is not None
+    assert Activity.objects.filter(partnership=partnership_a, kind="call", actor=manager_a).count() == 1
+    assert page.console_problems == []
+
+
+def test_pages_fit_a_phone_screen_without_sideways_scrolling(
+    chromium, live_server, manager_a, partnership_a, community, make_identity, make_interaction, org_a
+):
+    from django.core.management import call_command
+
+    from influencers.services import creator_link_identities
+    from partnerships.models import Task
+
+    alice, bob = make_identity("alice"), make_identity("bob")
+    post = make_interaction("t3_a", alice, title="Which nib for a left-handed writer who presses hard?")
+    make_interaction("t1_b", bob, kind="comment", parent=post, target=alice, text="A fine one")
+    make_interaction("t1_c", alice, kind="comment", target=bob, text="Thanks")
+    call_command("rank", community.key, stdout=io.StringIO())
+    creator = creator_link_identities(identities=[alice])
+    Task.objects.create(organization=org_a, partnership=partnership_a, assignee=manager_a, title="Follow up")
+
+    context = chromium.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    phone = context.new_page()
+    phone.goto(live_server.url + "/pipeline/")
+    phone.fill("#id_username", "manager-a")
+    phone.fill("#id_password", "pw")
+    phone.click("input[type=submit]")
+    phone.wait_for_url(live_server.url + "/pipeline/")
+    overflowing = {}
+    for path in (
+        "/pipeline/", f"/partnerships/{partnership_a.pk}/", f"/communities/{community.pk}/",
+        f"/creators/{creator.pk}/", "/tasks/",
+    ):  # fmt: skip
+        phone.goto(live_server.url + path)
+        # The board's columns scroll inside their own strip; the page itself must not.
+        width = phone.evaluate("document.documentElement.scrollWidth")
+        if width > 390:
+            overflowing[path] = width
+    context.close()
+    assert overflowing == {}
