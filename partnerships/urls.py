@@ -15,6 +15,7 @@ urlpatterns = [
     path("partnerships/<int:pk>/deliverables/", views.deliverable_new, name="deliverable-new"),
     path("deliverables/<int:pk>/status/", views.deliverable_status, name="deliverable-status"),
     path("tasks/", views.my_tasks, name="my-tasks"),
+    path("r/<slug:code>", views.referral_redirect, name="referral-redirect"),
     path("communities/<int:pk>/stance/", views.community_stance, name="community-stance"),
     path("tasks/<int:pk>/done/", views.task_done, name="task-done"),
 ]

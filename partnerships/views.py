@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, time
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
@@ -29,7 +29,8 @@ from partnerships.forms import (
     RenewalForm,
     TaskForm,
 )
-from partnerships.models import Agreement, Brand, Deliverable, Partnership, Stage, Task
+from partnerships.models import Agreement, Brand, Deliverable, Partnership, ReferralLink, Stage, Task
+from partnerships.referrals import referral_click_record
 
 
 def _member_or_403(request: HttpRequest) -> None:
@@ -386,3 +387,20 @@ def deliverable_status(request: HttpRequest, pk: int) -> HttpResponse:
         lambda d: f"{d.title}: {d.get_status_display().lower()}",
     )  # fmt: skip
     return redirect(reverse("partnership", args=[deliverable.partnership_id]) + "#deliverables-title")
+
+
+@require_http_methods(["GET", "HEAD"])
+def referral_redirect(request: HttpRequest, code: str) -> HttpResponse:
+    """``/r/<code>``: count the click (once per visitor a day, robots and HEAD requests not at all)
+    and send the visitor to the link's own destination — never anywhere a request names."""
+    link = ReferralLink.objects.filter(code=code).only("pk", "destination_url", "is_active").first()
+    if link is None or urlsplit(link.destination_url).scheme not in ("http", "https"):
+        raise Http404("No such referral link.")
+    if request.method == "GET":
+        referral_click_record(
+            link=link, address=request.META.get("REMOTE_ADDR", ""), user_agent=request.META.get("HTTP_USER_AGENT", "")
+        )
+    response = redirect(link.destination_url)
+    response["Cache-Control"] = "no-store"  # every visit reaches us, or it is not counted
+    response["Referrer-Policy"] = "no-referrer"
+    return response

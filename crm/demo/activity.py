@@ -29,6 +29,7 @@ class CommunitySpec:
     shop_url: str  # where its promoters send people
     handles: list[str]
     reach_kind: str = ""
+    brand_talk: list[str] = field(default_factory=list)  # members speaking of the community's brand
 
 
 @dataclass
@@ -156,6 +157,14 @@ def generate(spec: CommunitySpec, *, end: datetime, seed: int = 7) -> CommunityA
 
     activity = CommunityActivity(members=members)
     counter = 0
+    # Talk of the brand, drawn from its own generator so the rest of the conversation stays as it
+    # was; it grows towards the end, as partnerships start.
+    talk = random.Random(f"{seed}:talk:{spec.platform}:{spec.external_id}")
+
+    def with_talk(text: str, week: int) -> str:
+        if spec.brand_talk and talk.random() < 0.03 + 0.12 * (week / WEEKS) ** 2:
+            return f"{text} {talk.choice(spec.brand_talk)}"
+        return text
 
     def emit(**fields) -> Message:
         nonlocal counter
@@ -218,7 +227,7 @@ def generate(spec: CommunitySpec, *, end: datetime, seed: int = 7) -> CommunityA
                     thread_id=post.external_id,
                     parent_id=post.external_id,
                     target=author.handle,
-                    text=_fill(rng.choice(ANSWERS), rng, spec),
+                    text=with_talk(_fill(rng.choice(ANSWERS), rng, spec), week),
                     score=rng.randint(2, 60),
                 )
                 # Conversations go both ways: the asker or another regular answers back.
@@ -232,7 +241,7 @@ def generate(spec: CommunitySpec, *, end: datetime, seed: int = 7) -> CommunityA
                         thread_id=post.external_id,
                         parent_id=answer.external_id,
                         target=replier.handle,
-                        text=_fill(rng.choice(template), rng, spec),
+                        text=with_talk(_fill(rng.choice(template), rng, spec), week),
                         score=rng.randint(1, 20),
                     )
                 if rng.random() < 0.35:
@@ -245,7 +254,7 @@ def generate(spec: CommunitySpec, *, end: datetime, seed: int = 7) -> CommunityA
                         thread_id=post.external_id,
                         parent_id=answer.external_id,
                         target=replier.handle,
-                        text=_fill(rng.choice(BANTER), rng, spec),
+                        text=with_talk(_fill(rng.choice(BANTER), rng, spec), week),
                         score=rng.randint(1, 15),
                     )
                 if spec.platform != "reddit" and rng.random() < 0.5:

@@ -120,6 +120,16 @@ FOUNTAIN_PENS = CommunitySpec(
     ]
     + _drive_by_handles("fountainpens", 55, "reddit"),
     reach_kind="karma",
+    brand_talk=[
+        "I'd recommend Inkwell for a first bottle, it flows well in everything I own.",
+        "Inkwell Midnight Sheen is gorgeous on Tomoe River paper.",
+        "My Inkwell bottle arrived cracked and support took two weeks to answer. Not impressed.",
+        "Inkwell & Nib inks are fine but a bit pricey for what they are.",
+        "Has anyone tried the Scribe EF from Inkwell? Looking at it for daily notes.",
+        "Can't go wrong with Inkwell blue-black for work.",
+        "The Inkwell sample set is a cheap way to find out what you like.",
+        "I&N's new shimmer clogged my converter, had to flush it twice.",
+    ],
 )
 
 SOURDOUGH = CommunitySpec(
@@ -175,6 +185,14 @@ SOURDOUGH = CommunitySpec(
         "FamousBakerTV",
     ]
     + _drive_by_handles("sourdough", 50, "discord"),
+    brand_talk=[
+        "Crumb flour gives me a much more open crumb than the supermarket stuff.",
+        "Try Crumb Rye if your starter is sluggish, it woke mine right up.",
+        "Crumb Co shipping was slow this month and the bag was half crushed.",
+        "Crumb Strong White is great for baguettes, hands down.",
+        "Is Crumb Co worth the price difference? Honest answers please.",
+        "Switched from Crumb flour back to my local mill, honestly can't taste a difference.",
+    ],
 )
 
 TRAIL_RUNNERS = CommunitySpec(
@@ -230,6 +248,13 @@ TRAIL_RUNNERS = CommunitySpec(
         "kilian.famous",
     ]
     + _drive_by_handles("trailrunners", 45, "slack"),
+    brand_talk=[
+        "The Ridgeline Vest 8L bounced a lot on descents for me.",
+        "Ridgeline is solid for the price, my vest survived two ultras.",
+        "Anyone running in the Ridgeline Trail 2? Sizing question.",
+        "Love my Ridgeline vest, the pockets fit a full soft flask.",
+        "Ridgeline customer service replaced a torn strap for free, good experience.",
+    ],
 )
 
 HOMEBREWERS = CommunitySpec(
@@ -285,6 +310,14 @@ HOMEBREWERS = CommunitySpec(
         "celebrity_brewer",
     ]
     + _drive_by_handles("homebrewers", 45, "discourse"),
+    brand_talk=[
+        "Started with the Hopsmith Starter Kit and it taught me a lot.",
+        "Hopsmith kits are overpriced, you can buy the same gear separately for less.",
+        "I'd recommend Hopsmith for a first batch, the instructions are clear.",
+        "My Hopsmith fermenter lid never sealed properly, avoid the old version.",
+        "Hopsmith's yeast was fresh and took off in six hours.",
+        "Does the Hopsmith kit include a hydrometer?",
+    ],
 )
 
 COMMUNITIES = [FOUNTAIN_PENS, SOURDOUGH, TRAIL_RUNNERS, HOMEBREWERS]

@@ -18,6 +18,8 @@ from crm.demo.activity import CommunityActivity, CommunitySpec, generate
 from crm.demo.communities import COMMUNITIES, identity_external_id, profile_url
 from influencers import services as influencer_services
 from influencers.models import Community, Creator, Identity, Interaction, RankingRun
+from partnerships.measurement.services import brand_measure
+from partnerships.models import Brand, BrandMention
 
 DEMO_USERNAME = "demo"
 DEMO_PASSWORD = "demo"
@@ -129,11 +131,15 @@ def load_demo(*, now: datetime | None = None) -> dict[str, int]:
         username=DEMO_USERNAME,
         password=DEMO_PASSWORD,
     )
+    # Each brand measured once (its mentions found, its metrics kept): loading again adds nothing.
+    for brand in Brand.objects.filter(measurements__isnull=True):
+        brand_measure(brand=brand)
     return {
         "communities": Community.objects.count(),
         "identities": Identity.objects.count(),
         "interactions": Interaction.objects.count(),
         "ranking runs": RankingRun.objects.count(),
         "creators": Creator.objects.count(),
+        "brand mentions": BrandMention.objects.count(),
         **demo_partnerships.counts(),
     }

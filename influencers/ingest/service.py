@@ -78,6 +78,12 @@ class IngestSummary:
         }
 
 
+def import_lock_key(community: Community) -> int:
+    """The PostgreSQL advisory lock an import of ``community`` holds: whoever reads the community's
+    newest rows by id (the brand-mention scan) takes it too, so no import is half-way meanwhile."""
+    return zlib.crc32(f"ingest:{community.pk}".encode())
+
+
 def _validation_problem(record: InteractionRecord) -> str | None:
     if not record.external_id or len(record.external_id) > 128:
         return "external id missing or longer than 128 characters"
@@ -299,7 +305,7 @@ class Ingestor:
         """
         if connection.vendor != "postgresql":
             return
-        key = zlib.crc32(f"ingest:{community.pk}".encode())
+        key = import_lock_key(community)
         with connection.cursor() as cursor:
             if self._planner is None:
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])

@@ -12,7 +12,7 @@ from partnerships.models.agreement import (
     ReviewRights,
     UsageRights,
 )
-from partnerships.models.brand import Brand, BrandMention, CommunityStance, Stance
+from partnerships.models.brand import Brand, BrandMeasurement, BrandMention, CommunityStance, MentionScan, Stance
 from partnerships.models.pipeline import Partnership, Stage
 from partnerships.models.referral import ReferralEvent, ReferralEventKind, ReferralLink
 from partnerships.models.timeline import Activity, ActivityKind, Task
@@ -23,7 +23,9 @@ __all__ = [
     "Agreement",
     "AgreementStatus",
     "Brand",
+    "BrandMeasurement",
     "BrandMention",
+    "MentionScan",
     "CommunityStance",
     "CompensationType",
     "Deliverable",

@@ -71,6 +71,12 @@ class BrandMention(models.Model):
 
     brand = models.ForeignKey(Brand, on_delete=models.CASCADE, related_name="mentions")
     interaction = models.ForeignKey(Interaction, on_delete=models.CASCADE, related_name="brand_mentions")
+    # Copied from the interaction: metrics group mentions by community, week and thread without
+    # joining the (millions of rows) interactions table.
+    community = models.ForeignKey(Community, null=True, on_delete=models.CASCADE, related_name="brand_mentions")
+    author = models.ForeignKey(Identity, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    thread_external_id = models.CharField(max_length=128, blank=True)
+    posted_at = models.DateTimeField(null=True)
     matched_alias = models.CharField(max_length=200)
     sentiment = models.FloatField(help_text="From -1 (negative) to 1 (positive).")
     brand_took_part = models.BooleanField(default=False)
@@ -88,6 +94,7 @@ class BrandMention(models.Model):
                 condition=Q(sentiment__gte=-1.0, sentiment__lte=1.0), name="sentiment_between_minus_1_and_1"
             ),
         ]
+        indexes = [models.Index(fields=["brand", "community", "posted_at"], name="mention_brand_community_time")]
 
     def __str__(self):
         return f"{self.brand} mentioned as {self.matched_alias!r}"
@@ -95,3 +102,45 @@ class BrandMention(models.Model):
     @property
     def in_brand_absence(self) -> bool:
         return not (self.brand_took_part or self.partner_took_part)
+
+
+class MentionScan(models.Model):
+    """How far a brand's mentions have been looked for in one community.
+
+    Interactions up to ``last_interaction_id`` have been read with the names in ``names_key``;
+    when the brand's names change, the community is read again from the start.
+    """
+
+    brand = models.ForeignKey(Brand, on_delete=models.CASCADE, related_name="mention_scans")
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="+")
+    names_key = models.CharField(max_length=64)
+    last_interaction_id = models.BigIntegerField(default=0)
+    scanned_at = models.DateTimeField(auto_now=True)
+
+    organization_lookup = "brand__organization"
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["brand", "community"], name="one_mention_scan_per_brand_and_community"),
+        ]
+
+    def __str__(self):
+        return f"{self.brand} in {self.community}: read up to {self.last_interaction_id}"
+
+
+class BrandMeasurement(models.Model):
+    """A dated measurement of a brand's relationships (the document ``measure --json`` prints)."""
+
+    brand = models.ForeignKey(Brand, on_delete=models.CASCADE, related_name="measurements")
+    computed_at = models.DateTimeField(auto_now_add=True)
+    seconds = models.FloatField(default=0)
+    document = models.JSONField()
+
+    organization_lookup = "brand__organization"
+
+    class Meta:
+        ordering = ["-computed_at"]
+        get_latest_by = "computed_at"
+
+    def __str__(self):
+        return f"{self.brand} measured {self.computed_at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,161 @@
+"""Referral links: clicks through ``/r/<code>``, and sign-ups and sales reported by the brand.
+
+Clicks keep no personal data: the visitor is a hash of the secret key, the day, the address and
+the browser's name, so the same visitor is counted once per link per day and cannot be followed
+from one day to the next. Obvious robots (link previews, crawlers, scripts) are not counted.
+Sign-ups and sales come from the brand (CSV import here, the API later) with the brand's own
+order or account id, so a file imported twice records each once.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, time
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+
+from crm.models import Organization
+from partnerships.models import ReferralEvent, ReferralEventKind, ReferralLink
+
+ROBOTS = re.compile(
+    r"bot\b|bot/|crawl|spider|slurp|preview|facebookexternalhit|embedly|whatsapp|telegram|skype|"
+    r"curl/|wget/|python-requests|python-urllib|go-http-client|okhttp|java/|httpclient|headless|lighthouse|"
+    r"monitor|uptime|scanner",
+    re.IGNORECASE,
+)
+MAX_EXAMPLES = 25
+
+
+def is_robot(user_agent: str) -> bool:
+    return not user_agent.strip() or bool(ROBOTS.search(user_agent))
+
+
+def visitor_hash(*, address: str, user_agent: str, day) -> str:
+    material = f"{settings.SECRET_KEY}\n{day.isoformat()}\n{address}\n{user_agent}"
+    return hashlib.sha256(material.encode()).hexdigest()
+
+
+def referral_click_record(*, link: ReferralLink, address: str, user_agent: str, at: datetime | None = None) -> bool:
+    """Count a click on ``link`` once per visitor per day; True if this one was counted."""
+    if not link.is_active or is_robot(user_agent):
+        return False
+    at = at or timezone.now()
+    digest = visitor_hash(address=address, user_agent=user_agent, day=timezone.localdate(at))
+    try:
+        # The unique (link, kind, external id) constraint makes "once a day" hold under concurrency.
+        with transaction.atomic():
+            ReferralEvent.objects.create(
+                link=link, kind=ReferralEventKind.CLICK, occurred_at=at, visitor_hash=digest, external_id=digest[:64]
+            )
+    except IntegrityError:
+        return False
+    return True
+
+
+@dataclass
+class EventImport:
+    read: int = 0
+    created: int = 0
+    already_recorded: int = 0
+    skipped: int = 0
+    skipped_reasons: dict = field(default_factory=dict)
+    skipped_examples: list = field(default_factory=list)
+
+    def skip(self, line: int, reason: str) -> None:
+        self.skipped += 1
+        self.skipped_reasons[reason] = self.skipped_reasons.get(reason, 0) + 1
+        if len(self.skipped_examples) < MAX_EXAMPLES:
+            self.skipped_examples.append({"line": line, "reason": reason})
+
+    def as_dict(self) -> dict:
+        return {
+            "read": self.read, "created": self.created, "already_recorded": self.already_recorded,
+            "skipped": self.skipped, "skipped_reasons": self.skipped_reasons, "skipped_examples": self.skipped_examples,
+        }  # fmt: skip
+
+
+REQUIRED_COLUMNS = {"code", "kind", "occurred_at", "external_id"}
+
+
+class ReferralFileError(ValueError):
+    """The whole file is unusable (not CSV, missing columns): one line for the person importing it."""
+
+
+def _when(value: str) -> datetime | None:
+    value = (value or "").strip()
+    moment = parse_datetime(value)
+    if moment is None and (day := parse_date(value)) is not None:
+        moment = datetime.combine(day, time(12))
+    if moment is not None and timezone.is_naive(moment):
+        moment = timezone.make_aware(moment)
+    return moment
+
+
+def _event(row: dict, links: dict[str, ReferralLink]) -> ReferralEvent | str:
+    """The event a row describes, or the reason it cannot be one."""
+    code = (row.get("code") or "").strip()
+    link = links.get(code)
+    if link is None:
+        return f"unknown referral code {code!r}" if code else "no referral code"
+    kind = (row.get("kind") or "").strip().lower().replace("-", "")
+    if kind not in (ReferralEventKind.SIGNUP, ReferralEventKind.SALE):
+        return "kind must be signup or sale"
+    occurred_at = _when(row.get("occurred_at", ""))
+    if occurred_at is None:
+        return "occurred_at is not a date or time (use 2026-11-27 or 2026-11-27T14:05:00Z)"
+    if occurred_at > timezone.now():
+        return "occurred_at is in the future"
+    external_id = (row.get("external_id") or "").strip()
+    if not external_id or len(external_id) > 128:
+        return "external_id (the brand's order or account id) is missing or longer than 128 characters"
+    amount = None
+    if (raw_amount := (row.get("amount") or "").strip()) != "":
+        try:
+            amount = Decimal(raw_amount)
+        except InvalidOperation:
+            return "amount is not a number"
+        if amount < 0 or amount >= Decimal("1e10") or not amount.is_finite():
+            return "amount must be between 0 and 9,999,999,999.99"
+    currency = (row.get("currency") or "").strip().upper()
+    if currency and not re.fullmatch(r"[A-Z]{3}", currency):
+        return "currency must be a three-letter code such as EUR"
+    return ReferralEvent(
+        link=link, kind=kind, occurred_at=occurred_at, external_id=external_id,
+        amount=amount.quantize(Decimal("0.01")) if amount is not None else None, currency=currency,
+    )  # fmt: skip
+
+
+def referral_events_import(*, organization: Organization, text: str) -> EventImport:
+    """Record the sign-ups and sales of a CSV file (columns code, kind, occurred_at, external_id,
+    and optionally amount and currency) for the organization's referral codes. Rows that cannot be
+    read are counted with the reason and line; the rest are recorded; importing again adds nothing."""
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    columns = {c.strip().lower() for c in (reader.fieldnames or []) if c}
+    if missing := REQUIRED_COLUMNS - columns:
+        raise ReferralFileError(f"the file needs the columns {', '.join(sorted(REQUIRED_COLUMNS))}; "
+                                f"missing: {', '.join(sorted(missing))}")  # fmt: skip
+    links = {link.code: link for link in ReferralLink.objects.filter(partnership__brand__organization=organization)}
+    summary = EventImport()
+    for line, raw in enumerate(reader, start=2):
+        summary.read += 1
+        row = {(k or "").strip().lower(): (v if isinstance(v, str) else "") for k, v in raw.items()}
+        event = _event(row, links)
+        if isinstance(event, str):
+            summary.skip(line, event)
+            continue
+        try:
+            with transaction.atomic():
+                event.save()
+        except IntegrityError:
+            summary.already_recorded += 1
+        else:
+            summary.created += 1
+    return summary
