@@ -17,6 +17,7 @@ from influencers import services
 from influencers.connectors.records import SourceError, TemporarySourceError
 from influencers.ingest.runs import sync_run_execute, sync_run_for_community
 from influencers.models import Community, SyncRun, SyncStatus
+from influencers.signals import sync_completed
 
 logger = logging.getLogger(__name__)
 RETRYABLE = (TemporarySourceError, OperationalError, InterfaceError)
@@ -45,11 +46,15 @@ def run_sync(self, sync_run_id: int) -> dict | None:
     except SourceError as error:
         logger.warning("sync run %s failed for good: %s", sync_run_id, error)
         return None  # nothing a retry can fix: the SyncRun holds the error for the operator
-    for community_id in sync_run.communities.values_list("pk", flat=True):
+    community_ids = list(sync_run.communities.values_list("pk", flat=True))
+    for community_id in community_ids:
         try:
             rank_community.delay(community_id)  # rankings follow the data they rest on
         except Exception:  # run in-process without a broker: the sync itself succeeded all the same
             logger.exception("ranking community %s after sync run %s failed", community_id, sync_run_id)
+    for _receiver, outcome in sync_completed.send_robust(sender=SyncRun, community_ids=community_ids):
+        if isinstance(outcome, Exception):  # a listener's failure is logged; the sync succeeded
+            logger.error("after sync run %s: %r", sync_run_id, outcome, exc_info=outcome)
     return {key: value for key, value in summary.as_dict().items() if key != "skipped_examples"}
 
 

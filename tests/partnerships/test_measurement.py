@@ -135,3 +135,23 @@ def test_the_measure_command_prints_json_and_refuses_unknown_brands(watched, cap
     out = io.StringIO()
     call_command("measure", "--all", stdout=out)
     assert "Inkwell (team-a/inkwell)" in out.getvalue()
+
+
+def test_a_completed_sync_measures_the_brands_that_watch_its_community(brand_a, community):
+    from pathlib import Path
+
+    from influencers.ingest.runs import sync_run_create
+    from influencers.tasks import run_sync
+
+    dump = Path(__file__).resolve().parents[1] / "fixtures" / "reddit" / "RC_fountainpens_2024-01.ndjson"
+    CommunityStance.objects.create(brand=brand_a, community=community)  # reddit:fountainpens, as in the dump
+    run_sync.delay(sync_run_create(source="reddit-dump", arguments={"paths": [str(dump)]}).pk).get()
+    from django.utils.dateparse import parse_datetime
+
+    from influencers.models import Interaction
+
+    document = BrandMeasurement.objects.get(brand=brand_a).document
+    since = parse_datetime(document["window"]["from"])
+    in_window = Interaction.objects.filter(community=community, posted_at__gte=since)
+    assert document["counts"]["interactions"] == in_window.count() > 0
+    assert document["counts"]["mention_scan"]["communities"] == 1

@@ -1,0 +1,7 @@
+"""What discovery tells the rest of the product, without knowing who listens."""
+
+from django.dispatch import Signal
+
+# Sent after a sync has stored its data (and its rankings are queued); ``community_ids``: the
+# communities it touched. The partnerships app measures the brands that care about them.
+sync_completed = Signal()

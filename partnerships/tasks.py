@@ -1,0 +1,42 @@
+"""Background work on partnerships: thin wrappers that take ids and call a service."""
+
+import logging
+
+from celery import shared_task
+from django.db import InterfaceError, OperationalError
+
+from partnerships.measurement.mentions import brands_to_measure_after_sync
+from partnerships.measurement.services import brand_measure
+from partnerships.models import Brand
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(
+    acks_late=True,
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=30,
+    retry_backoff_max=10 * 60,
+    retry_jitter=True,
+    max_retries=5,
+)
+def measure_brand(brand_id: int) -> int | None:
+    """Find the brand's new mentions and measure it; returns the BrandMeasurement id.
+
+    Safe to run twice: mentions are read from where the last reading stopped, and each
+    measurement is a dated snapshot.
+    """
+    brand = Brand.objects.filter(pk=brand_id).first()
+    if brand is None:
+        return None  # deleted meanwhile
+    return brand_measure(brand=brand).pk
+
+
+def measure_brands_after_sync(sender, community_ids, **kwargs) -> None:
+    """Receiver of influencers.signals.sync_completed: queue a measurement of each brand that
+    cares about a synced community."""
+    for brand_id in brands_to_measure_after_sync(community_ids).values_list("pk", flat=True):
+        try:
+            measure_brand.delay(brand_id)
+        except Exception:  # no broker and the eager run failed: the sync succeeded all the same
+            logger.exception("measuring brand %s after a sync failed", brand_id)
