@@ -25,8 +25,12 @@ WORDS = (
 ).split()
 
 
-def line(rng: random.Random, n: int, thread: int, parent: str, author: str, created: int, subreddit: str) -> str:
+def line(
+    rng: random.Random, n: int, thread: int, parent: str, author: str, created: int, subreddit: str, extra: str = ""
+) -> str:
     body = " ".join(rng.choices(WORDS, k=rng.randint(6, 60)))
+    if extra:
+        body = f"{body}. {extra}"
     return json.dumps({
         "all_awardings": [], "archived": False, "associated_award": None, "author": author,
         "author_flair_background_color": None, "author_flair_css_class": None, "author_flair_richtext": [],
@@ -46,10 +50,14 @@ def line(rng: random.Random, n: int, thread: int, parent: str, author: str, crea
 
 
 def generate(
-    path: Path, *, comments: int, seed: int = 1, subreddits: tuple[str, ...] = ("fountainpens", "pens")
-) -> int:
-    """Write the dump; with two subreddits 80 % of comments go to the first."""
+    path: Path, *, comments: int, seed: int = 1, subreddits: tuple[str, ...] = ("fountainpens", "pens"),
+    talk: tuple[str, ...] = (), talk_rate: float = 0.0,
+) -> int:  # fmt: skip
+    """Write the dump; with two subreddits 80 % of comments go to the first, with more they share
+    evenly. ``talk``: sentences appended to a ``talk_rate`` share of comments (brand mentions, for
+    the measurement benchmark), drawn from their own generator so the rest stays as without."""
     rng = random.Random(seed)
+    talk_rng = random.Random(f"{seed}:talk")
     authors = ["".join(rng.choices(string.ascii_lowercase + "_", k=rng.randint(5, 14))) + str(i) for i in range(50_000)]
     # Zipf-like activity: a few authors write much of the conversation.
     cumulative, total = [], 0.0
@@ -72,8 +80,12 @@ def generate(
                 else ("AutoModerator" if rng.random() < 0.01 else rng.choices(authors, cum_weights=cumulative)[0])
             )
             created = start + n * 30 + rng.randint(0, 29)
-            subreddit = subreddits[0] if len(subreddits) == 1 or rng.random() < 0.8 else subreddits[1]
-            out.write((line(rng, n, thread, parent, author, created, subreddit) + "\n").encode())
+            if len(subreddits) <= 2:
+                subreddit = subreddits[0] if len(subreddits) == 1 or rng.random() < 0.8 else subreddits[-1]
+            else:
+                subreddit = subreddits[thread % len(subreddits)]  # a thread stays in its subreddit
+            extra = talk_rng.choice(talk) if talk and talk_rng.random() < talk_rate else ""
+            out.write((line(rng, n, thread, parent, author, created, subreddit, extra) + "\n").encode())
             thread_ids.append(f"c{n:07x}")
             written += 1
     return written

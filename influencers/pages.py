@@ -61,6 +61,7 @@ def community_page(*, community: Community, user, page_number: str | int = 1) ->
     page = Paginator(scores, MEMBERS_PER_PAGE).get_page(page_number)
     weeks = participation_by_week(community)
     brands = list(tenancy.scope_to_user(Brand.objects.all(), user).order_by("name"))
+    _mark_pipelines(list(page), brands, user)
     stances = {
         s.brand_id: s
         for s in tenancy.scope_to_user(CommunityStance.objects.filter(community=community), user).select_related(
@@ -81,8 +82,27 @@ def community_page(*, community: Community, user, page_number: str | int = 1) ->
     }
 
 
+def _mark_pipelines(scores: list, brands: list, user) -> None:
+    """On each member of the page: the user's pipelines they are already in (``pipelines``: brand,
+    partnership) and the brands they could still be added to (``addable``). One query."""
+    from partnerships.models import Partnership
+
+    creator_ids = {s.membership.identity.creator_id for s in scores} - {None}
+    already: dict[int, list] = {}
+    if creator_ids:
+        for partnership in tenancy.scope_to_user(
+            Partnership.objects.filter(creator__in=creator_ids).select_related("brand"), user
+        ):
+            already.setdefault(partnership.creator_id, []).append(partnership)
+    for score in scores:
+        pipelines = already.get(score.membership.identity.creator_id, [])
+        taken = {p.brand_id for p in pipelines}
+        score.pipelines = pipelines
+        score.addable = [b for b in brands if b.pk not in taken]
+
+
 def creator_page(*, creator: Creator, user) -> dict:
-    from partnerships.models import Activity, Partnership
+    from partnerships.models import Activity, Brand, Partnership
 
     identities = list(creator.identities.all().order_by("platform", "handle"))
     memberships = []
@@ -91,9 +111,11 @@ def creator_page(*, creator: Creator, user) -> dict:
             "latest_score__rank"
         ):  # fmt: skip
             memberships.append((membership, membership_trajectory(membership=membership, limit=8)))
-    partnerships = tenancy.scope_to_user(
-        Partnership.objects.filter(creator=creator).select_related("brand", "owner"), user
-    ).order_by("brand__name")
+    partnerships = list(
+        tenancy.scope_to_user(
+            Partnership.objects.filter(creator=creator).select_related("brand", "owner"), user
+        ).order_by("brand__name")
+    )
     timeline = tenancy.scope_to_user(
         Activity.objects.filter(creator=creator).select_related("actor", "partnership__brand"), user
     ).order_by("-occurred_at")[:100]
@@ -101,6 +123,12 @@ def creator_page(*, creator: Creator, user) -> dict:
         "creator": creator,
         "identities": identities,
         "memberships": memberships,
-        "partnerships": list(partnerships),
+        "partnerships": partnerships,
+        # Brands of the user's that do not have this creator in their pipeline yet.
+        "addable": [
+            b
+            for b in tenancy.scope_to_user(Brand.objects.all(), user).order_by("name")
+            if b.pk not in {p.brand_id for p in partnerships}
+        ],
         "timeline": list(timeline),
     }

@@ -16,6 +16,11 @@ urlpatterns = [
     path("deliverables/<int:pk>/status/", views.deliverable_status, name="deliverable-status"),
     path("tasks/", views.my_tasks, name="my-tasks"),
     path("r/<slug:code>", views.referral_redirect, name="referral-redirect"),
+    path("brands/", views.brand_list, name="brands"),
+    path("brands/<int:pk>/", views.brand_detail, name="brand"),
+    path("brands/<int:pk>/measure/", views.brand_measure_now, name="brand-measure"),
+    path("brands/<int:pk>/metrics.csv", views.brand_metrics_csv, name="brand-metrics-csv"),
+    path("brands/<int:pk>/referral-events/", views.referral_events_upload, name="referral-events-upload"),
     path("communities/<int:pk>/stance/", views.community_stance, name="community-stance"),
     path("tasks/<int:pk>/done/", views.task_done, name="task-done"),
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, time
 from urllib.parse import quote, urlsplit
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
@@ -18,7 +19,7 @@ from django.views.decorators.http import require_http_methods
 
 from crm import tenancy
 from influencers.models import Community, Creator, Identity
-from partnerships import selectors, services
+from partnerships import dashboard, selectors, services
 from partnerships.board_html import cards_html
 from partnerships.forms import (
     ActivityForm,
@@ -30,7 +31,10 @@ from partnerships.forms import (
     TaskForm,
 )
 from partnerships.models import Agreement, Brand, Deliverable, Partnership, ReferralLink, Stage, Task
-from partnerships.referrals import referral_click_record
+from partnerships.referrals import ReferralFileError, referral_click_record, referral_events_import
+from partnerships.tasks import measure_brand
+
+REFERRAL_UPLOAD_LIMIT = 10 * 1024 * 1024
 
 
 def _member_or_403(request: HttpRequest) -> None:
@@ -142,6 +146,7 @@ def partnership_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "activity_form": ActivityForm(),
         "deliverable_form": DeliverableForm(partnership=page.partnership),
         "status_form": DeliverableStatusForm(),
+        "depth": dashboard.partnership_depth(page.partnership),
     }
     return render(request, "partnerships/partnership.html", context)
 
@@ -404,3 +409,83 @@ def referral_redirect(request: HttpRequest, code: str) -> HttpResponse:
     response["Cache-Control"] = "no-store"  # every visit reaches us, or it is not counted
     response["Referrer-Policy"] = "no-referrer"
     return response
+
+
+@login_required
+def brand_list(request: HttpRequest) -> HttpResponse:
+    """The user's brands, each with the headline of its latest measurement."""
+    _member_or_403(request)
+    brands = [(brand, dashboard.latest_measurement(brand)) for brand in dashboard.brands_visible_to(request.user)]
+    return render(request, "partnerships/brands.html", {"brands": brands})
+
+
+def _visible_brand(request: HttpRequest, pk: int) -> Brand:
+    _member_or_403(request)
+    return get_object_or_404(dashboard.brands_visible_to(request.user), pk=pk)
+
+
+@login_required
+def brand_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A brand's relationships by depth: mentions and their tone when it is absent, organic
+    recommendations, referrals, and each partnership's return engagement and before/after."""
+    brand = _visible_brand(request, pk)
+    context = dashboard.brand_dashboard(brand=brand) | {"can_edit": tenancy.can_edit(request.user, brand)}
+    return render(request, "partnerships/brand.html", context)
+
+
+@login_required
+@require_http_methods(["POST"])
+def brand_measure_now(request: HttpRequest, pk: int) -> HttpResponse:
+    brand = _visible_brand(request, pk)
+    if not tenancy.can_edit(request.user, brand):
+        raise PermissionDenied("You can look at this brand's figures but not recompute them.")
+    measure_brand.delay(brand.pk)
+    queued = not settings.CELERY_TASK_ALWAYS_EAGER
+    messages.success(request, "Measurement queued: reload in a minute." if queued else "Measured just now.")
+    return redirect(reverse("brand", args=[brand.pk]))
+
+
+@login_required
+def brand_metrics_csv(request: HttpRequest, pk: int) -> HttpResponse:
+    """The latest measurement as tidy CSV rows, for a spreadsheet."""
+    brand = _visible_brand(request, pk)
+    measurement = dashboard.latest_measurement(brand)
+    if measurement is None:
+        raise Http404("Not measured yet.")
+    response = HttpResponse(dashboard.metrics_csv(measurement.document), content_type="text/csv; charset=utf-8")
+    filename = f"{brand.slug}-metrics-{measurement.computed_at:%Y-%m-%d}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@login_required
+@require_http_methods(["POST"])
+def referral_events_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    """Sign-ups and sales from a CSV the brand exported (its referral codes only)."""
+    brand = _visible_brand(request, pk)
+    if not tenancy.can_edit(request.user, brand):
+        raise PermissionDenied("You can look at this brand's figures but not import into them.")
+    upload = request.FILES.get("file")
+    back = redirect(reverse("brand", args=[brand.pk]) + "#referrals-title")
+    if upload is None:
+        messages.error(request, "File: choose a CSV file to import.")
+        return back
+    if upload.size > REFERRAL_UPLOAD_LIMIT:
+        messages.error(request, f"File: larger than {REFERRAL_UPLOAD_LIMIT // 2**20} MiB; split it.")
+        return back
+    try:
+        summary = referral_events_import(organization=brand.organization, text=upload.read().decode("utf-8"))
+    except UnicodeDecodeError:
+        messages.error(request, "File: not UTF-8 text (save the spreadsheet as CSV UTF-8).")
+        return back
+    except ReferralFileError as error:
+        messages.error(request, f"File: {error}.")
+        return back
+    messages.success(
+        request,
+        f"{summary.read} rows read: {summary.created} recorded, {summary.already_recorded} already recorded, "
+        f"{summary.skipped} skipped.",
+    )
+    for example in summary.skipped_examples[:10]:
+        messages.warning(request, f"Line {example['line']}: {example['reason']}")
+    return back
