@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -22,12 +23,15 @@ from partnerships.models import (
     Deliverable,
     DeliverableStatus,
     Partnership,
+    ReferralEvent,
+    ReferralEventKind,
     ReferralLink,
     ReviewRights,
     Stage,
     Task,
     UsageRights,
 )
+from partnerships.referrals import referral_click_record
 from partnerships.services import PIPELINE_ORDER
 
 ORGANIZATIONS = [
@@ -383,12 +387,34 @@ def load(
         _tasks(partnership, today=today, assignee=owner, creator_of_task=owner)
         if partnership.stage in (Stage.ACTIVE, Stage.RENEWAL):
             handle_slug = planned.handle.replace("_", "-").replace(".", "-").lower()
-            ReferralLink.objects.create(
+            link = ReferralLink.objects.create(
                 partnership=partnership,
                 code=f"{handle_slug}-{brand.slug}",
                 destination_url=brand.website,
                 label=f"{creator.display_name}'s link",
             )
+            _referral_events(link, index=index, today=today)
+
+
+def _referral_events(link: ReferralLink, *, index: int, today: date) -> None:
+    """A few weeks of clicks (through the same service as /r/<code>), and the sign-ups and sales the
+    brand reported, with its own order ids."""
+    rng = random.Random(f"referrals:{index}")
+    started = link.partnership.started_on or today - timedelta(days=30)
+    days = max(1, (today - started).days)
+    for visitor in range(rng.randint(40, 120)):
+        moment = _at(started + timedelta(days=rng.randrange(days)), hour=rng.randint(7, 22))
+        agent = f"Mozilla/5.0 demo visitor {visitor}"
+        referral_click_record(link=link, address=f"198.51.100.{visitor % 250}", user_agent=agent, at=moment)
+    for number in range(rng.randint(6, 14)):
+        kind = ReferralEventKind.SALE if number % 3 == 0 else ReferralEventKind.SIGNUP
+        sale = kind == ReferralEventKind.SALE
+        ReferralEvent.objects.create(
+            link=link, kind=kind, occurred_at=_at(started + timedelta(days=rng.randrange(days)), hour=12),
+            external_id=f"demo-{link.code}-{number}",
+            amount=Decimal(rng.choice(["18.00", "24.50", "32.00", "45.90"])) if sale else None,
+            currency="EUR" if sale else "",
+        )  # fmt: skip
 
 
 def counts() -> dict[str, int]:
@@ -401,4 +427,5 @@ def counts() -> dict[str, int]:
         "activities": Activity.objects.count(),
         "tasks": Task.objects.count(),
         "referral_links": ReferralLink.objects.count(),
+        "referral_events": ReferralEvent.objects.count(),
     }

@@ -75,3 +75,27 @@ def test_pages_fit_a_phone_screen_without_sideways_scrolling(
             overflowing[path] = width
     context.close()
     assert overflowing == {}
+
+
+def test_the_brand_page_and_its_depth_open_without_console_errors(
+    page, log_in, live_server, manager_a, brand_a, community, make_identity, make_interaction
+):
+    from datetime import UTC, datetime
+
+    from partnerships.measurement.services import brand_measure
+    from partnerships.models import CommunityStance
+
+    CommunityStance.objects.create(brand=brand_a, community=community)
+    member = make_identity("member")
+    for day, text in enumerate(["Inkwell is great for beginners.", "Inkwell bottles leak, avoid.", "Pens!"]):
+        make_interaction(f"t3_{day}", member, title="Ink", text=text, at=datetime(2026, 1, 5 + day, tzinfo=UTC))
+    brand_measure(brand=brand_a)
+    log_in(page, "manager-a")
+    page.click("nav >> text=Brands")
+    page.click(f"a:has-text('{brand_a.name}')")
+    page.wait_for_selector("#mentions-title")
+    assert page.locator("svg.mentions-chart rect.absent").count() == 1  # one month of mentions
+    assert "2" in page.locator(".figure .value").first.inner_text()
+    page.click("button:has-text('Measure now')")
+    page.wait_for_selector("text=Measured just now.")
+    assert page.console_problems == []
