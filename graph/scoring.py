@@ -276,7 +276,7 @@ def reasons(
     if pos.heard_from and pos.mutual:
         said.append(
             f"Answered by {_members(pos.heard_from)} (replies, mentions, reactions) and answers "
-            f"{pos.mutual} of them back ({_share(pos.reciprocity)} reciprocity)."
+            f"{pos.mutual} of them back ({_share(pos.mutual / pos.heard_from)})."
         )
     elif pos.heard_from:
         said.append(f"Answered by {_members(pos.heard_from)} (replies, mentions, reactions) but never answers back.")

@@ -12,6 +12,7 @@ from celery import shared_task
 from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
+from crm.celery import RETRY_WHILE_DATABASE_IS_DOWN
 from graph import adapter as ranking
 from influencers import services
 from influencers.connectors.records import SourceError, TemporarySourceError
@@ -58,14 +59,7 @@ def run_sync(self, sync_run_id: int) -> dict | None:
     return {key: value for key, value in summary.as_dict().items() if key != "skipped_examples"}
 
 
-@shared_task(
-    acks_late=True,
-    autoretry_for=(OperationalError, InterfaceError),
-    retry_backoff=30,
-    retry_backoff_max=10 * 60,
-    retry_jitter=True,
-    max_retries=5,
-)
+@shared_task(**RETRY_WHILE_DATABASE_IS_DOWN)
 def rank_community(community_id: int) -> int | None:
     """Rank one community and keep the snapshot; returns the RankingRun id (None: nothing to rank).
 

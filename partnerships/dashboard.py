@@ -95,7 +95,7 @@ class PartnershipRow:
     back_after: dict | None
     answered_by_last_month: int | None
     referrals: dict
-    recommendations: int
+    recommendations: int | None  # None in measurements from before this figure existed
     changes: list[dict]
     note: str = ""
 
@@ -112,7 +112,7 @@ def partnership_rows(document: dict) -> list[PartnershipRow]:
                 back_before=_share_at(engagement.get("before_start"), 30),
                 back_after=_share_at(engagement.get("after_start"), 30),
                 answered_by_last_month=months[-1]["answered_by"] if months else None,
-                referrals=p["referrals"], recommendations=p["organic_recommendations_in_its_communities"],
+                referrals=p["referrals"], recommendations=p.get("organic_recommendations_in_its_threads"),
                 changes=depth.get("before_after") or [], note=depth.get("note", ""),
             )
         )  # fmt: skip
@@ -188,8 +188,8 @@ def metrics_csv(document: dict) -> str:
             writer.writerow(["community", community["community"], metric, "window", community[metric], ""])
     for p in document["partnerships"]:
         name = f"{p['creator']} (#{p['id']})"
-        writer.writerow(["partnership", name, "organic recommendations in its communities", "window",
-                         p["organic_recommendations_in_its_communities"], ""])  # fmt: skip
+        writer.writerow(["partnership", name, "organic recommendations in its threads", "window",
+                         p.get("organic_recommendations_in_its_threads", ""), ""])  # fmt: skip
         for kind in ("clicks", "signups", "sales"):
             writer.writerow(["partnership", name, f"referral {kind}", "window", p["referrals"][kind], ""])
         depth = p.get("depth") or {}

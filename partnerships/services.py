@@ -45,6 +45,14 @@ STAGES_AFTER_OUTREACH = (Stage.OUTREACH, Stage.NEGOTIATING, Stage.ACTIVE, Stage.
 OBSERVED_STAGES = (Stage.OBSERVING, Stage.ENGAGING)
 
 
+def _note(partnership: Partnership, kind: str, actor, summary: str, body: str = "", **extra) -> Activity:
+    """An entry in the partnership's timeline (and its creator's)."""
+    return Activity.objects.create(
+        organization=partnership.brand.organization, partnership=partnership, creator=partnership.creator,
+        kind=kind, actor=actor, summary=summary[:300], body=body, **extra,
+    )  # fmt: skip
+
+
 def partnership_was_observed(*, partnership: Partnership) -> bool:
     """Has the brand watched this creator's community life before reaching out?"""
     if partnership.stage in OBSERVED_STAGES:
@@ -100,18 +108,11 @@ def partnership_move(
     elif from_stage in END_STAGES:
         partnership.ended_on = None  # picked up again
     partnership.save()
-    return Activity.objects.create(
-        organization=partnership.brand.organization,
-        partnership=partnership,
-        creator=partnership.creator,
-        kind=ActivityKind.STAGE_CHANGE,
-        actor=actor,
-        occurred_at=now,
-        summary=f"Moved from {Stage(from_stage).label} to {Stage(to_stage).label}",
-        body=note or reason,
-        from_stage=from_stage,
-        to_stage=to_stage,
-    )
+    summary = f"Moved from {Stage(from_stage).label} to {Stage(to_stage).label}"
+    return _note(
+        partnership, ActivityKind.STAGE_CHANGE, actor, summary, note or reason,
+        occurred_at=now, from_stage=from_stage, to_stage=to_stage,
+    )  # fmt: skip
 
 
 @transaction.atomic
@@ -141,17 +142,10 @@ def partnership_create(
 
 def partnership_record_added(*, partnership: Partnership, actor=None, note: str = "") -> Activity:
     """The first timeline entry of a partnership just saved (also used by the admin's add form)."""
-    return Activity.objects.create(
-        organization=partnership.brand.organization,
-        partnership=partnership,
-        creator=partnership.creator,
-        kind=ActivityKind.STAGE_CHANGE,
-        actor=actor,
-        occurred_at=partnership.stage_changed_at or timezone.now(),
-        summary="Added to the pipeline",
-        body=note,
-        to_stage=partnership.stage,
-    )
+    return _note(
+        partnership, ActivityKind.STAGE_CHANGE, actor, "Added to the pipeline", note,
+        occurred_at=partnership.stage_changed_at or timezone.now(), to_stage=partnership.stage,
+    )  # fmt: skip
 
 
 CREATIVE_CONTROL_FIELDS = Agreement.CREATIVE_CONTROL_FIELDS
@@ -180,16 +174,7 @@ def _period(agreement: Agreement) -> str:
 
 def _note_agreement(agreement: Agreement, actor, summary: str, body: str) -> Activity:
     """An agreement event in its partnership's timeline."""
-    partnership = agreement.partnership
-    return Activity.objects.create(
-        organization=partnership.brand.organization,
-        partnership=partnership,
-        creator=partnership.creator,
-        kind=ActivityKind.AGREEMENT,
-        actor=actor,
-        summary=summary,
-        body=body,
-    )
+    return _note(agreement.partnership, ActivityKind.AGREEMENT, actor, summary, body)
 
 
 def _checked(agreement: Agreement) -> None:
@@ -374,10 +359,7 @@ def activity_log(
         raise ValidationError({"summary": "Say what happened."})
     if occurred_at is not None and occurred_at > timezone.now():
         raise ValidationError({"occurred_at": "This has not happened yet: add a task for it instead."})
-    return Activity.objects.create(
-        organization=partnership.brand.organization, partnership=partnership, creator=partnership.creator,
-        kind=kind, actor=actor, summary=summary[:300], body=body, occurred_at=occurred_at or timezone.now(),
-    )  # fmt: skip
+    return _note(partnership, kind, actor, summary, body, occurred_at=occurred_at or timezone.now())
 
 
 def _deliverable_checked(deliverable: Deliverable) -> None:
@@ -410,10 +392,9 @@ def deliverable_plan(
     deliverable.save()
     where = f" in {community.name}" if community else ""
     due = f", due {due_on}" if due_on else ""
-    Activity.objects.create(
-        organization=partnership.brand.organization, partnership=partnership, creator=partnership.creator,
-        kind=ActivityKind.DELIVERABLE, actor=actor,
-        summary=f"Deliverable planned: {deliverable.title}"[:300], body=f"{deliverable.get_kind_display()}{where}{due}",
+    _note(
+        partnership, ActivityKind.DELIVERABLE, actor, f"Deliverable planned: {deliverable.title}",
+        f"{deliverable.get_kind_display()}{where}{due}",
     )  # fmt: skip
     return deliverable
 
@@ -440,9 +421,6 @@ def deliverable_set_status(
     deliverable.save(update_fields=["status", "url", "published_at"])
     if before != status:
         link = f"\n{deliverable.url}" if deliverable.url else ""
-        Activity.objects.create(
-            organization=deliverable.partnership.brand.organization, partnership=deliverable.partnership,
-            creator=deliverable.partnership.creator, kind=ActivityKind.DELIVERABLE, actor=actor,
-            summary=f"{deliverable.get_status_display()}: {deliverable.title}"[:300], body=link.strip(),
-        )  # fmt: skip
+        summary = f"{deliverable.get_status_display()}: {deliverable.title}"
+        _note(deliverable.partnership, ActivityKind.DELIVERABLE, actor, summary, link.strip())
     return deliverable

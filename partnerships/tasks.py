@@ -3,8 +3,8 @@
 import logging
 
 from celery import shared_task
-from django.db import InterfaceError, OperationalError
 
+from crm.celery import RETRY_WHILE_DATABASE_IS_DOWN
 from partnerships.measurement.mentions import brands_to_measure_after_sync
 from partnerships.measurement.services import brand_measure
 from partnerships.models import Brand
@@ -12,14 +12,7 @@ from partnerships.models import Brand
 logger = logging.getLogger(__name__)
 
 
-@shared_task(
-    acks_late=True,
-    autoretry_for=(OperationalError, InterfaceError),
-    retry_backoff=30,
-    retry_backoff_max=10 * 60,
-    retry_jitter=True,
-    max_retries=5,
-)
+@shared_task(**RETRY_WHILE_DATABASE_IS_DOWN)
 def measure_brand(brand_id: int) -> int | None:
     """Find the brand's new mentions and measure it; returns the BrandMeasurement id.
 

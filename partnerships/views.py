@@ -228,18 +228,14 @@ def agreement_renew(request: HttpRequest, pk: int) -> HttpResponse:
     """Renew the partnership's agreement in force for a new period, same terms."""
     partnership = _editable_partnership(request, pk)
     agreement = _agreement_in_force(partnership)
-    form = RenewalForm(request.POST)
     if agreement is None:
         messages.error(request, "There is no agreement to renew yet: write the first one on this page.")
-    elif not form.is_valid():
-        _say_refusal(request, form)
     else:
-        try:
-            renewal = services.agreement_renew(agreement=agreement, actor=request.user, **form.cleaned_data)
-        except ValidationError as refusal:
-            _say_refusal(request, refusal)
-        else:
-            messages.success(request, f"Renewed: a new agreement from {renewal.starts_on} (draft), same terms.")
+        _written(
+            request, RenewalForm(request.POST),
+            lambda **data: services.agreement_renew(agreement=agreement, actor=request.user, **data),
+            lambda renewal: f"Renewed: a new agreement from {renewal.starts_on} (draft), same terms.",
+        )  # fmt: skip
     return redirect(reverse("partnership", args=[partnership.pk]))
 
 
@@ -252,16 +248,11 @@ def agreement_terms(request: HttpRequest, pk: int) -> HttpResponse:
     if agreement is None:
         raise Http404("No agreement yet.")
     # The form checks the input on a copy: the service compares against the terms as they were.
-    form = CreativeControlForm(request.POST, instance=Agreement.objects.get(pk=agreement.pk))
-    if not form.is_valid():
-        _say_refusal(request, form)
-    else:
-        try:
-            lines = services.agreement_update_terms(agreement=agreement, actor=request.user, **form.cleaned_data)
-        except ValidationError as refusal:
-            _say_refusal(request, refusal)
-        else:
-            messages.success(request, "Terms changed: " + "; ".join(lines) if lines else "Nothing changed.")
+    _written(
+        request, CreativeControlForm(request.POST, instance=Agreement.objects.get(pk=agreement.pk)),
+        lambda **data: services.agreement_update_terms(agreement=agreement, actor=request.user, **data),
+        lambda lines: "Terms changed: " + "; ".join(lines) if lines else "Nothing changed.",
+    )  # fmt: skip
     return redirect(reverse("partnership", args=[partnership.pk]))
 
 
@@ -292,18 +283,11 @@ def community_stance(request: HttpRequest, pk: int) -> HttpResponse:
 def agreement_new(request: HttpRequest, pk: int) -> HttpResponse:
     """Write an agreement for the partnership (checked; creative control recorded as data)."""
     partnership = _editable_partnership(request, pk)
-    form = AgreementForm(request.POST)
-    if not form.is_valid():
-        _say_refusal(request, form)
-    else:
-        try:
-            agreement = services.agreement_create(partnership=partnership, actor=request.user, **form.cleaned_data)
-        except ValidationError as refusal:
-            _say_refusal(request, refusal)
-        else:
-            messages.success(
-                request, f"Agreement from {agreement.starts_on} written ({agreement.get_status_display()})."
-            )
+    _written(
+        request, AgreementForm(request.POST),
+        lambda **data: services.agreement_create(partnership=partnership, actor=request.user, **data),
+        lambda agreement: f"Agreement from {agreement.starts_on} written ({agreement.get_status_display()}).",
+    )  # fmt: skip
     return redirect(reverse("partnership", args=[partnership.pk]))
 
 

@@ -15,6 +15,7 @@ import statistics
 from collections import defaultdict
 from dataclasses import asdict
 from datetime import UTC, datetime, time, timedelta
+from decimal import Decimal
 
 from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone
@@ -146,7 +147,7 @@ def _referrals(scope: Q, start, end) -> dict:
     events = ReferralEvent.objects.filter(scope, occurred_at__gte=start, occurred_at__lte=end)
     totals = dict(events.values_list("kind").annotate(n=Count("id")).order_by())
     revenue = {
-        currency or "?": str(amount)
+        currency or "?": str(Decimal(amount).quantize(Decimal("0.01")))
         for currency, amount in events.filter(kind=ReferralEventKind.SALE, amount__isnull=False)
         .values_list("currency")
         .annotate(total=Sum("amount"))
@@ -173,15 +174,9 @@ def _partnership(partnership: Partnership, brand_communities_, start, end, partn
         "started_on": partnership.started_on.isoformat() if partnership.started_on else None,
         "communities": [c.key for c in own_communities],
         "referrals": _referrals(Q(link__partnership=partnership), start, end),
-        "organic_recommendations_in_its_communities": BrandMention.objects.filter(
-            brand=partnership.brand_id,
-            community__in=own_communities,
-            is_recommendation=True,
-            posted_at__gte=start,
-            posted_at__lte=end,
-        )
-        .exclude(author__in=partners)
-        .count(),  # fmt: skip
+        "organic_recommendations_in_its_threads": _recommendations_in_threads(
+            partnership, identities, own_communities, start, end, partners
+        ),
     }
     if partnership.stage not in MEASURED_STAGES and partnership.started_on is None:
         result["depth"] = None  # not partnered (yet): referrals and recommendations are all there is
@@ -191,6 +186,29 @@ def _partnership(partnership: Partnership, brand_communities_, start, end, partn
         return result
     result["depth"] = _depth(partnership, identities, own_communities, start, end)
     return result
+
+
+def _recommendations_in_threads(partnership, identities: set[int], communities, start, end, partners) -> int:
+    """Members other than partners recommending the brand in conversations the creator took part in:
+    the organic referrals a creator can set off (the brand's total in the same communities would
+    read the same for every creator)."""
+    their_threads = (
+        Interaction.objects.filter(author__in=identities, community__in=communities, posted_at__gte=start)
+        .exclude(thread_external_id="")
+        .values("thread_external_id")
+    )
+    return (
+        BrandMention.objects.filter(
+            brand=partnership.brand_id,
+            community__in=communities,
+            is_recommendation=True,
+            posted_at__gte=start,
+            posted_at__lte=end,
+            thread_external_id__in=their_threads,
+        )  # fmt: skip
+        .exclude(author__in=partners | identities)
+        .count()
+    )
 
 
 def _depth(partnership: Partnership, identities: set[int], communities, start, end) -> dict:

@@ -127,6 +127,6 @@ def test_community_and_creator_pages_open_without_console_errors(
     assert page.locator("table.members tbody tr").count() == 2
     page.click("table.members >> text=alice")
     page.wait_for_url(live_server.url + f"/creators/{creator.pk}/")
-    page.click("button:has-text('Add to pipeline')")
+    page.click("button:has-text('Add to Inkwell')")
     page.wait_for_selector("text=added to Inkwell's pipeline")
     assert page.console_problems == []

@@ -41,7 +41,7 @@ def test_the_community_page_lists_members_by_rank_with_components_reasons_and_re
     assert "12000 karma" in page and "never part of the score" in page
     assert 'aria-label="Consistency' in page and "Active in " in page
     assert len(response.context["weeks"]) == 6 and "Participation over time" in page
-    assert "Add to pipeline" in page
+    assert "Add to Inkwell's pipeline" in page  # one brand: the button names it
 
 
 def test_adding_a_ranked_member_creates_their_creator_and_a_partnership_in_discovered(
@@ -131,3 +131,21 @@ def test_a_manager_sets_a_brands_stance_and_norms_and_a_viewer_cannot(
     assert client.post(url, {"brand": brand_a.pk, "stance": "partnered"}).status_code == 404
     stance.refresh_from_db()
     assert stance.stance == "contributing"
+
+
+def test_members_already_in_a_pipeline_show_it_instead_of_being_offered_again(
+    client, manager_a, ranked, brand_a, org_a
+):
+    from influencers.models import Identity
+    from partnerships.models import Brand
+    from partnerships.services import pipeline_add
+
+    other = Brand.objects.create(organization=org_a, name="Nibworks", slug="nibworks")
+    alice = Identity.objects.get(handle="alice")
+    partnership = pipeline_add(brand=brand_a, identity=alice, community=ranked)
+    client.force_login(manager_a)
+    response = client.get(reverse("community", args=[ranked.pk]))
+    [alice_row] = [s for s in response.context["members"] if s.membership.identity.handle == "alice"]
+    assert alice_row.pipelines == [partnership] and alice_row.addable == [other]
+    page = response.content.decode()
+    assert f'href="{reverse("partnership", args=[partnership.pk])}"' in page and "Inkwell: Discovered" in page
