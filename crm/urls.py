@@ -8,6 +8,7 @@ admin.site.index_title = "Discovery and partnership CRM"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/v1/", include("api.urls")),
     path("", include("partnerships.urls")),
     path("", include("influencers.urls")),
     path("", RedirectView.as_view(pattern_name="pipeline", permanent=False), name="home"),

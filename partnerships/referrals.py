@@ -18,6 +18,7 @@ from datetime import datetime, time
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
@@ -99,38 +100,61 @@ def _when(value: str) -> datetime | None:
     return moment
 
 
-def _event(row: dict, links: dict[str, ReferralLink]) -> ReferralEvent | str:
-    """The event a row describes, or the reason it cannot be one."""
-    code = (row.get("code") or "").strip()
+def _refuse(field: str, reason: str):
+    raise ValidationError({field: reason})
+
+
+def _event(row: dict, links: dict[str, ReferralLink]) -> ReferralEvent:
+    """The event a row describes; ValidationError naming the field that makes it impossible."""
+    code = str(row.get("code") or "").strip()
     link = links.get(code)
     if link is None:
-        return f"unknown referral code {code!r}" if code else "no referral code"
-    kind = (row.get("kind") or "").strip().lower().replace("-", "")
+        _refuse("code", f"unknown referral code {code!r}" if code else "no referral code")
+    kind = str(row.get("kind") or "").strip().lower().replace("-", "")
     if kind not in (ReferralEventKind.SIGNUP, ReferralEventKind.SALE):
-        return "kind must be signup or sale"
-    occurred_at = _when(row.get("occurred_at", ""))
+        _refuse("kind", "kind must be signup or sale")
+    occurred_at = _when(str(row.get("occurred_at") or ""))
     if occurred_at is None:
-        return "occurred_at is not a date or time (use 2026-11-27 or 2026-11-27T14:05:00Z)"
+        _refuse("occurred_at", "occurred_at is not a date or time (use 2026-11-27 or 2026-11-27T14:05:00Z)")
     if occurred_at > timezone.now():
-        return "occurred_at is in the future"
-    external_id = (row.get("external_id") or "").strip()
+        _refuse("occurred_at", "occurred_at is in the future")
+    external_id = str(row.get("external_id") or "").strip()
     if not external_id or len(external_id) > 128:
-        return "external_id (the brand's order or account id) is missing or longer than 128 characters"
+        _refuse("external_id", "external_id (the brand's order or account id) is missing or longer than 128 characters")
     amount = None
-    if (raw_amount := (row.get("amount") or "").strip()) != "":
+    if (raw_amount := str(row.get("amount") if row.get("amount") is not None else "").strip()) != "":
         try:
             amount = Decimal(raw_amount)
         except InvalidOperation:
-            return "amount is not a number"
-        if amount < 0 or amount >= Decimal("1e10") or not amount.is_finite():
-            return "amount must be between 0 and 9,999,999,999.99"
-    currency = (row.get("currency") or "").strip().upper()
+            _refuse("amount", "amount is not a number")
+        if not amount.is_finite() or amount < 0 or amount >= Decimal("1e10"):
+            _refuse("amount", "amount must be between 0 and 9,999,999,999.99")
+    currency = str(row.get("currency") or "").strip().upper()
     if currency and not re.fullmatch(r"[A-Z]{3}", currency):
-        return "currency must be a three-letter code such as EUR"
+        _refuse("currency", "currency must be a three-letter code such as EUR")
     return ReferralEvent(
         link=link, kind=kind, occurred_at=occurred_at, external_id=external_id,
         amount=amount.quantize(Decimal("0.01")) if amount is not None else None, currency=currency,
     )  # fmt: skip
+
+
+def _store(event: ReferralEvent) -> tuple[ReferralEvent, bool]:
+    """Save, unless the brand reported it already (same link, kind and its id): then the first."""
+    try:
+        with transaction.atomic():
+            event.save()
+    except IntegrityError:
+        return ReferralEvent.objects.get(link=event.link, kind=event.kind, external_id=event.external_id), False
+    return event, True
+
+
+def referral_event_record(*, organization_ids: set[int], data: dict) -> tuple[ReferralEvent, bool]:
+    """One sign-up or sale reported by a brand of these organizations (the API's way in); returns
+    it and whether it is new. Raises ValidationError naming the field (another organization's code
+    is unknown); a re-sent event is recorded once."""
+    code = str(data.get("code") or "").strip()
+    links = ReferralLink.objects.filter(code=code, partnership__brand__organization__in=organization_ids)
+    return _store(_event(data, {link.code: link for link in links}))
 
 
 def referral_events_import(*, organization: Organization, text: str) -> EventImport:
@@ -147,15 +171,13 @@ def referral_events_import(*, organization: Organization, text: str) -> EventImp
     for line, raw in enumerate(reader, start=2):
         summary.read += 1
         row = {(k or "").strip().lower(): (v if isinstance(v, str) else "") for k, v in raw.items()}
-        event = _event(row, links)
-        if isinstance(event, str):
-            summary.skip(line, event)
-            continue
         try:
-            with transaction.atomic():
-                event.save()
-        except IntegrityError:
-            summary.already_recorded += 1
-        else:
+            event = _event(row, links)
+        except ValidationError as refusal:
+            summary.skip(line, next(iter(refusal.message_dict.values()))[0])
+            continue
+        if _store(event)[1]:
             summary.created += 1
+        else:
+            summary.already_recorded += 1
     return summary

@@ -107,6 +107,7 @@ def partnership_move(
         partnership.close_reason = reason or partnership.close_reason
     elif from_stage in END_STAGES:
         partnership.ended_on = None  # picked up again
+    partnership._history_user = actor  # the audit names who moved it (nobody, for an API key)
     partnership.save()
     summary = f"Moved from {Stage(from_stage).label} to {Stage(to_stage).label}"
     return _note(
@@ -132,9 +133,11 @@ def partnership_create(
     if Partnership.objects.filter(brand=brand, creator=creator).exists():
         raise ValidationError({"creator": f"{creator} is already in {brand}'s pipeline."})
     now = timezone.now()
-    partnership = Partnership.objects.create(
+    partnership = Partnership(
         brand=brand, creator=creator, owner=owner or actor, stage=Stage.DISCOVERED, stage_changed_at=now
     )
+    partnership._history_user = actor
+    partnership.save()
     partnership.communities.set(communities)
     partnership_record_added(partnership=partnership, actor=actor, note=note)
     return partnership
@@ -424,3 +427,22 @@ def deliverable_set_status(
         summary = f"{deliverable.get_status_display()}: {deliverable.title}"
         _note(deliverable.partnership, ActivityKind.DELIVERABLE, actor, summary, link.strip())
     return deliverable
+
+
+@transaction.atomic
+def partnership_update(*, partnership: Partnership, actor=None, **changes) -> Partnership:
+    """Change who owns a partnership, its notes or the communities it concerns (not its stage: a
+    move goes through ``partnership_move``)."""
+    allowed = {"owner", "notes", "communities"}
+    if unknown := set(changes) - allowed:
+        raise ValidationError({name: "This cannot be changed here." for name in sorted(unknown)})
+    if "owner" in changes:
+        _organization_member(partnership, changes["owner"], "owner")
+        partnership.owner = changes["owner"]
+    if "notes" in changes:
+        partnership.notes = changes["notes"] or ""
+    partnership._history_user = actor
+    partnership.save()
+    if "communities" in changes:
+        partnership.communities.set(changes["communities"])
+    return partnership

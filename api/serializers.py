@@ -1,0 +1,118 @@
+"""What the API shows and accepts. Thin: writes go through the same services as the pages."""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from rest_framework import serializers
+
+from crm import tenancy
+from influencers.models import Community, Creator, Identity, MemberScore, Membership
+from partnerships.models import Brand, Partnership, ReferralEvent, Stage
+
+
+class ScopedPrimaryKey(serializers.PrimaryKeyRelatedField):
+    """A reference to one of the caller's organizations' objects: another organization's id is
+    "does not exist", as if it were not there."""
+
+    def get_queryset(self):
+        return tenancy.scope_to_user(super().get_queryset(), self.context["request"].user)
+
+
+class CommunitySerializer(serializers.ModelSerializer):
+    key = serializers.CharField(read_only=True, help_text="PLATFORM:EXTERNAL_ID, as the command line names it.")
+
+    class Meta:
+        model = Community
+        fields = ["id", "key", "platform", "external_id", "name", "url", "description", "topic_tags",
+                  "last_activity_at", "is_tracked"]  # fmt: skip
+
+
+class IdentitySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Identity
+        fields = ["id", "platform", "external_id", "handle", "display_name", "profile_url", "reach", "reach_kind",
+                  "is_bot", "is_deleted"]  # fmt: skip
+
+
+class CreatorSerializer(serializers.ModelSerializer):
+    identities = IdentitySerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Creator
+        fields = ["id", "display_name", "bio", "identities", "created_at", "updated_at"]
+
+
+class ScoreSerializer(serializers.ModelSerializer):
+    components = serializers.SerializerMethodField()
+    window_start = serializers.DateTimeField(source="run.window_start", read_only=True)
+    window_end = serializers.DateTimeField(source="run.window_end", read_only=True)
+    algorithm_version = serializers.CharField(source="run.algorithm_version", read_only=True)
+
+    class Meta:
+        model = MemberScore
+        fields = ["rank", "score", "components", "reasons", "reach", "window_start", "window_end", "algorithm_version"]
+
+    def get_components(self, score) -> dict[str, float]:
+        return {"consistency": score.consistency, "embeddedness": score.embeddedness, "alignment": score.alignment}
+
+
+class MembershipSerializer(serializers.ModelSerializer):
+    identity = IdentitySerializer(read_only=True)
+    community = serializers.PrimaryKeyRelatedField(read_only=True)
+    creator = serializers.PrimaryKeyRelatedField(source="identity.creator", read_only=True)
+    latest = ScoreSerializer(source="latest_score", read_only=True, allow_null=True)
+
+    class Meta:
+        model = Membership
+        fields = ["id", "community", "identity", "creator", "first_seen_at", "last_seen_at", "post_count",
+                  "reply_count", "reaction_count", "latest"]  # fmt: skip
+
+
+class PartnershipSerializer(serializers.ModelSerializer):
+    brand = ScopedPrimaryKey(queryset=Brand.objects.all())
+    creator = serializers.PrimaryKeyRelatedField(queryset=Creator.objects.all())
+    creator_name = serializers.CharField(source="creator.display_name", read_only=True)
+    owner = serializers.PrimaryKeyRelatedField(queryset=get_user_model().objects.all(), allow_null=True, required=False)
+    communities = serializers.PrimaryKeyRelatedField(queryset=Community.objects.all(), many=True, required=False)
+    note = serializers.CharField(write_only=True, required=False, allow_blank=True, help_text="For the timeline.")
+
+    class Meta:
+        model = Partnership
+        fields = ["id", "brand", "creator", "creator_name", "communities", "stage", "stage_changed_at", "owner",
+                  "started_on", "ended_on", "close_reason", "notes", "note", "created_at", "updated_at"]  # fmt: skip
+        read_only_fields = ["stage", "stage_changed_at", "started_on", "ended_on", "close_reason"]
+        validators = []  # one partnership per brand and creator: the service refuses, saying where they are
+
+    def validate_owner(self, owner):
+        # Only members of the caller's organizations can own (another organization's user "does not exist").
+        if owner is not None and not tenancy.organization_ids_for(owner) & tenancy.organization_ids_for(
+            self.context["request"].user
+        ):
+            raise serializers.ValidationError(f'Invalid pk "{owner.pk}" - object does not exist.')
+        return owner
+
+    def validate(self, data):
+        if self.instance is not None and {"brand", "creator"} & set(data):
+            raise serializers.ValidationError({"brand": "A partnership's brand and creator do not change."})
+        return data
+
+
+class PartnershipMoveSerializer(serializers.Serializer):
+    stage = serializers.ChoiceField(choices=Stage.choices)
+    note = serializers.CharField(required=False, allow_blank=True, default="", help_text="For the timeline.")
+    reason = serializers.CharField(required=False, allow_blank=True, default="", help_text="Required to decline.")
+
+
+class ReferralEventSerializer(serializers.ModelSerializer):
+    code = serializers.CharField(source="link.code", help_text="The referral link's code.")
+    kind = serializers.ChoiceField(choices=[("signup", "Sign-up"), ("sale", "Sale")])
+    external_id = serializers.CharField(
+        max_length=128, help_text="The brand's order or account id: sent twice, recorded once."
+    )
+    amount = serializers.DecimalField(max_digits=12, decimal_places=2, required=False, allow_null=True, min_value=0)
+    currency = serializers.RegexField(r"^[A-Za-z]{3}$", required=False, allow_blank=True)
+
+    class Meta:
+        model = ReferralEvent
+        fields = ["id", "code", "kind", "occurred_at", "external_id", "amount", "currency", "created_at"]
+        read_only_fields = ["id", "created_at"]

@@ -1,0 +1,19 @@
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from api import views
+
+router = DefaultRouter(trailing_slash=True)
+router.register("communities", views.CommunityViewSet, basename="community")
+router.register("creators", views.CreatorViewSet, basename="creator")
+router.register("memberships", views.MembershipViewSet, basename="membership")
+router.register("partnerships", views.PartnershipViewSet, basename="partnership")
+router.register("referral-events", views.ReferralEventViewSet, basename="referral-event")
+
+app_name = "api"
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(api_version="v1"), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("", include(router.urls)),
+]

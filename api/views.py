@@ -1,0 +1,244 @@
+"""/api/v1/: thin views. Reads are scoped to the caller's organizations; writes go through services."""
+
+from __future__ import annotations
+
+import django_filters
+from django.db.models import Prefetch
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from api import serializers as s
+from api.authentication import actor_of
+from crm import tenancy
+from influencers.models import Community, Creator, Identity, MemberScore, Membership, Platform
+from partnerships import services
+from partnerships.models import Partnership, ReferralEvent, Stage
+from partnerships.referrals import referral_event_record
+
+ERRORS = {
+    400: OpenApiResponse(description="Invalid input: each field named with what is wrong."),
+    401: OpenApiResponse(description="No API key, or an unknown or revoked one."),
+    403: OpenApiResponse(description="A read-only key or a viewer trying to change something."),
+    404: OpenApiResponse(description="No such object in your organizations."),
+    409: OpenApiResponse(description="The same Idempotency-Key was used with a different body."),
+    429: OpenApiResponse(description="Too many requests for this key: wait as long as Retry-After says."),
+}
+
+
+def errors(*codes: int) -> dict:
+    return {code: ERRORS[code] for code in codes}
+
+
+READ_ERRORS = errors(401, 404, 429)
+WRITE_ERRORS = errors(400, 401, 403, 404, 409, 429)
+
+
+class ScopedQuerysetMixin:
+    """Only the caller's organizations' rows (shared discovery data: every member's)."""
+
+    def scoped(self, queryset):
+        return tenancy.scope_to_user(queryset, self.request.user)
+
+
+# --- communities ------------------------------------------------------------------------------
+class CommunityFilter(django_filters.FilterSet):
+    platform = django_filters.ChoiceFilter(choices=Platform.choices)
+    active_since = django_filters.IsoDateTimeFilter(field_name="last_activity_at", lookup_expr="gte")
+
+    class Meta:
+        model = Community
+        fields = ["platform", "is_tracked", "active_since"]
+
+
+@extend_schema_view(list=extend_schema(responses={200: s.CommunitySerializer(many=True), **READ_ERRORS}),
+                    retrieve=extend_schema(responses={200: s.CommunitySerializer, **READ_ERRORS}))  # fmt: skip
+class CommunityViewSet(ScopedQuerysetMixin, viewsets.ReadOnlyModelViewSet):
+    """Communities imported from Reddit, Discord, Slack and Discourse."""
+
+    serializer_class = s.CommunitySerializer
+    filterset_class = CommunityFilter
+    search_fields = ["name", "external_id", "description"]
+    ordering_fields = ["id", "name", "last_activity_at"]
+
+    def get_queryset(self):
+        return self.scoped(Community.objects.all())
+
+
+# --- creators ---------------------------------------------------------------------------------
+SCORE = "identities__memberships__latest_score__score"  # a creator's score in any of their communities
+
+
+class CreatorFilter(django_filters.FilterSet):
+    platform = django_filters.ChoiceFilter(field_name="identities__platform", choices=Platform.choices, distinct=True)
+    community = django_filters.NumberFilter(field_name="identities__memberships__community", distinct=True)
+    min_score = django_filters.NumberFilter(field_name=SCORE, lookup_expr="gte", distinct=True)
+    max_score = django_filters.NumberFilter(field_name=SCORE, lookup_expr="lte", distinct=True)
+    updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+
+    class Meta:
+        model = Creator
+        fields = ["platform", "community", "min_score", "max_score", "updated_since"]
+
+
+@extend_schema_view(list=extend_schema(responses={200: s.CreatorSerializer(many=True), **READ_ERRORS}),
+                    retrieve=extend_schema(responses={200: s.CreatorSerializer, **READ_ERRORS}))  # fmt: skip
+class CreatorViewSet(ScopedQuerysetMixin, viewsets.ReadOnlyModelViewSet):
+    """People across platforms, with their accounts (identities). Reach is shown, never ranked on."""
+
+    serializer_class = s.CreatorSerializer
+    filterset_class = CreatorFilter
+    search_fields = ["display_name", "identities__handle"]
+    ordering_fields = ["id", "display_name", "updated_at"]
+
+    def get_queryset(self):
+        identities = Identity.objects.order_by("platform", "handle")
+        return self.scoped(Creator.objects.prefetch_related(Prefetch("identities", queryset=identities)))
+
+
+# --- memberships and rankings -----------------------------------------------------------------
+class MembershipFilter(django_filters.FilterSet):
+    community = django_filters.NumberFilter(field_name="community")
+    platform = django_filters.ChoiceFilter(field_name="community__platform", choices=Platform.choices)
+    creator = django_filters.NumberFilter(field_name="identity__creator")
+    min_score = django_filters.NumberFilter(field_name="latest_score__score", lookup_expr="gte")
+    max_score = django_filters.NumberFilter(field_name="latest_score__score", lookup_expr="lte")
+    ranked = django_filters.BooleanFilter(field_name="latest_score", lookup_expr="isnull", exclude=True)
+    seen_since = django_filters.IsoDateTimeFilter(field_name="last_seen_at", lookup_expr="gte")
+
+    class Meta:
+        model = Membership
+        fields = ["community", "platform", "creator", "min_score", "max_score", "ranked", "seen_since"]
+
+
+@extend_schema_view(list=extend_schema(responses={200: s.MembershipSerializer(many=True), **READ_ERRORS}),
+                    retrieve=extend_schema(responses={200: s.MembershipSerializer, **READ_ERRORS}))  # fmt: skip
+class MembershipViewSet(ScopedQuerysetMixin, viewsets.ReadOnlyModelViewSet):
+    """A member of a community with their latest ranking: score, components and reasons."""
+
+    serializer_class = s.MembershipSerializer
+    filterset_class = MembershipFilter
+    search_fields = ["identity__handle", "identity__display_name"]
+    ordering_fields = ["id", "latest_score__rank", "latest_score__score", "last_seen_at"]
+
+    def get_queryset(self):
+        return self.scoped(Membership.objects.select_related("identity", "latest_score__run"))
+
+    @extend_schema(responses={200: s.ScoreSerializer(many=True), **READ_ERRORS})
+    @action(detail=True, pagination_class=None)
+    def history(self, request, pk=None):
+        """Every ranking of this member, newest first: the trajectory."""
+        membership = self.get_object()
+        scores = MemberScore.objects.filter(membership=membership).select_related("run").order_by("-run__window_end")
+        return Response(s.ScoreSerializer(scores[:200], many=True).data)
+
+
+# --- partnerships -----------------------------------------------------------------------------
+class PartnershipFilter(django_filters.FilterSet):
+    stage = django_filters.MultipleChoiceFilter(choices=Stage.choices)
+    brand = django_filters.NumberFilter(field_name="brand")
+    owner = django_filters.NumberFilter(field_name="owner")
+    creator = django_filters.NumberFilter(field_name="creator")
+    community = django_filters.NumberFilter(field_name="communities", distinct=True)
+    started_after = django_filters.DateFilter(field_name="started_on", lookup_expr="gte")
+    started_before = django_filters.DateFilter(field_name="started_on", lookup_expr="lte")
+    updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+
+    class Meta:
+        model = Partnership
+        fields = ["stage", "brand", "owner", "creator", "community", "started_after", "started_before", "updated_since"]
+
+
+@extend_schema_view(
+    list=extend_schema(responses={200: s.PartnershipSerializer(many=True), **READ_ERRORS}),
+    retrieve=extend_schema(responses={200: s.PartnershipSerializer, **READ_ERRORS}),
+    create=extend_schema(responses={201: s.PartnershipSerializer, **WRITE_ERRORS}),
+    partial_update=extend_schema(responses={200: s.PartnershipSerializer, **WRITE_ERRORS}),
+)
+class PartnershipViewSet(
+    ScopedQuerysetMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet
+):
+    """A brand's relationship with a creator, through the pipeline stages. Moves go through ``move``."""
+
+    serializer_class = s.PartnershipSerializer
+    filterset_class = PartnershipFilter
+    search_fields = ["creator__display_name", "creator__identities__handle"]
+    ordering_fields = ["id", "updated_at", "stage_changed_at", "started_on"]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return self.scoped(
+            Partnership.objects.select_related("creator").prefetch_related("communities").order_by("-id")
+        )
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        serializer.instance = services.partnership_create(
+            brand=data["brand"], creator=data["creator"], actor=actor_of(self.request), owner=data.get("owner"),
+            communities=data.get("communities", ()), note=data.get("note", ""),
+        )  # fmt: skip
+
+    def perform_update(self, serializer):
+        data = dict(serializer.validated_data)
+        data.pop("note", None)
+        serializer.instance = services.partnership_update(
+            partnership=serializer.instance, actor=actor_of(self.request), **data
+        )
+
+    @extend_schema(request=s.PartnershipMoveSerializer, responses={200: s.PartnershipSerializer, **WRITE_ERRORS})
+    @action(detail=True, methods=["post"])
+    def move(self, request, pk=None):
+        """Move to another stage, through the same rules as the board (observe first; a reason to decline)."""
+        partnership = self.get_object()
+        move = s.PartnershipMoveSerializer(data=request.data)
+        move.is_valid(raise_exception=True)
+        services.partnership_move(
+            partnership=partnership, to_stage=move.validated_data["stage"], actor=actor_of(request),
+            note=move.validated_data["note"], reason=move.validated_data["reason"],
+        )  # fmt: skip
+        return Response(self.get_serializer(partnership).data)
+
+
+# --- referral events --------------------------------------------------------------------------
+class ReferralEventFilter(django_filters.FilterSet):
+    code = django_filters.CharFilter(field_name="link__code")
+    partnership = django_filters.NumberFilter(field_name="link__partnership")
+    kind = django_filters.ChoiceFilter(choices=[("click", "Click"), ("signup", "Sign-up"), ("sale", "Sale")])
+    since = django_filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="gte")
+    until = django_filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="lt")
+
+    class Meta:
+        model = ReferralEvent
+        fields = ["code", "partnership", "kind", "since", "until"]
+
+
+@extend_schema_view(
+    list=extend_schema(responses={200: s.ReferralEventSerializer(many=True), **READ_ERRORS}),
+    retrieve=extend_schema(responses={200: s.ReferralEventSerializer, **READ_ERRORS}),
+    create=extend_schema(
+        responses={201: s.ReferralEventSerializer, 200: s.ReferralEventSerializer, **WRITE_ERRORS},
+        description="Record a sign-up or a sale. Sent again with the same code, kind and external_id, it is "
+        "recorded once: the answer is then 200 with the first record.",
+    ),
+)
+class ReferralEventViewSet(ScopedQuerysetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Clicks (counted by /r/<code>), sign-ups and sales (reported by the brand)."""
+
+    serializer_class = s.ReferralEventSerializer
+    filterset_class = ReferralEventFilter
+    ordering_fields = ["id", "occurred_at"]
+
+    def get_queryset(self):
+        return self.scoped(ReferralEvent.objects.select_related("link"))
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        data["code"] = data.pop("link")["code"]
+        event, created = referral_event_record(
+            organization_ids=tenancy.organization_ids_for(request.user, editable=True), data=data
+        )
+        code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        return Response(self.get_serializer(event).data, status=code)
