@@ -50,3 +50,24 @@ class ApiKey(models.Model):
     @property
     def can_write(self) -> bool:
         return self.scope == Scope.WRITE and self.is_active
+
+
+class IdempotentRequest(models.Model):
+    """A POST sent with an ``Idempotency-Key``: its first answer, replayed when the same caller
+    sends the same key and body again (a retry after a timeout creates nothing twice)."""
+
+    caller = models.CharField(max_length=64, help_text="key:<id> or user:<id>")
+    key = models.CharField(max_length=255)
+    method = models.CharField(max_length=8)
+    path = models.CharField(max_length=1000)
+    body_hash = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField(null=True, help_text="None while the first request runs.")
+    response = models.JSONField(null=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["caller", "key"], name="one_request_per_idempotency_key")]
+        indexes = [models.Index(fields=["created_at"], name="idempotency_created")]
+
+    def __str__(self):
+        return f"{self.method} {self.path} ({self.key})"

@@ -11,6 +11,7 @@ from rest_framework.response import Response
 
 from api import serializers as s
 from api.authentication import actor_of
+from api.idempotency import IdempotentPostMixin
 from crm import tenancy
 from influencers.models import Community, Creator, Identity, MemberScore, Membership, Platform
 from partnerships import services
@@ -35,8 +36,9 @@ READ_ERRORS = errors(401, 404, 429)
 WRITE_ERRORS = errors(400, 401, 403, 404, 409, 429)
 
 
-class ScopedQuerysetMixin:
-    """Only the caller's organizations' rows (shared discovery data: every member's)."""
+class ScopedQuerysetMixin(IdempotentPostMixin):
+    """Only the caller's organizations' rows (shared discovery data: every member's); POSTs honour
+    ``Idempotency-Key``."""
 
     def scoped(self, queryset):
         return tenancy.scope_to_user(queryset, self.request.user)

@@ -32,6 +32,8 @@ class Config:
     csrf_trusted_origins: list[str]
     database: dict
     broker_url: str | None
+    cache_url: str | None
+    api_rate: str
     secure_ssl_redirect: bool
     trust_forwarded_proto: bool
     hsts_seconds: int
@@ -136,6 +138,14 @@ def read_config(environ: Mapping[str, str], *, base_dir: Path) -> Config:
     if broker_url and "://" not in broker_url:
         raise ConfigError(f"CELERY_BROKER_URL must look like redis://HOST:PORT/DB, got {broker_url!r}")
 
+    cache_url = environ.get("CACHE_URL", "").strip() or None
+    if cache_url and not cache_url.startswith(("redis://", "rediss://")):
+        raise ConfigError(f"CACHE_URL must look like redis://HOST:PORT/DB, got {cache_url!r}")
+    api_rate = environ.get("API_RATE", "1200/min").strip()
+    number, _, period = api_rate.partition("/")
+    if not number.isdigit() or period not in {"s", "sec", "second", "m", "min", "minute", "h", "hour", "d", "day"}:
+        raise ConfigError(f"API_RATE must look like 1200/min (a number per s, min, hour or day), got {api_rate!r}")
+
     log_level = environ.get("LOG_LEVEL", "INFO").strip().upper()
     if log_level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
         raise ConfigError(f"LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL, got {log_level!r}")
@@ -147,6 +157,8 @@ def read_config(environ: Mapping[str, str], *, base_dir: Path) -> Config:
         csrf_trusted_origins=origins,
         database=database_from_url(environ.get("DATABASE_URL"), base_dir=base_dir),
         broker_url=broker_url,
+        cache_url=cache_url,
+        api_rate=api_rate,
         secure_ssl_redirect=env_bool(environ, "SECURE_SSL_REDIRECT", not debug),
         trust_forwarded_proto=env_bool(environ, "TRUST_X_FORWARDED_PROTO", False),
         hsts_seconds=env_int(environ, "SECURE_HSTS_SECONDS", 0 if debug else 31_536_000),

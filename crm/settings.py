@@ -127,6 +127,14 @@ if CONFIG.trust_forwarded_proto:
 
 # --- Celery (crm/celery.py reads every CELERY_* name) --------------------------------------
 # Without a broker a fresh machine still works: tasks run eagerly, in-process.
+# Shared by every process when CACHE_URL names a Redis (API throttling counts per key across
+# gunicorn workers); otherwise each process counts on its own.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CONFIG.cache_url}
+    if CONFIG.cache_url
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+}
+
 CELERY_BROKER_URL = CONFIG.broker_url or "memory://"
 CELERY_TASK_ALWAYS_EAGER = CONFIG.broker_url is None
 CELERY_TASK_EAGER_PROPAGATES = True
@@ -166,6 +174,8 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
     "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.PerCallerThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"caller": CONFIG.api_rate},
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 SPECTACULAR_SETTINGS = {

@@ -168,3 +168,36 @@ def test_the_schema_and_interactive_docs_are_served_offline(read_a, client, view
     client.force_login(viewer_a)
     docs = client.get("/api/v1/docs/").content.decode()
     assert "drf_spectacular_sidecar" in docs and "cdn" not in docs.lower()
+
+
+def test_an_idempotency_key_replays_the_first_answer_and_refuses_another_body(write_a, brand_a, creator):
+    from api.models import IdempotentRequest
+
+    body = {"brand": brand_a.pk, "creator": creator.pk}
+    first = write_a.post("/api/v1/partnerships/", body, format="json", HTTP_IDEMPOTENCY_KEY="create-ivy-1")
+    replay = write_a.post("/api/v1/partnerships/", body, format="json", HTTP_IDEMPOTENCY_KEY="create-ivy-1")
+    assert first.status_code == replay.status_code == 201
+    assert replay.json() == first.json() and replay["Idempotent-Replayed"] == "true"
+    assert Partnership.objects.count() == 1
+    other = write_a.post(
+        "/api/v1/partnerships/", {**body, "note": "different"}, format="json", HTTP_IDEMPOTENCY_KEY="create-ivy-1"
+    )
+    assert other.status_code == 409 and "different request" in other.json()["detail"]
+    # Without the header, a retry is a new request (here refused: already in the pipeline).
+    assert write_a.post("/api/v1/partnerships/", body, format="json").status_code == 400
+    assert IdempotentRequest.objects.count() == 1
+
+
+def test_each_key_is_throttled_with_retry_after(write_a, read_a, monkeypatch):
+    from django.core.cache import cache
+
+    from api.throttling import PerCallerThrottle
+
+    cache.clear()
+    monkeypatch.setattr(PerCallerThrottle, "rate", "3/min", raising=False)
+    statuses = [read_a.get("/api/v1/communities/").status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
+    limited = read_a.get("/api/v1/communities/")
+    assert limited.status_code == 429 and int(limited["Retry-After"]) > 0
+    assert write_a.get("/api/v1/communities/").status_code == 200  # another key has its own allowance
+    cache.clear()
