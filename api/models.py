@@ -71,3 +71,72 @@ class IdempotentRequest(models.Model):
 
     def __str__(self):
         return f"{self.method} {self.path} ({self.key})"
+
+
+class WebhookEvent(models.TextChoices):
+    PARTNERSHIP_STAGE_CHANGED = "partnership.stage_changed", "A partnership moved to another stage"
+    AGREEMENT_CREATED = "agreement.created", "An agreement was written or renewed"
+    AGREEMENT_UPDATED = "agreement.updated", "An agreement's terms changed"
+    RANKING_COMPLETED = "ranking.completed", "A community was ranked"
+
+
+class WebhookSubscription(models.Model):
+    """Where to send an organization's events. Deliveries are signed with ``secret`` (HMAC-SHA256
+    over the timestamp and the body); after ``DISABLE_AFTER`` failed deliveries in a row the
+    subscription is disabled, saying why."""
+
+    DISABLE_AFTER = 5
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="webhook_subscriptions")
+    url = models.URLField(max_length=1000)
+    events = models.JSONField(default=list, blank=True, help_text="Event names; empty means every event.")
+    secret = models.CharField(max_length=80, editable=False)
+    is_active = models.BooleanField(default=True)
+    consecutive_failures = models.PositiveIntegerField(default=0)
+    disabled_reason = models.CharField(max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords(excluded_fields=["consecutive_failures", "secret"])
+
+    organization_lookup = "organization"
+
+    class Meta:
+        ordering = ["organization", "-created_at"]
+
+    def __str__(self):
+        return f"{self.url} ({', '.join(self.events) or 'every event'})"
+
+    def wants(self, event: str) -> bool:
+        return self.is_active and (not self.events or event in self.events)
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    SUCCEEDED = "succeeded", "Delivered"
+    FAILED = "failed", "Failed for good"
+
+
+class WebhookDelivery(models.Model):
+    """One event sent (or being sent) to one subscription: the delivery log."""
+
+    subscription = models.ForeignKey(WebhookSubscription, on_delete=models.CASCADE, related_name="deliveries")
+    event = models.CharField(max_length=64, choices=WebhookEvent.choices)
+    event_id = models.UUIDField(unique=True)
+    payload = models.JSONField()
+    status = models.CharField(max_length=16, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    organization_lookup = "subscription__organization"
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name_plural = "webhook deliveries"
+
+    def __str__(self):
+        return f"{self.event} → {self.subscription.url} ({self.get_status_display()})"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
+from api.models import WebhookDelivery, WebhookEvent, WebhookSubscription
 from crm import tenancy
 from influencers.models import Community, Creator, Identity, MemberScore, Membership
 from partnerships.models import Brand, Partnership, ReferralEvent, Stage
@@ -116,3 +117,34 @@ class ReferralEventSerializer(serializers.ModelSerializer):
         model = ReferralEvent
         fields = ["id", "code", "kind", "occurred_at", "external_id", "amount", "currency", "created_at"]
         read_only_fields = ["id", "created_at"]
+
+
+class WebhookSubscriptionSerializer(serializers.ModelSerializer):
+    events = serializers.ListField(
+        child=serializers.ChoiceField(choices=WebhookEvent.choices), required=False,
+        help_text="Events to receive; empty or absent means every event.",
+    )  # fmt: skip
+
+    class Meta:
+        model = WebhookSubscription
+        fields = ["id", "url", "events", "is_active", "consecutive_failures", "disabled_reason", "created_at"]
+        read_only_fields = ["consecutive_failures", "disabled_reason", "created_at"]
+
+    def validate_url(self, url: str) -> str:
+        if not url.lower().startswith(("https://", "http://")):
+            raise serializers.ValidationError("Use an http:// or https:// address.")
+        return url
+
+
+class WebhookSubscriptionCreatedSerializer(WebhookSubscriptionSerializer):
+    secret = serializers.CharField(read_only=True, help_text="Signs every delivery. Shown only now: store it.")
+
+    class Meta(WebhookSubscriptionSerializer.Meta):
+        fields = [*WebhookSubscriptionSerializer.Meta.fields, "secret"]
+
+
+class WebhookDeliverySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = WebhookDelivery
+        fields = ["id", "event", "event_id", "payload", "status", "attempts", "last_status_code", "last_error",
+                  "created_at", "delivered_at"]  # fmt: skip

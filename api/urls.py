@@ -10,6 +10,7 @@ router.register("creators", views.CreatorViewSet, basename="creator")
 router.register("memberships", views.MembershipViewSet, basename="membership")
 router.register("partnerships", views.PartnershipViewSet, basename="partnership")
 router.register("referral-events", views.ReferralEventViewSet, basename="referral-event")
+router.register("webhooks", views.WebhookSubscriptionViewSet, basename="webhook")
 
 app_name = "api"
 urlpatterns = [

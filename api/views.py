@@ -7,12 +7,16 @@ from django.db.models import Prefetch
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from api import serializers as s
 from api.authentication import actor_of
 from api.idempotency import IdempotentPostMixin
+from api.models import WebhookDelivery, WebhookSubscription
+from api.webhooks import webhook_subscription_create, webhook_subscription_update
 from crm import tenancy
+from crm.models import Organization
 from influencers.models import Community, Creator, Identity, MemberScore, Membership, Platform
 from partnerships import services
 from partnerships.models import Partnership, ReferralEvent, Stage
@@ -244,3 +248,52 @@ class ReferralEventViewSet(ScopedQuerysetMixin, mixins.CreateModelMixin, viewset
         )
         code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
         return Response(self.get_serializer(event).data, status=code)
+
+
+# --- webhooks ---------------------------------------------------------------------------------
+@extend_schema_view(
+    list=extend_schema(responses={200: s.WebhookSubscriptionSerializer(many=True), **READ_ERRORS}),
+    retrieve=extend_schema(responses={200: s.WebhookSubscriptionSerializer, **READ_ERRORS}),
+    create=extend_schema(
+        request=s.WebhookSubscriptionSerializer,
+        responses={201: s.WebhookSubscriptionCreatedSerializer, **WRITE_ERRORS},
+        description="Subscribe a URL to events. The answer holds the signing secret, shown only this once.",
+    ),
+    partial_update=extend_schema(responses={200: s.WebhookSubscriptionSerializer, **WRITE_ERRORS}),
+    destroy=extend_schema(responses={204: None, **WRITE_ERRORS}),
+)
+class WebhookSubscriptionViewSet(ScopedQuerysetMixin, viewsets.ModelViewSet):
+    """Where your organization's events are sent (signed; retried; disabled after repeated failures)."""
+
+    serializer_class = s.WebhookSubscriptionSerializer
+    ordering_fields = ["id", "created_at"]
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def get_queryset(self):
+        return self.scoped(WebhookSubscription.objects.all())
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        editable = sorted(tenancy.organization_ids_for(request.user, editable=True))
+        if len(editable) != 1:
+            raise ValidationError({"organization": "Create webhooks with an organization's API key."})
+        subscription, secret = webhook_subscription_create(
+            organization=Organization.objects.get(pk=editable[0]), url=serializer.validated_data["url"],
+            events=serializer.validated_data.get("events", []), created_by=actor_of(request),
+        )  # fmt: skip
+        data = s.WebhookSubscriptionCreatedSerializer(subscription).data | {"secret": secret}
+        return Response(data, status=status.HTTP_201_CREATED)
+
+    def perform_update(self, serializer):
+        serializer.instance = webhook_subscription_update(
+            subscription=serializer.instance, actor=actor_of(self.request), **serializer.validated_data
+        )
+
+    @extend_schema(responses={200: s.WebhookDeliverySerializer(many=True), **READ_ERRORS})
+    @action(detail=True)
+    def deliveries(self, request, pk=None):
+        """The delivery log of this subscription, newest first."""
+        subscription = self.get_object()
+        page = self.paginate_queryset(WebhookDelivery.objects.filter(subscription=subscription).order_by("-id"))
+        return self.get_paginated_response(s.WebhookDeliverySerializer(page, many=True).data)

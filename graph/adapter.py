@@ -28,6 +28,7 @@ from influencers.models import (
     RankingRun,
     RankingStatus,
 )  # fmt: skip
+from influencers.signals import ranking_completed
 
 logger = logging.getLogger(__name__)
 WINDOW_DAYS = 365
@@ -222,6 +223,7 @@ def rank_community(
         )
         raise
     run.refresh_from_db()
+    transaction.on_commit(lambda: ranking_completed.send_robust(sender=RankingRun, run=run))
     return run, ranking
 
 

@@ -5,3 +5,6 @@ from django.dispatch import Signal
 # Sent after a sync has stored its data (and its rankings are queued); ``community_ids``: the
 # communities it touched. The partnerships app measures the brands that care about them.
 sync_completed = Signal()
+
+# Sent after a community was ranked: ``run`` (a completed RankingRun). Webhooks tell subscribers.
+ranking_completed = Signal()

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from influencers.models import Community, Creator, Identity
 from influencers.services import creator_link_identities
+from partnerships import signals
 from partnerships.models import (
     Activity,
     ActivityKind,
@@ -43,6 +44,11 @@ END_STAGES = (Stage.ENDED, Stage.DECLINED)
 # Talking to a creator about a deal: what "observe first" guards.
 STAGES_AFTER_OUTREACH = (Stage.OUTREACH, Stage.NEGOTIATING, Stage.ACTIVE, Stage.RENEWAL)
 OBSERVED_STAGES = (Stage.OBSERVING, Stage.ENGAGING)
+
+
+def _tell_after_commit(signal, **kwargs) -> None:
+    """Tell listeners (webhooks) once the change is committed: never about a change rolled back."""
+    transaction.on_commit(lambda: signal.send_robust(sender=Partnership, **kwargs))
 
 
 def _note(partnership: Partnership, kind: str, actor, summary: str, body: str = "", **extra) -> Activity:
@@ -110,10 +116,12 @@ def partnership_move(
     partnership._history_user = actor  # the audit names who moved it (nobody, for an API key)
     partnership.save()
     summary = f"Moved from {Stage(from_stage).label} to {Stage(to_stage).label}"
-    return _note(
+    activity = _note(
         partnership, ActivityKind.STAGE_CHANGE, actor, summary, note or reason,
         occurred_at=now, from_stage=from_stage, to_stage=to_stage,
     )  # fmt: skip
+    _tell_after_commit(signals.partnership_stage_changed, partnership=partnership, activity=activity)
+    return activity
 
 
 @transaction.atomic
@@ -216,6 +224,7 @@ def agreement_update_terms(*, agreement: Agreement, actor=None, **changes) -> li
         "Creative-control terms changed" if control else "Agreement terms changed",
         "\n".join(lines),
     )
+    _tell_after_commit(signals.agreement_updated, agreement=agreement, changes=lines)
     return lines
 
 
@@ -238,6 +247,7 @@ def agreement_renew(*, agreement: Agreement, actor=None, starts_on, ends_on=None
     renewal._history_user = actor
     renewal.save()
     _note_agreement(renewal, actor, f"Agreement renewed ({_period(renewal)})", renewal.creative_control_summary)
+    _tell_after_commit(signals.agreement_created, agreement=renewal)
     return renewal
 
 
@@ -321,6 +331,7 @@ def agreement_create(*, partnership: Partnership, actor=None, **terms) -> Agreem
     _note_agreement(
         agreement, actor, f"Agreement written ({_period(agreement)}, {status})", agreement.creative_control_summary
     )
+    _tell_after_commit(signals.agreement_created, agreement=agreement)
     return agreement
 
 

@@ -40,7 +40,12 @@ def worker(transactional_db):
     process = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "crm", "worker", "--pool", "solo", "-Q", queue, "--loglevel", "INFO"],
         cwd=ROOT,
-        env={**os.environ, "DJANGO_SETTINGS_MODULE": "crm.test_settings", "DATABASE_URL": url},
+        env={
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "crm.test_settings",
+            "DATABASE_URL": url,
+            "WEBHOOK_FIRST_RETRY_SECONDS": "1",
+        },  # fmt: skip
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -94,3 +99,24 @@ def test_a_dump_is_ingested_end_to_end_by_the_worker(worker):
     assert (run.created, run.skipped) == (8, 4)
     assert Interaction.objects.count() == 8
     assert Interaction.objects.get(external_id="t1_k00002").target.handle == "sheen_queen"
+
+
+def test_a_webhook_is_retried_by_the_worker_until_the_receiver_answers(worker, org_a, monkeypatch):
+    from api.models import DeliveryStatus, WebhookDelivery
+    from api.tasks import deliver_webhook
+    from api.webhooks import webhook_emit, webhook_subscription_create
+    from tests.api.test_webhooks import Receiver
+
+    receiver = Receiver()
+    try:
+        receiver.answers = [503, 500]
+        webhook_subscription_create(organization=org_a, url=receiver.url)
+        with monkeypatch.context() as patched:
+            patched.setattr(deliver_webhook, "delay", lambda *args, **kwargs: None)  # sent below, to this worker
+            [delivery] = webhook_emit(event="ranking.completed", data={"ranking_run": 1})
+        send_through_broker(deliver_webhook, [delivery.pk], worker)
+        wait_until(lambda: WebhookDelivery.objects.get(pk=delivery.pk).status != DeliveryStatus.PENDING, seconds=60)
+        delivery.refresh_from_db()
+        assert delivery.status == DeliveryStatus.SUCCEEDED and delivery.attempts == 3 and len(receiver.received) == 3
+    finally:
+        receiver.close()

@@ -1,0 +1,158 @@
+"""Webhooks: signed deliveries to a receiver on loopback, retries, the log, disabling, isolation."""
+
+import json
+import threading
+from datetime import date
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+import pytest
+from rest_framework.test import APIClient
+
+from api.keys import api_key_create
+from api.models import DeliveryStatus, WebhookDelivery, WebhookSubscription
+from api.webhooks import sign, verify, webhook_subscription_create
+from partnerships.models import Agreement, AgreementStatus
+from partnerships.services import agreement_create, agreement_update_terms, partnership_move
+
+pytestmark = pytest.mark.django_db(transaction=True)  # deliveries are queued after commit
+
+
+class Receiver:
+    """An HTTP server on 127.0.0.1 that records what it receives and answers the queued statuses."""
+
+    def __init__(self):
+        self.received, self.answers = [], []
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                receiver.received.append((dict(self.headers), body))
+                self.send_response(receiver.answers.pop(0) if receiver.answers else 200)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = HTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/hooks"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+
+
+@pytest.fixture
+def receiver():
+    server = Receiver()
+    yield server
+    server.close()
+
+
+def test_a_stage_change_is_delivered_signed_and_logged(receiver, org_a, partnership_a, manager_a):
+    subscription, secret = webhook_subscription_create(
+        organization=org_a, url=receiver.url, events=["partnership.stage_changed"]
+    )
+    partnership_move(partnership=partnership_a, to_stage="observing", actor=manager_a, note="Lurking first")
+    [(headers, body)] = receiver.received
+    assert headers["X-Webhook-Event"] == "partnership.stage_changed"
+    assert verify(secret, headers["X-Webhook-Signature"], body)
+    assert not verify("whsec_wrong", headers["X-Webhook-Signature"], body)
+    assert not verify(secret, headers["X-Webhook-Signature"], body + b" ")  # a changed body
+    payload = json.loads(body)
+    assert payload["data"]["to_stage"] == "observing" and payload["data"]["moved_by"] == "manager-a"
+    assert payload["data"]["partnership"]["id"] == partnership_a.pk and payload["organization"] == org_a.slug
+    delivery = WebhookDelivery.objects.get()
+    assert (delivery.status, delivery.attempts, delivery.last_status_code) == (DeliveryStatus.SUCCEEDED, 1, 200)
+    assert str(delivery.event_id) == headers["X-Webhook-Id"] == payload["id"]
+
+
+def test_an_old_signature_is_refused_as_a_replay():
+    body = b'{"event":"x"}'
+    header = sign("whsec_s", 1_700_000_000, body)
+    assert verify("whsec_s", header, body, now=1_700_000_100)
+    assert not verify("whsec_s", header, body, now=1_700_000_000 + 3600)
+
+
+def test_failures_are_retried_with_backoff_until_the_receiver_answers(receiver, org_a, partnership_a):
+    webhook_subscription_create(organization=org_a, url=receiver.url)
+    receiver.answers = [500, 503]
+    partnership_move(partnership=partnership_a, to_stage="observing")
+    delivery = WebhookDelivery.objects.get()
+    assert len(receiver.received) == 3 and delivery.status == DeliveryStatus.SUCCEEDED and delivery.attempts == 3
+    ids = {headers["X-Webhook-Id"] for headers, _ in receiver.received}
+    assert len(ids) == 1  # the same delivery id on every retry: a receiver can ignore repeats
+
+
+def test_a_subscription_failing_again_and_again_is_disabled_and_says_why(receiver, org_a, partnership_a):
+    subscription, _ = webhook_subscription_create(organization=org_a, url=receiver.url)
+    receiver.answers = [500] * 1000
+    for stage in ("observing", "engaging", "observing", "engaging", "observing"):
+        partnership_move(partnership=partnership_a, to_stage=stage)
+    subscription.refresh_from_db()
+    assert not subscription.is_active and "5 deliveries failed in a row" in subscription.disabled_reason
+    assert WebhookDelivery.objects.filter(status=DeliveryStatus.FAILED).count() == 5
+    assert all(d.attempts == 7 for d in WebhookDelivery.objects.all())  # the first try and 6 retries
+    partnership_move(partnership=partnership_a, to_stage="engaging")
+    assert WebhookDelivery.objects.count() == 5  # nothing more is sent to a disabled subscription
+
+
+def test_agreement_events_and_another_organizations_subscription_hears_nothing(
+    receiver, org_a, org_b, partnership_a, manager_a
+):
+    other = Receiver()
+    try:
+        webhook_subscription_create(
+            organization=org_a, url=receiver.url, events=["agreement.created", "agreement.updated"]
+        )
+        webhook_subscription_create(organization=org_b, url=other.url)
+        agreement = agreement_create(
+            partnership=partnership_a, actor=manager_a, starts_on=date(2026, 1, 1), status=AgreementStatus.SIGNED
+        )
+        agreement_update_terms(agreement=agreement, actor=manager_a, usage_rights_days=90)
+        partnership_move(partnership=partnership_a, to_stage="observing")  # not subscribed to by org A
+        events = [headers["X-Webhook-Event"] for headers, _ in receiver.received]
+        assert events == ["agreement.created", "agreement.updated"]
+        updated = json.loads(receiver.received[1][1])["data"]
+        assert updated["changes"] == ["Usage rights days: — → 90"]
+        assert updated["agreement"]["creative_control"]["creator_keeps_editorial_control"] is True
+        assert other.received == []
+    finally:
+        other.close()
+    assert Agreement.objects.count() == 1
+
+
+def test_subscriptions_through_the_api_show_the_secret_once_and_keep_a_log(receiver, org_a, org_b, partnership_a):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {api_key_create(organization=org_a, scope='write')[1]}")
+    created = client.post("/api/v1/webhooks/", {"url": receiver.url, "events": ["partnership.stage_changed"]},
+                          format="json")  # fmt: skip
+    assert created.status_code == 201 and created.json()["secret"].startswith("whsec_")
+    pk = created.json()["id"]
+    assert "secret" not in client.get(f"/api/v1/webhooks/{pk}/").json()
+    bad = client.post("/api/v1/webhooks/", {"url": "ftp://x", "events": ["nope"]}, format="json")
+    assert bad.status_code == 400 and {"url", "events"} <= set(bad.json())
+    partnership_move(partnership=partnership_a, to_stage="observing")
+    log = client.get(f"/api/v1/webhooks/{pk}/deliveries/").json()["results"]
+    assert [d["status"] for d in log] == ["succeeded"]
+    intruder = APIClient()
+    intruder.credentials(HTTP_AUTHORIZATION=f"Bearer {api_key_create(organization=org_b, scope='write')[1]}")
+    assert intruder.get(f"/api/v1/webhooks/{pk}/deliveries/").status_code == 404
+    assert intruder.patch(f"/api/v1/webhooks/{pk}/", {"is_active": False}, format="json").status_code == 404
+    assert WebhookSubscription.objects.get(pk=pk).is_active
+
+
+def test_the_readmes_verification_example_accepts_what_we_sign():
+    import re
+    import time
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    example = re.search(r"```python\n(import hashlib, hmac, time.*?)```", readme, re.S).group(1)
+    namespace = {}
+    exec(example, namespace)  # noqa: S102 - our own README's code
+    body = b'{"event":"partnership.stage_changed"}'
+    header = sign("whsec_example", int(time.time()), body)
+    assert namespace["verify"]("whsec_example", header, body)
+    assert not namespace["verify"]("whsec_other", header, body)
+    assert not namespace["verify"]("whsec_example", sign("whsec_example", int(time.time()) - 3600, body), body)
