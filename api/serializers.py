@@ -8,7 +8,21 @@ from rest_framework import serializers
 from api.models import WebhookDelivery, WebhookEvent, WebhookSubscription
 from crm import tenancy
 from influencers.models import Community, Creator, Identity, MemberScore, Membership
-from partnerships.models import Brand, Partnership, ReferralEvent, Stage
+from partnerships.models import (
+    Activity,
+    ActivityKind,
+    Agreement,
+    Brand,
+    BrandMeasurement,
+    BrandMention,
+    Deliverable,
+    DeliverableStatus,
+    Partnership,
+    ReferralEvent,
+    ReferralLink,
+    Stage,
+    Task,
+)
 
 
 class ScopedPrimaryKey(serializers.PrimaryKeyRelatedField):
@@ -148,3 +162,103 @@ class WebhookDeliverySerializer(serializers.ModelSerializer):
         model = WebhookDelivery
         fields = ["id", "event", "event_id", "payload", "status", "attempts", "last_status_code", "last_error",
                   "created_at", "delivered_at"]  # fmt: skip
+
+
+class AgreementSerializer(serializers.ModelSerializer):
+    partnership = ScopedPrimaryKey(queryset=Partnership.objects.all())
+    creative_control_summary = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Agreement
+        fields = ["id", "partnership", "renewal_of", *Agreement.TERM_FIELDS, "creative_control_summary", "created_at"]
+        read_only_fields = ["renewal_of", "created_at"]
+
+    def validate(self, data):
+        if self.instance is not None and "partnership" in data and data["partnership"] != self.instance.partnership:
+            raise serializers.ValidationError({"partnership": "An agreement stays with its partnership."})
+        return data
+
+
+class AgreementRenewalSerializer(serializers.Serializer):
+    starts_on = serializers.DateField()
+    ends_on = serializers.DateField(required=False, allow_null=True)
+
+
+class DeliverableSerializer(serializers.ModelSerializer):
+    partnership = ScopedPrimaryKey(queryset=Partnership.objects.all())
+    agreement = ScopedPrimaryKey(queryset=Agreement.objects.all(), required=False, allow_null=True)
+    community = serializers.PrimaryKeyRelatedField(queryset=Community.objects.all(), required=False, allow_null=True)
+
+    class Meta:
+        model = Deliverable
+        fields = ["id", "partnership", "agreement", "title", "kind", "community", "status", "due_on", "published_at",
+                  "url", "notes", "created_at"]  # fmt: skip
+        read_only_fields = ["status", "published_at", "url", "created_at"]
+
+
+class DeliverableStatusSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=DeliverableStatus.choices)
+    url = serializers.URLField(required=False, allow_blank=True, max_length=1000)
+    published_at = serializers.DateTimeField(required=False, allow_null=True)
+
+
+class ActivitySerializer(serializers.ModelSerializer):
+    partnership = ScopedPrimaryKey(queryset=Partnership.objects.all())
+    kind = serializers.ChoiceField(choices=[(k.value, k.label) for k in ActivityKind])
+    actor = serializers.CharField(source="actor.get_username", read_only=True, allow_null=True, default=None)
+
+    class Meta:
+        model = Activity
+        fields = ["id", "partnership", "creator", "kind", "summary", "body", "occurred_at", "actor", "from_stage",
+                  "to_stage"]  # fmt: skip
+        read_only_fields = ["creator", "from_stage", "to_stage"]
+        extra_kwargs = {"occurred_at": {"required": False}}
+
+
+class TaskSerializer(serializers.ModelSerializer):
+    partnership = ScopedPrimaryKey(queryset=Partnership.objects.all())
+    assignee = serializers.PrimaryKeyRelatedField(queryset=get_user_model().objects.all(), required=False,
+                                                  allow_null=True)  # fmt: skip
+    is_done = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Task
+        fields = ["id", "partnership", "creator", "title", "notes", "assignee", "due_on", "completed_at", "is_done",
+                  "created_at"]  # fmt: skip
+        read_only_fields = ["creator", "completed_at", "created_at"]
+
+
+class ReferralLinkSerializer(serializers.ModelSerializer):
+    partnership = ScopedPrimaryKey(queryset=Partnership.objects.all())
+    redirect_path = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ReferralLink
+        fields = ["id", "partnership", "code", "destination_url", "label", "is_active", "redirect_path", "created_at"]
+        read_only_fields = ["created_at"]
+
+    def get_redirect_path(self, link) -> str:
+        return f"/r/{link.code}"
+
+    def validate_destination_url(self, url: str) -> str:
+        if not url.lower().startswith(("https://", "http://")):
+            raise serializers.ValidationError("Use an http:// or https:// address.")
+        return url
+
+
+class BrandMentionSerializer(serializers.ModelSerializer):
+    in_brand_absence = serializers.BooleanField(read_only=True)
+    text = serializers.CharField(source="interaction.text", read_only=True)
+    url = serializers.CharField(source="interaction.url", read_only=True)
+
+    class Meta:
+        model = BrandMention
+        fields = ["id", "brand", "interaction", "community", "author", "thread_external_id", "posted_at",
+                  "matched_alias", "sentiment", "is_recommendation", "brand_took_part", "partner_took_part",
+                  "in_brand_absence", "text", "url"]  # fmt: skip
+
+
+class BrandMeasurementSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = BrandMeasurement
+        fields = ["id", "brand", "computed_at", "seconds", "document"]

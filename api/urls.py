@@ -10,6 +10,13 @@ router.register("creators", views.CreatorViewSet, basename="creator")
 router.register("memberships", views.MembershipViewSet, basename="membership")
 router.register("partnerships", views.PartnershipViewSet, basename="partnership")
 router.register("referral-events", views.ReferralEventViewSet, basename="referral-event")
+router.register("agreements", views.AgreementViewSet, basename="agreement")
+router.register("deliverables", views.DeliverableViewSet, basename="deliverable")
+router.register("activities", views.ActivityViewSet, basename="activity")
+router.register("tasks", views.TaskViewSet, basename="task")
+router.register("referral-links", views.ReferralLinkViewSet, basename="referral-link")
+router.register("brand-mentions", views.BrandMentionViewSet, basename="brand-mention")
+router.register("measurements", views.BrandMeasurementViewSet, basename="measurement")
 router.register("webhooks", views.WebhookSubscriptionViewSet, basename="webhook")
 
 app_name = "api"

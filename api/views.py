@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import django_filters
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -19,8 +19,22 @@ from crm import tenancy
 from crm.models import Organization
 from influencers.models import Community, Creator, Identity, MemberScore, Membership, Platform
 from partnerships import services
-from partnerships.models import Partnership, ReferralEvent, Stage
-from partnerships.referrals import referral_event_record
+from partnerships.models import (
+    Activity,
+    ActivityKind,
+    Agreement,
+    AgreementStatus,
+    BrandMeasurement,
+    BrandMention,
+    Deliverable,
+    DeliverableStatus,
+    Partnership,
+    ReferralEvent,
+    ReferralLink,
+    Stage,
+    Task,
+)
+from partnerships.referrals import referral_event_record, referral_link_create
 
 ERRORS = {
     400: OpenApiResponse(description="Invalid input: each field named with what is wrong."),
@@ -297,3 +311,244 @@ class WebhookSubscriptionViewSet(ScopedQuerysetMixin, viewsets.ModelViewSet):
         subscription = self.get_object()
         page = self.paginate_queryset(WebhookDelivery.objects.filter(subscription=subscription).order_by("-id"))
         return self.get_paginated_response(s.WebhookDeliverySerializer(page, many=True).data)
+
+
+# --- agreements, deliverables, activities, tasks, referral links -------------------------------
+def _crud_schema(serializer, *, update=False):
+    """The documented answers of a list/retrieve/create (and partial update) view, errors included."""
+    schemas = {
+        "list": extend_schema(responses={200: serializer(many=True), **READ_ERRORS}),
+        "retrieve": extend_schema(responses={200: serializer, **READ_ERRORS}),
+        "create": extend_schema(responses={201: serializer, **WRITE_ERRORS}),
+    }
+    if update:
+        schemas["partial_update"] = extend_schema(responses={200: serializer, **WRITE_ERRORS})
+    return extend_schema_view(**schemas)
+
+
+class AgreementFilter(django_filters.FilterSet):
+    partnership = django_filters.NumberFilter(field_name="partnership")
+    brand = django_filters.NumberFilter(field_name="partnership__brand")
+    status = django_filters.ChoiceFilter(choices=AgreementStatus.choices)
+    in_force_on = django_filters.DateFilter(method="filter_in_force_on", label="Covers this date")
+
+    class Meta:
+        model = Agreement
+        fields = ["partnership", "brand", "status", "in_force_on"]
+
+    def filter_in_force_on(self, queryset, name, value):
+        return queryset.filter(starts_on__lte=value).filter(Q(ends_on__isnull=True) | Q(ends_on__gte=value))
+
+
+@_crud_schema(s.AgreementSerializer, update=True)
+class AgreementViewSet(
+    ScopedQuerysetMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet
+):
+    """Agreements over the years, with creative-control terms as data; every change audited."""
+
+    serializer_class = s.AgreementSerializer
+    filterset_class = AgreementFilter
+    ordering_fields = ["id", "starts_on"]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return self.scoped(Agreement.objects.all())
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        partnership = data.pop("partnership")
+        serializer.instance = services.agreement_create(partnership=partnership, actor=actor_of(self.request), **data)
+
+    def perform_update(self, serializer):
+        data = dict(serializer.validated_data)
+        data.pop("partnership", None)
+        # The service compares with the terms as stored: hand it the stored agreement, not the serializer's copy.
+        agreement = Agreement.objects.get(pk=serializer.instance.pk)
+        services.agreement_update_terms(agreement=agreement, actor=actor_of(self.request), **data)
+        serializer.instance = agreement
+
+    @extend_schema(request=s.AgreementRenewalSerializer, responses={201: s.AgreementSerializer, **WRITE_ERRORS})
+    @action(detail=True, methods=["post"])
+    def renew(self, request, pk=None):
+        """A new agreement for the next period, same terms, as a draft; this one is kept."""
+        agreement = self.get_object()
+        renewal = s.AgreementRenewalSerializer(data=request.data)
+        renewal.is_valid(raise_exception=True)
+        created = services.agreement_renew(agreement=agreement, actor=actor_of(request), **renewal.validated_data)
+        return Response(self.get_serializer(created).data, status=status.HTTP_201_CREATED)
+
+
+class DeliverableFilter(django_filters.FilterSet):
+    partnership = django_filters.NumberFilter(field_name="partnership")
+    brand = django_filters.NumberFilter(field_name="partnership__brand")
+    community = django_filters.NumberFilter(field_name="community")
+    status = django_filters.ChoiceFilter(choices=DeliverableStatus.choices)
+    due_before = django_filters.DateFilter(field_name="due_on", lookup_expr="lte")
+    published_since = django_filters.IsoDateTimeFilter(field_name="published_at", lookup_expr="gte")
+
+    class Meta:
+        model = Deliverable
+        fields = ["partnership", "brand", "community", "status", "due_before", "published_since"]
+
+
+@_crud_schema(s.DeliverableSerializer)
+class DeliverableViewSet(ScopedQuerysetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Content planned and published under a partnership."""
+
+    serializer_class = s.DeliverableSerializer
+    filterset_class = DeliverableFilter
+    search_fields = ["title"]
+    ordering_fields = ["id", "due_on", "published_at"]
+
+    def get_queryset(self):
+        return self.scoped(Deliverable.objects.all())
+
+    def perform_create(self, serializer):
+        serializer.instance = services.deliverable_plan(actor=actor_of(self.request), **serializer.validated_data)
+
+    @extend_schema(request=s.DeliverableStatusSerializer, responses={200: s.DeliverableSerializer, **WRITE_ERRORS})
+    @action(detail=True, methods=["post"], url_path="status")
+    def set_status(self, request, pk=None):
+        """Move it on: in progress, published (with its date and link), cancelled."""
+        deliverable = self.get_object()
+        change = s.DeliverableStatusSerializer(data=request.data)
+        change.is_valid(raise_exception=True)
+        data = change.validated_data
+        services.deliverable_set_status(
+            deliverable=deliverable, actor=actor_of(request), status=data["status"], url=data.get("url"),
+            published_at=data.get("published_at"),
+        )  # fmt: skip
+        return Response(self.get_serializer(deliverable).data)
+
+
+class ActivityFilter(django_filters.FilterSet):
+    partnership = django_filters.NumberFilter(field_name="partnership")
+    creator = django_filters.NumberFilter(field_name="creator")
+    kind = django_filters.ChoiceFilter(choices=ActivityKind.choices)
+    since = django_filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="gte")
+
+    class Meta:
+        model = Activity
+        fields = ["partnership", "creator", "kind", "since"]
+
+
+@_crud_schema(s.ActivitySerializer)
+class ActivityViewSet(ScopedQuerysetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """The timeline: stage changes, agreements and deliverables noted by the product; calls, emails,
+    messages, meetings and notes logged by people (POST one of those kinds)."""
+
+    serializer_class = s.ActivitySerializer
+    filterset_class = ActivityFilter
+    search_fields = ["summary", "body"]
+    ordering_fields = ["id", "occurred_at"]
+
+    def get_queryset(self):
+        return self.scoped(Activity.objects.select_related("actor"))
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        serializer.instance = services.activity_log(
+            partnership=data["partnership"], actor=actor_of(self.request), kind=data["kind"], summary=data["summary"],
+            body=data.get("body", ""), occurred_at=data.get("occurred_at"),
+        )  # fmt: skip
+
+
+class TaskFilter(django_filters.FilterSet):
+    partnership = django_filters.NumberFilter(field_name="partnership")
+    assignee = django_filters.NumberFilter(field_name="assignee")
+    done = django_filters.BooleanFilter(field_name="completed_at", lookup_expr="isnull", exclude=True)
+    due_before = django_filters.DateFilter(field_name="due_on", lookup_expr="lte")
+
+    class Meta:
+        model = Task
+        fields = ["partnership", "assignee", "done", "due_before"]
+
+
+@_crud_schema(s.TaskSerializer)
+class TaskViewSet(ScopedQuerysetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Follow-ups with due dates."""
+
+    serializer_class = s.TaskSerializer
+    filterset_class = TaskFilter
+    search_fields = ["title"]
+    ordering_fields = ["id", "due_on"]
+
+    def get_queryset(self):
+        return self.scoped(Task.objects.all())
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        serializer.instance = services.task_create(
+            partnership=data["partnership"], actor=actor_of(self.request), title=data["title"],
+            due_on=data.get("due_on"), assignee=data.get("assignee"), notes=data.get("notes", ""),
+        )  # fmt: skip
+
+    @extend_schema(request=None, responses={200: s.TaskSerializer, **WRITE_ERRORS})
+    @action(detail=True, methods=["post"])
+    def complete(self, request, pk=None):
+        """Mark it done (noted in the partnership's timeline); done twice is still done once."""
+        task = services.task_complete(task=self.get_object(), actor=actor_of(request))
+        return Response(self.get_serializer(task).data)
+
+
+@_crud_schema(s.ReferralLinkSerializer)
+class ReferralLinkViewSet(ScopedQuerysetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Tracked links: /r/<code> counts clicks and sends visitors to the destination."""
+
+    serializer_class = s.ReferralLinkSerializer
+    filterset_fields = ["partnership", "is_active"]
+    search_fields = ["code", "label"]
+    ordering_fields = ["id", "code"]
+
+    def get_queryset(self):
+        return self.scoped(ReferralLink.objects.all())
+
+    def perform_create(self, serializer):
+        serializer.instance = referral_link_create(**serializer.validated_data)
+
+
+# --- brands: mentions and measurements -------------------------------------------------------
+class BrandMentionFilter(django_filters.FilterSet):
+    brand = django_filters.NumberFilter(field_name="brand")
+    community = django_filters.NumberFilter(field_name="community")
+    in_brand_absence = django_filters.BooleanFilter(method="filter_absence")
+    is_recommendation = django_filters.BooleanFilter()
+    since = django_filters.IsoDateTimeFilter(field_name="posted_at", lookup_expr="gte")
+    until = django_filters.IsoDateTimeFilter(field_name="posted_at", lookup_expr="lt")
+    min_sentiment = django_filters.NumberFilter(field_name="sentiment", lookup_expr="gte")
+    max_sentiment = django_filters.NumberFilter(field_name="sentiment", lookup_expr="lte")
+
+    class Meta:
+        model = BrandMention
+        fields = ["brand", "community", "in_brand_absence", "is_recommendation", "since", "until"]
+
+    def filter_absence(self, queryset, name, value):
+        absent = Q(brand_took_part=False, partner_took_part=False)
+        return queryset.filter(absent) if value else queryset.exclude(absent)
+
+
+@extend_schema_view(list=extend_schema(responses={200: s.BrandMentionSerializer(many=True), **READ_ERRORS}),
+                    retrieve=extend_schema(responses={200: s.BrandMentionSerializer, **READ_ERRORS}))  # fmt: skip
+class BrandMentionViewSet(ScopedQuerysetMixin, viewsets.ReadOnlyModelViewSet):
+    """Members naming your brands, with tone, recommendation, and whether the brand was there."""
+
+    serializer_class = s.BrandMentionSerializer
+    filterset_class = BrandMentionFilter
+    ordering_fields = ["id", "posted_at", "sentiment"]
+
+    def get_queryset(self):
+        return self.scoped(BrandMention.objects.select_related("interaction"))
+
+
+@extend_schema_view(list=extend_schema(responses={200: s.BrandMeasurementSerializer(many=True), **READ_ERRORS}),
+                    retrieve=extend_schema(responses={200: s.BrandMeasurementSerializer, **READ_ERRORS}))  # fmt: skip
+class BrandMeasurementViewSet(ScopedQuerysetMixin, viewsets.ReadOnlyModelViewSet):
+    """Relationship metrics, one dated document per measurement (what `manage.py measure --json`
+    prints): filter by brand; the newest first."""
+
+    serializer_class = s.BrandMeasurementSerializer
+    filterset_fields = ["brand"]
+    ordering_fields = ["id", "computed_at"]
+
+    def get_queryset(self):
+        return self.scoped(BrandMeasurement.objects.all())

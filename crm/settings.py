@@ -193,7 +193,13 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",
-    "ENUM_NAME_OVERRIDES": {"WebhookEventEnum": "api.models.WebhookEvent"},
+    "ENUM_NAME_OVERRIDES": {
+        "WebhookEventEnum": "api.models.WebhookEvent",
+        "StageEnum": "partnerships.models.Stage",
+        "AgreementStatusEnum": "partnerships.models.AgreementStatus",
+        "DeliverableStatusEnum": "partnerships.models.DeliverableStatus",
+        "DeliveryStatusEnum": "api.models.DeliveryStatus",
+    },
 }
 
 # --- Logging: one line per record on stderr, level from LOG_LEVEL --------------------------

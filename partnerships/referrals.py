@@ -181,3 +181,13 @@ def referral_events_import(*, organization: Organization, text: str) -> EventImp
         else:
             summary.already_recorded += 1
     return summary
+
+
+def referral_link_create(*, partnership, code: str, destination_url: str, label: str = "") -> ReferralLink:
+    """A tracked link for a partnership: ``/r/<code>`` will send visitors to ``destination_url``."""
+    link = ReferralLink(partnership=partnership, code=code, destination_url=destination_url, label=label)
+    link.full_clean()
+    if not destination_url.lower().startswith(("https://", "http://")):
+        raise ValidationError({"destination_url": "Use an http:// or https:// address."})
+    link.save()
+    return link

@@ -188,11 +188,28 @@ def _note_agreement(agreement: Agreement, actor, summary: str, body: str) -> Act
     return _note(agreement.partnership, ActivityKind.AGREEMENT, actor, summary, body)
 
 
+# The term each agreement rule is about: a refusal names it, as a form or an API client expects.
+RULE_FIELDS = {
+    "agreement_ends_after_it_starts": "ends_on",
+    "editorial_control_excludes_brand_approval": "brand_review_rights",
+    "affiliate_share_is_a_percentage": "affiliate_share_percent",
+    "compensation_is_not_negative": "compensation_amount",
+    "review_rights_are_known": "brand_review_rights",
+}
+
+
 def _checked(agreement: Agreement) -> None:
     try:
         agreement.full_clean(exclude=["partnership", "renewal_of", "created_by"])
     except ValidationError as error:
-        raise ValidationError(error.message_dict) from None
+        errors = {field: list(messages) for field, messages in error.message_dict.items()}
+        field_of = {
+            str(rule.get_violation_error_message()): RULE_FIELDS.get(rule.name, "__all__")
+            for rule in Agreement._meta.constraints
+        }
+        for message in errors.pop("__all__", []):
+            errors.setdefault(field_of.get(message, "__all__"), []).append(message)
+        raise ValidationError(errors) from None
 
 
 @transaction.atomic
