@@ -35,6 +35,7 @@ class ScopedPrimaryKey(serializers.PrimaryKeyRelatedField):
 
 class CommunitySerializer(serializers.ModelSerializer):
     key = serializers.CharField(read_only=True, help_text="PLATFORM:EXTERNAL_ID, as the command line names it.")
+    url = serializers.CharField(read_only=True, help_text="Its address, or empty when the source has none.")
 
     class Meta:
         model = Community
@@ -43,6 +44,8 @@ class CommunitySerializer(serializers.ModelSerializer):
 
 
 class IdentitySerializer(serializers.ModelSerializer):
+    profile_url = serializers.CharField(read_only=True, help_text="Empty when the platform has no profile pages.")
+
     class Meta:
         model = Identity
         fields = ["id", "platform", "external_id", "handle", "display_name", "profile_url", "reach", "reach_kind",
@@ -188,6 +191,7 @@ class DeliverableSerializer(serializers.ModelSerializer):
     partnership = ScopedPrimaryKey(queryset=Partnership.objects.all())
     agreement = ScopedPrimaryKey(queryset=Agreement.objects.all(), required=False, allow_null=True)
     community = serializers.PrimaryKeyRelatedField(queryset=Community.objects.all(), required=False, allow_null=True)
+    url = serializers.CharField(read_only=True, help_text="Where it was published; empty until then.")
 
     class Meta:
         model = Deliverable
@@ -206,6 +210,9 @@ class ActivitySerializer(serializers.ModelSerializer):
     partnership = ScopedPrimaryKey(queryset=Partnership.objects.all())
     kind = serializers.ChoiceField(choices=[(k.value, k.label) for k in ActivityKind])
     actor = serializers.CharField(source="actor.get_username", read_only=True, allow_null=True, default=None)
+    # Blank unless the entry is a stage change.
+    from_stage = serializers.ChoiceField(choices=Stage.choices, allow_blank=True, read_only=True)
+    to_stage = serializers.ChoiceField(choices=Stage.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = Activity

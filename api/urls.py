@@ -1,5 +1,6 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.permissions import AllowAny
 from rest_framework.routers import DefaultRouter
 
 from api import views
@@ -21,7 +22,8 @@ router.register("webhooks", views.WebhookSubscriptionViewSet, basename="webhook"
 
 app_name = "api"
 urlpatterns = [
-    path("schema/", SpectacularAPIView.as_view(api_version="v1"), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    # The description of the API is public (it holds no data): client generators and the docs need no key.
+    path("schema/", SpectacularAPIView.as_view(api_version="v1", permission_classes=[AllowAny]), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema", permission_classes=[AllowAny]), name="docs"),
     path("", include(router.urls)),
 ]

@@ -37,7 +37,7 @@ from partnerships.models import (
 from partnerships.referrals import referral_event_record, referral_link_create
 
 ERRORS = {
-    400: OpenApiResponse(description="Invalid input: each field named with what is wrong."),
+    400: OpenApiResponse(description="Invalid input (or filter): each field named with what is wrong."),
     401: OpenApiResponse(description="No API key, or an unknown or revoked one."),
     403: OpenApiResponse(description="A read-only key or a viewer trying to change something."),
     404: OpenApiResponse(description="No such object in your organizations."),
@@ -50,7 +50,7 @@ def errors(*codes: int) -> dict:
     return {code: ERRORS[code] for code in codes}
 
 
-READ_ERRORS = errors(401, 404, 429)
+READ_ERRORS = errors(400, 401, 404, 429)  # 400: a filter's value is not of its kind
 WRITE_ERRORS = errors(400, 401, 403, 404, 409, 429)
 
 
