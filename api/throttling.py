@@ -12,7 +12,7 @@ class PerCallerThrottle(SimpleRateThrottle):
     def get_cache_key(self, request, view):
         user = request.user
         if isinstance(user, ApiKeyPrincipal):
-            ident = f"key:{user.api_key.pk}"
+            ident = f"key:{user.api_key.prefix}"
         elif user and user.is_authenticated:
             ident = f"user:{user.pk}"
         else:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import UTC
+
 import django_filters
+from django import forms
 from django.db.models import Prefetch, Q
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
@@ -36,6 +39,7 @@ from partnerships.models import (
 )
 from partnerships.referrals import referral_event_record, referral_link_create
 
+MAX_ID = 2**63 - 1
 ERRORS = {
     400: OpenApiResponse(description="Invalid input (or filter): each field named with what is wrong."),
     401: OpenApiResponse(description="No API key, or an unknown or revoked one."),
@@ -54,9 +58,35 @@ READ_ERRORS = errors(400, 401, 404, 429)  # 400: a filter's value is not of its 
 WRITE_ERRORS = errors(400, 401, 403, 404, 409, 429)
 
 
+class IdFilter(django_filters.NumberFilter):
+    """An object's id: a whole number a database column can hold (anything else is a 400, not a 500)."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(*args, **kwargs)
+
+
+class WhenFilter(django_filters.IsoDateTimeFilter):
+    """An ISO 8601 time, compared in UTC (PostgreSQL refuses offsets beyond ±15:59, which ISO allows)."""
+
+    def filter(self, qs, value):
+        return super().filter(qs, value.astimezone(UTC) if value is not None else value)
+
+
+class BoundedNumberFilter(django_filters.NumberFilter):
+    """A number within the range its column holds (scores 0 to 1, tone -1 to 1)."""
+
+    field_class = forms.FloatField
+
+
 class ScopedQuerysetMixin(IdempotentPostMixin):
     """Only the caller's organizations' rows (shared discovery data: every member's); POSTs honour
-    ``Idempotency-Key``."""
+    ``Idempotency-Key``. Ids in paths are whole numbers a bigint holds: anything else is a 404."""
+
+    lookup_value_regex = r"[0-9]{1,18}"
 
     def scoped(self, queryset):
         return tenancy.scope_to_user(queryset, self.request.user)
@@ -65,7 +95,7 @@ class ScopedQuerysetMixin(IdempotentPostMixin):
 # --- communities ------------------------------------------------------------------------------
 class CommunityFilter(django_filters.FilterSet):
     platform = django_filters.ChoiceFilter(choices=Platform.choices)
-    active_since = django_filters.IsoDateTimeFilter(field_name="last_activity_at", lookup_expr="gte")
+    active_since = WhenFilter(field_name="last_activity_at", lookup_expr="gte")
 
     class Meta:
         model = Community
@@ -92,10 +122,10 @@ SCORE = "identities__memberships__latest_score__score"  # a creator's score in a
 
 class CreatorFilter(django_filters.FilterSet):
     platform = django_filters.ChoiceFilter(field_name="identities__platform", choices=Platform.choices, distinct=True)
-    community = django_filters.NumberFilter(field_name="identities__memberships__community", distinct=True)
-    min_score = django_filters.NumberFilter(field_name=SCORE, lookup_expr="gte", distinct=True)
-    max_score = django_filters.NumberFilter(field_name=SCORE, lookup_expr="lte", distinct=True)
-    updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    community = IdFilter(field_name="identities__memberships__community", distinct=True)
+    min_score = BoundedNumberFilter(field_name=SCORE, lookup_expr="gte", distinct=True, min_value=0, max_value=1)
+    max_score = BoundedNumberFilter(field_name=SCORE, lookup_expr="lte", distinct=True, min_value=0, max_value=1)
+    updated_since = WhenFilter(field_name="updated_at", lookup_expr="gte")
 
     class Meta:
         model = Creator
@@ -113,19 +143,25 @@ class CreatorViewSet(ScopedQuerysetMixin, viewsets.ReadOnlyModelViewSet):
     ordering_fields = ["id", "display_name", "updated_at"]
 
     def get_queryset(self):
+        if self.action == "list":
+            return self.scoped(Creator.objects.all())  # identities: one query for the page, in list()
         identities = Identity.objects.order_by("platform", "handle")
         return self.scoped(Creator.objects.prefetch_related(Prefetch("identities", queryset=identities)))
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(s.creator_rows(page))
 
 
 # --- memberships and rankings -----------------------------------------------------------------
 class MembershipFilter(django_filters.FilterSet):
-    community = django_filters.NumberFilter(field_name="community")
+    community = IdFilter(field_name="community")
     platform = django_filters.ChoiceFilter(field_name="community__platform", choices=Platform.choices)
-    creator = django_filters.NumberFilter(field_name="identity__creator")
-    min_score = django_filters.NumberFilter(field_name="latest_score__score", lookup_expr="gte")
-    max_score = django_filters.NumberFilter(field_name="latest_score__score", lookup_expr="lte")
+    creator = IdFilter(field_name="identity__creator")
+    min_score = BoundedNumberFilter(field_name="latest_score__score", lookup_expr="gte", min_value=0, max_value=1)
+    max_score = BoundedNumberFilter(field_name="latest_score__score", lookup_expr="lte", min_value=0, max_value=1)
     ranked = django_filters.BooleanFilter(field_name="latest_score", lookup_expr="isnull", exclude=True)
-    seen_since = django_filters.IsoDateTimeFilter(field_name="last_seen_at", lookup_expr="gte")
+    seen_since = WhenFilter(field_name="last_seen_at", lookup_expr="gte")
 
     class Meta:
         model = Membership
@@ -157,13 +193,13 @@ class MembershipViewSet(ScopedQuerysetMixin, viewsets.ReadOnlyModelViewSet):
 # --- partnerships -----------------------------------------------------------------------------
 class PartnershipFilter(django_filters.FilterSet):
     stage = django_filters.MultipleChoiceFilter(choices=Stage.choices)
-    brand = django_filters.NumberFilter(field_name="brand")
-    owner = django_filters.NumberFilter(field_name="owner")
-    creator = django_filters.NumberFilter(field_name="creator")
-    community = django_filters.NumberFilter(field_name="communities", distinct=True)
+    brand = IdFilter(field_name="brand")
+    owner = IdFilter(field_name="owner")
+    creator = IdFilter(field_name="creator")
+    community = IdFilter(field_name="communities", distinct=True)
     started_after = django_filters.DateFilter(field_name="started_on", lookup_expr="gte")
     started_before = django_filters.DateFilter(field_name="started_on", lookup_expr="lte")
-    updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    updated_since = WhenFilter(field_name="updated_at", lookup_expr="gte")
 
     class Meta:
         model = Partnership
@@ -191,6 +227,10 @@ class PartnershipViewSet(
         return self.scoped(
             Partnership.objects.select_related("creator").prefetch_related("communities").order_by("-id")
         )
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(s.partnership_rows(page))
 
     def perform_create(self, serializer):
         data = serializer.validated_data
@@ -223,10 +263,10 @@ class PartnershipViewSet(
 # --- referral events --------------------------------------------------------------------------
 class ReferralEventFilter(django_filters.FilterSet):
     code = django_filters.CharFilter(field_name="link__code")
-    partnership = django_filters.NumberFilter(field_name="link__partnership")
+    partnership = IdFilter(field_name="link__partnership")
     kind = django_filters.ChoiceFilter(choices=[("click", "Click"), ("signup", "Sign-up"), ("sale", "Sale")])
-    since = django_filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="gte")
-    until = django_filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="lt")
+    since = WhenFilter(field_name="occurred_at", lookup_expr="gte")
+    until = WhenFilter(field_name="occurred_at", lookup_expr="lt")
 
     class Meta:
         model = ReferralEvent
@@ -327,8 +367,8 @@ def _crud_schema(serializer, *, update=False):
 
 
 class AgreementFilter(django_filters.FilterSet):
-    partnership = django_filters.NumberFilter(field_name="partnership")
-    brand = django_filters.NumberFilter(field_name="partnership__brand")
+    partnership = IdFilter(field_name="partnership")
+    brand = IdFilter(field_name="partnership__brand")
     status = django_filters.ChoiceFilter(choices=AgreementStatus.choices)
     in_force_on = django_filters.DateFilter(method="filter_in_force_on", label="Covers this date")
 
@@ -379,12 +419,12 @@ class AgreementViewSet(
 
 
 class DeliverableFilter(django_filters.FilterSet):
-    partnership = django_filters.NumberFilter(field_name="partnership")
-    brand = django_filters.NumberFilter(field_name="partnership__brand")
-    community = django_filters.NumberFilter(field_name="community")
+    partnership = IdFilter(field_name="partnership")
+    brand = IdFilter(field_name="partnership__brand")
+    community = IdFilter(field_name="community")
     status = django_filters.ChoiceFilter(choices=DeliverableStatus.choices)
     due_before = django_filters.DateFilter(field_name="due_on", lookup_expr="lte")
-    published_since = django_filters.IsoDateTimeFilter(field_name="published_at", lookup_expr="gte")
+    published_since = WhenFilter(field_name="published_at", lookup_expr="gte")
 
     class Meta:
         model = Deliverable
@@ -422,10 +462,10 @@ class DeliverableViewSet(ScopedQuerysetMixin, mixins.CreateModelMixin, viewsets.
 
 
 class ActivityFilter(django_filters.FilterSet):
-    partnership = django_filters.NumberFilter(field_name="partnership")
-    creator = django_filters.NumberFilter(field_name="creator")
+    partnership = IdFilter(field_name="partnership")
+    creator = IdFilter(field_name="creator")
     kind = django_filters.ChoiceFilter(choices=ActivityKind.choices)
-    since = django_filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="gte")
+    since = WhenFilter(field_name="occurred_at", lookup_expr="gte")
 
     class Meta:
         model = Activity
@@ -454,8 +494,8 @@ class ActivityViewSet(ScopedQuerysetMixin, mixins.CreateModelMixin, viewsets.Rea
 
 
 class TaskFilter(django_filters.FilterSet):
-    partnership = django_filters.NumberFilter(field_name="partnership")
-    assignee = django_filters.NumberFilter(field_name="assignee")
+    partnership = IdFilter(field_name="partnership")
+    assignee = IdFilter(field_name="assignee")
     done = django_filters.BooleanFilter(field_name="completed_at", lookup_expr="isnull", exclude=True)
     due_before = django_filters.DateFilter(field_name="due_on", lookup_expr="lte")
 
@@ -491,12 +531,21 @@ class TaskViewSet(ScopedQuerysetMixin, mixins.CreateModelMixin, viewsets.ReadOnl
         return Response(self.get_serializer(task).data)
 
 
+class ReferralLinkFilter(django_filters.FilterSet):
+    partnership = IdFilter(field_name="partnership")
+    is_active = django_filters.BooleanFilter()
+
+    class Meta:
+        model = ReferralLink
+        fields = ["partnership", "is_active"]
+
+
 @_crud_schema(s.ReferralLinkSerializer)
 class ReferralLinkViewSet(ScopedQuerysetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Tracked links: /r/<code> counts clicks and sends visitors to the destination."""
 
     serializer_class = s.ReferralLinkSerializer
-    filterset_fields = ["partnership", "is_active"]
+    filterset_class = ReferralLinkFilter
     search_fields = ["code", "label"]
     ordering_fields = ["id", "code"]
 
@@ -509,14 +558,14 @@ class ReferralLinkViewSet(ScopedQuerysetMixin, mixins.CreateModelMixin, viewsets
 
 # --- brands: mentions and measurements -------------------------------------------------------
 class BrandMentionFilter(django_filters.FilterSet):
-    brand = django_filters.NumberFilter(field_name="brand")
-    community = django_filters.NumberFilter(field_name="community")
+    brand = IdFilter(field_name="brand")
+    community = IdFilter(field_name="community")
     in_brand_absence = django_filters.BooleanFilter(method="filter_absence")
     is_recommendation = django_filters.BooleanFilter()
-    since = django_filters.IsoDateTimeFilter(field_name="posted_at", lookup_expr="gte")
-    until = django_filters.IsoDateTimeFilter(field_name="posted_at", lookup_expr="lt")
-    min_sentiment = django_filters.NumberFilter(field_name="sentiment", lookup_expr="gte")
-    max_sentiment = django_filters.NumberFilter(field_name="sentiment", lookup_expr="lte")
+    since = WhenFilter(field_name="posted_at", lookup_expr="gte")
+    until = WhenFilter(field_name="posted_at", lookup_expr="lt")
+    min_sentiment = BoundedNumberFilter(field_name="sentiment", lookup_expr="gte", min_value=-1, max_value=1)
+    max_sentiment = BoundedNumberFilter(field_name="sentiment", lookup_expr="lte", min_value=-1, max_value=1)
 
     class Meta:
         model = BrandMention
@@ -540,6 +589,14 @@ class BrandMentionViewSet(ScopedQuerysetMixin, viewsets.ReadOnlyModelViewSet):
         return self.scoped(BrandMention.objects.select_related("interaction"))
 
 
+class MeasurementFilter(django_filters.FilterSet):
+    brand = IdFilter(field_name="brand")
+
+    class Meta:
+        model = BrandMeasurement
+        fields = ["brand"]
+
+
 @extend_schema_view(list=extend_schema(responses={200: s.BrandMeasurementSerializer(many=True), **READ_ERRORS}),
                     retrieve=extend_schema(responses={200: s.BrandMeasurementSerializer, **READ_ERRORS}))  # fmt: skip
 class BrandMeasurementViewSet(ScopedQuerysetMixin, viewsets.ReadOnlyModelViewSet):
@@ -547,7 +604,7 @@ class BrandMeasurementViewSet(ScopedQuerysetMixin, viewsets.ReadOnlyModelViewSet
     prints): filter by brand; the newest first."""
 
     serializer_class = s.BrandMeasurementSerializer
-    filterset_fields = ["brand"]
+    filterset_class = MeasurementFilter
     ordering_fields = ["id", "computed_at"]
 
     def get_queryset(self):

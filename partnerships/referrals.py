@@ -14,7 +14,7 @@ import hashlib
 import io
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, time
+from datetime import UTC, datetime, time
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
@@ -97,7 +97,8 @@ def _when(value: str) -> datetime | None:
         moment = datetime.combine(day, time(12))
     if moment is not None and timezone.is_naive(moment):
         moment = timezone.make_aware(moment)
-    return moment
+    # In UTC: ISO 8601 allows offsets PostgreSQL refuses (beyond ±15:59).
+    return moment.astimezone(UTC) if moment is not None else None
 
 
 def _refuse(field: str, reason: str):

@@ -102,3 +102,13 @@ def partnership_a(brand_a, creator):
 @pytest.fixture
 def partnership_b(brand_b, creator):
     return Partnership.objects.create(brand=brand_b, creator=creator, stage=Stage.OBSERVING)
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """Each test starts with an empty cache (API keys and throttle counts are kept there)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

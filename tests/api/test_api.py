@@ -201,3 +201,21 @@ def test_each_key_is_throttled_with_retry_after(write_a, read_a, monkeypatch):
     assert limited.status_code == 429 and int(limited["Retry-After"]) > 0
     assert write_a.get("/api/v1/communities/").status_code == 200  # another key has its own allowance
     cache.clear()
+
+
+def test_the_fast_lists_say_exactly_what_the_serializers_say(read_a, brand_a, community, manager_a):
+    from api.serializers import CreatorSerializer, PartnershipSerializer
+
+    for index in range(3):
+        creator = Creator.objects.create(display_name=f"C{index}", bio="Inks")
+        for platform in ("reddit", "discord"):
+            Identity.objects.create(platform=platform, external_id=f"{platform}{index}", handle=f"h{index}",
+                                    creator=creator, reach=100 * index or None)  # fmt: skip
+        partnership = Partnership.objects.create(brand=brand_a, creator=creator, owner=manager_a, notes="n")
+        partnership.communities.add(community)
+    listed = read_a.get("/api/v1/creators/").json()["results"]
+    for row in listed:
+        detail = CreatorSerializer(Creator.objects.get(pk=row["id"])).data
+        assert row == {**detail, "identities": sorted(detail["identities"], key=lambda i: (i["platform"], i["handle"]))}
+    for row in read_a.get("/api/v1/partnerships/").json()["results"]:
+        assert row == {k: v for k, v in PartnershipSerializer(Partnership.objects.get(pk=row["id"])).data.items()}

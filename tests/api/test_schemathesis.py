@@ -37,7 +37,21 @@ schema = _schema()
 
 
 @pytest.fixture
-def write_key(org_a, partnership_a, manager_a, monkeypatch):
+def keep_the_test_connection():
+    """As Django's test client does: the app must not close the test's database connection (and
+    with it the test's transaction) at the end of each request."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def write_key(keep_the_test_connection, org_a, partnership_a, manager_a, monkeypatch):
     """A write key of an organization with a little of everything to find."""
     from partnerships.services import agreement_create, deliverable_plan, task_create
 

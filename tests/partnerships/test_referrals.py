@@ -130,3 +130,11 @@ def test_the_import_command_prints_its_summary_as_json(link, org_a, tmp_path):
     out = io.StringIO()
     call_command("import_referral_events", str(path), "--org", org_a.slug, "--json", stdout=out)
     assert json.loads(out.getvalue())["created"] == 2
+
+
+def test_times_with_offsets_postgresql_refuses_are_stored_in_utc(link, org_a):
+    summary = referral_events_import(
+        organization=org_a, text="code,kind,occurred_at,external_id\nivy-inkwell,signup,2026-03-01T10:00:00+23:58,a-1\n"
+    )
+    assert summary.created == 1
+    assert ReferralEvent.objects.get().occurred_at.isoformat() == "2026-02-28T10:02:00+00:00"
