@@ -39,7 +39,6 @@ from partnerships.models import (
 )
 from partnerships.referrals import referral_event_record, referral_link_create
 
-MAX_ID = 2**63 - 1
 ERRORS = {
     400: OpenApiResponse(description="Invalid input (or filter): each field named with what is wrong."),
     401: OpenApiResponse(description="No API key, or an unknown or revoked one."),
@@ -65,7 +64,7 @@ class IdFilter(django_filters.NumberFilter):
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("min_value", 1)
-        kwargs.setdefault("max_value", MAX_ID)
+        kwargs.setdefault("max_value", s.MAX_ID)
         super().__init__(*args, **kwargs)
 
 
