@@ -154,18 +154,20 @@ def main(argv=None):
             threads = [
                 threading.Thread(target=client, args=(port, key, stop, results, errors)) for _ in range(options.clients)
             ]
-            began = time.monotonic()
+            began, cpu_before = time.monotonic(), time.process_time()
             for thread in threads:
                 thread.start()
             for thread in threads:
                 thread.join()
             wall = time.monotonic() - began
+            client_cores = (time.process_time() - cpu_before) / wall
         finally:
             server.send_signal(signal.SIGTERM)
             server.wait(timeout=30)
         server_shape = f"{options.workers} workers × {options.threads} threads"
         print(f"{options.clients} clients for {wall:.1f} s against gunicorn ({server_shape})")
         print(f"  {len(results):,} requests answered, {len(results) / wall:,.0f} per second; errors: {len(errors)}")
+        print(f"  the clients themselves used {client_cores:.2f} of the 2 cores")
         for path in PATHS:
             times = [t * 1000 for p, t in results if p == path]
             if times:
