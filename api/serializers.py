@@ -318,11 +318,18 @@ def creator_rows(creators: list[Creator]) -> list[dict]:
 
 
 def partnership_rows(partnerships: list[Partnership]) -> list[dict]:
-    """Partnerships (creators joined, communities prefetched by the caller)."""
+    """Partnerships (creators joined by the caller); their communities' ids in one query, without
+    building the communities themselves."""
+    communities: dict[int, list[int]] = {p.pk: [] for p in partnerships}
+    links = Partnership.communities.through.objects.filter(partnership_id__in=communities).order_by(
+        *(f"community__{field}" for field in Community._meta.ordering)  # as the detail lists them
+    )
+    for partnership_id, community_id in links.values_list("partnership_id", "community_id"):
+        communities[partnership_id].append(community_id)
     return [
         {
             "id": p.pk, "brand": p.brand_id, "creator": p.creator_id, "creator_name": p.creator.display_name,
-            "communities": [c.pk for c in p.communities.all()], "stage": p.stage,
+            "communities": communities[p.pk], "stage": p.stage,
             "stage_changed_at": iso(p.stage_changed_at), "owner": p.owner_id,
             "started_on": p.started_on.isoformat() if p.started_on else None,
             "ended_on": p.ended_on.isoformat() if p.ended_on else None, "close_reason": p.close_reason,

@@ -223,9 +223,10 @@ class PartnershipViewSet(
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
-        return self.scoped(
-            Partnership.objects.select_related("creator").prefetch_related("communities").order_by("-id")
-        )
+        partnerships = Partnership.objects.select_related("creator").order_by("-id")
+        if self.action != "list":  # a page finds its communities' ids in one query of its own, in list()
+            partnerships = partnerships.prefetch_related("communities")
+        return self.scoped(partnerships)
 
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))

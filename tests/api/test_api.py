@@ -10,7 +10,7 @@ from rest_framework.test import APIClient
 
 from api.keys import api_key_create, api_key_revoke
 from api.models import ApiKey
-from influencers.models import Creator, Identity
+from influencers.models import Community, Creator, Identity
 from partnerships.models import Activity, Partnership, ReferralEvent, ReferralLink, Stage
 
 pytestmark = pytest.mark.django_db
@@ -212,7 +212,8 @@ def test_the_fast_lists_say_exactly_what_the_serializers_say(read_a, brand_a, co
             Identity.objects.create(platform=platform, external_id=f"{platform}{index}", handle=f"h{index}",
                                     creator=creator, reach=100 * index or None)  # fmt: skip
         partnership = Partnership.objects.create(brand=brand_a, creator=creator, owner=manager_a, notes="n")
-        partnership.communities.add(community)
+        other = Community.objects.create(platform="discord", external_id=f"g{index}", name=f"A guild {index}")
+        partnership.communities.add(community, other)
     listed = read_a.get("/api/v1/creators/").json()["results"]
     for row in listed:
         detail = CreatorSerializer(Creator.objects.get(pk=row["id"])).data
