@@ -5,6 +5,7 @@ from django.db import models
 from simple_history.models import HistoricalRecords
 
 from crm.models import Organization
+from crm.validators import validate_web_url
 
 
 class Scope(models.TextChoices):
@@ -88,7 +89,7 @@ class WebhookSubscription(models.Model):
     DISABLE_AFTER = 5
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="webhook_subscriptions")
-    url = models.URLField(max_length=1000)
+    url = models.URLField(max_length=1000, validators=[validate_web_url])
     events = models.JSONField(default=list, blank=True, help_text="Event names; empty means every event.")
     secret = models.CharField(max_length=80, editable=False)
     is_active = models.BooleanField(default=True)

@@ -162,11 +162,6 @@ class WebhookSubscriptionSerializer(serializers.ModelSerializer):
         fields = ["id", "url", "events", "is_active", "consecutive_failures", "disabled_reason", "created_at"]
         read_only_fields = ["consecutive_failures", "disabled_reason", "created_at"]
 
-    def validate_url(self, url: str) -> str:
-        if not url.lower().startswith(("https://", "http://")):
-            raise serializers.ValidationError("Use an http:// or https:// address.")
-        return url
-
 
 class WebhookSubscriptionCreatedSerializer(WebhookSubscriptionSerializer):
     secret = serializers.CharField(read_only=True, help_text="Signs every delivery. Shown only now: store it.")
@@ -261,11 +256,6 @@ class ReferralLinkSerializer(serializers.ModelSerializer):
 
     def get_redirect_path(self, link) -> str:
         return f"/r/{link.code}"
-
-    def validate_destination_url(self, url: str) -> str:
-        if not url.lower().startswith(("https://", "http://")):
-            raise serializers.ValidationError("Use an http:// or https:// address.")
-        return url
 
 
 class BrandMentionSerializer(serializers.ModelSerializer):

@@ -57,6 +57,20 @@ READ_ERRORS = errors(400, 401, 404, 429)  # 400: a filter's value is not of its 
 WRITE_ERRORS = errors(400, 401, 403, 404, 409, 429)
 
 
+def answers(serializer, *, create=False, update=False):
+    """The documented answers of a view's list and retrieve (and create, partial update), errors
+    included: ``extend_schema_view(**answers(...))``, overriding any of them by name."""
+    schemas = {
+        "list": extend_schema(responses={200: serializer(many=True), **READ_ERRORS}),
+        "retrieve": extend_schema(responses={200: serializer, **READ_ERRORS}),
+    }
+    if create:
+        schemas["create"] = extend_schema(responses={201: serializer, **WRITE_ERRORS})
+    if update:
+        schemas["partial_update"] = extend_schema(responses={200: serializer, **WRITE_ERRORS})
+    return schemas
+
+
 class IdFilter(django_filters.NumberFilter):
     """An object's id: a whole number a database column can hold (anything else is a 400, not a 500)."""
 
@@ -91,6 +105,17 @@ class ScopedQuerysetMixin(IdempotentPostMixin):
         return tenancy.scope_to_user(queryset, self.request.user)
 
 
+class RowsListMixin:
+    """Lists whose pages are built by ``rows`` (plain dictionaries equal to the serializer's output,
+    without DRF's per-field machinery: the hot lists under load)."""
+
+    rows = None
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(self.rows(page))
+
+
 # --- communities ------------------------------------------------------------------------------
 class CommunityFilter(django_filters.FilterSet):
     platform = django_filters.ChoiceFilter(choices=Platform.choices)
@@ -101,8 +126,7 @@ class CommunityFilter(django_filters.FilterSet):
         fields = ["platform", "is_tracked", "active_since"]
 
 
-@extend_schema_view(list=extend_schema(responses={200: s.CommunitySerializer(many=True), **READ_ERRORS}),
-                    retrieve=extend_schema(responses={200: s.CommunitySerializer, **READ_ERRORS}))  # fmt: skip
+@extend_schema_view(**answers(s.CommunitySerializer))
 class CommunityViewSet(ScopedQuerysetMixin, viewsets.ReadOnlyModelViewSet):
     """Communities imported from Reddit, Discord, Slack and Discourse."""
 
@@ -131,9 +155,8 @@ class CreatorFilter(django_filters.FilterSet):
         fields = ["platform", "community", "min_score", "max_score", "updated_since"]
 
 
-@extend_schema_view(list=extend_schema(responses={200: s.CreatorSerializer(many=True), **READ_ERRORS}),
-                    retrieve=extend_schema(responses={200: s.CreatorSerializer, **READ_ERRORS}))  # fmt: skip
-class CreatorViewSet(ScopedQuerysetMixin, viewsets.ReadOnlyModelViewSet):
+@extend_schema_view(**answers(s.CreatorSerializer))
+class CreatorViewSet(RowsListMixin, ScopedQuerysetMixin, viewsets.ReadOnlyModelViewSet):
     """People across platforms, with their accounts (identities). Reach is shown, never ranked on."""
 
     serializer_class = s.CreatorSerializer
@@ -147,9 +170,7 @@ class CreatorViewSet(ScopedQuerysetMixin, viewsets.ReadOnlyModelViewSet):
         identities = Identity.objects.order_by("platform", "handle")
         return self.scoped(Creator.objects.prefetch_related(Prefetch("identities", queryset=identities)))
 
-    def list(self, request, *args, **kwargs):
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        return self.get_paginated_response(s.creator_rows(page))
+    rows = staticmethod(s.creator_rows)
 
 
 # --- memberships and rankings -----------------------------------------------------------------
@@ -167,8 +188,7 @@ class MembershipFilter(django_filters.FilterSet):
         fields = ["community", "platform", "creator", "min_score", "max_score", "ranked", "seen_since"]
 
 
-@extend_schema_view(list=extend_schema(responses={200: s.MembershipSerializer(many=True), **READ_ERRORS}),
-                    retrieve=extend_schema(responses={200: s.MembershipSerializer, **READ_ERRORS}))  # fmt: skip
+@extend_schema_view(**answers(s.MembershipSerializer))
 class MembershipViewSet(ScopedQuerysetMixin, viewsets.ReadOnlyModelViewSet):
     """A member of a community with their latest ranking: score, components and reasons."""
 
@@ -205,14 +225,9 @@ class PartnershipFilter(django_filters.FilterSet):
         fields = ["stage", "brand", "owner", "creator", "community", "started_after", "started_before", "updated_since"]
 
 
-@extend_schema_view(
-    list=extend_schema(responses={200: s.PartnershipSerializer(many=True), **READ_ERRORS}),
-    retrieve=extend_schema(responses={200: s.PartnershipSerializer, **READ_ERRORS}),
-    create=extend_schema(responses={201: s.PartnershipSerializer, **WRITE_ERRORS}),
-    partial_update=extend_schema(responses={200: s.PartnershipSerializer, **WRITE_ERRORS}),
-)
+@extend_schema_view(**answers(s.PartnershipSerializer, create=True, update=True))
 class PartnershipViewSet(
-    ScopedQuerysetMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet
+    RowsListMixin, ScopedQuerysetMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet
 ):
     """A brand's relationship with a creator, through the pipeline stages. Moves go through ``move``."""
 
@@ -228,9 +243,7 @@ class PartnershipViewSet(
             partnerships = partnerships.prefetch_related("communities")
         return self.scoped(partnerships)
 
-    def list(self, request, *args, **kwargs):
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        return self.get_paginated_response(s.partnership_rows(page))
+    rows = staticmethod(s.partnership_rows)
 
     def perform_create(self, serializer):
         data = serializer.validated_data
@@ -274,8 +287,7 @@ class ReferralEventFilter(django_filters.FilterSet):
 
 
 @extend_schema_view(
-    list=extend_schema(responses={200: s.ReferralEventSerializer(many=True), **READ_ERRORS}),
-    retrieve=extend_schema(responses={200: s.ReferralEventSerializer, **READ_ERRORS}),
+    **answers(s.ReferralEventSerializer),
     create=extend_schema(
         responses={201: s.ReferralEventSerializer, 200: s.ReferralEventSerializer, **WRITE_ERRORS},
         description="Record a sign-up or a sale. Sent again with the same code, kind and external_id, it is "
@@ -306,14 +318,12 @@ class ReferralEventViewSet(ScopedQuerysetMixin, mixins.CreateModelMixin, viewset
 
 # --- webhooks ---------------------------------------------------------------------------------
 @extend_schema_view(
-    list=extend_schema(responses={200: s.WebhookSubscriptionSerializer(many=True), **READ_ERRORS}),
-    retrieve=extend_schema(responses={200: s.WebhookSubscriptionSerializer, **READ_ERRORS}),
+    **answers(s.WebhookSubscriptionSerializer, update=True),
     create=extend_schema(
         request=s.WebhookSubscriptionSerializer,
         responses={201: s.WebhookSubscriptionCreatedSerializer, **WRITE_ERRORS},
         description="Subscribe a URL to events. The answer holds the signing secret, shown only this once.",
     ),
-    partial_update=extend_schema(responses={200: s.WebhookSubscriptionSerializer, **WRITE_ERRORS}),
     destroy=extend_schema(responses={204: None, **WRITE_ERRORS}),
 )
 class WebhookSubscriptionViewSet(ScopedQuerysetMixin, viewsets.ModelViewSet):
@@ -354,18 +364,6 @@ class WebhookSubscriptionViewSet(ScopedQuerysetMixin, viewsets.ModelViewSet):
 
 
 # --- agreements, deliverables, activities, tasks, referral links -------------------------------
-def _crud_schema(serializer, *, update=False):
-    """The documented answers of a list/retrieve/create (and partial update) view, errors included."""
-    schemas = {
-        "list": extend_schema(responses={200: serializer(many=True), **READ_ERRORS}),
-        "retrieve": extend_schema(responses={200: serializer, **READ_ERRORS}),
-        "create": extend_schema(responses={201: serializer, **WRITE_ERRORS}),
-    }
-    if update:
-        schemas["partial_update"] = extend_schema(responses={200: serializer, **WRITE_ERRORS})
-    return extend_schema_view(**schemas)
-
-
 class AgreementFilter(django_filters.FilterSet):
     partnership = IdFilter(field_name="partnership")
     brand = IdFilter(field_name="partnership__brand")
@@ -380,7 +378,7 @@ class AgreementFilter(django_filters.FilterSet):
         return queryset.filter(starts_on__lte=value).filter(Q(ends_on__isnull=True) | Q(ends_on__gte=value))
 
 
-@_crud_schema(s.AgreementSerializer, update=True)
+@extend_schema_view(**answers(s.AgreementSerializer, create=True, update=True))
 class AgreementViewSet(
     ScopedQuerysetMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet
 ):
@@ -402,10 +400,8 @@ class AgreementViewSet(
     def perform_update(self, serializer):
         data = dict(serializer.validated_data)
         data.pop("partnership", None)
-        # The service compares with the terms as stored: hand it the stored agreement, not the serializer's copy.
-        agreement = Agreement.objects.get(pk=serializer.instance.pk)
-        services.agreement_update_terms(agreement=agreement, actor=actor_of(self.request), **data)
-        serializer.instance = agreement
+        # Validation left the instance as stored (unlike a ModelForm): the service compares with it.
+        services.agreement_update_terms(agreement=serializer.instance, actor=actor_of(self.request), **data)
 
     @extend_schema(request=s.AgreementRenewalSerializer, responses={201: s.AgreementSerializer, **WRITE_ERRORS})
     @action(detail=True, methods=["post"])
@@ -431,7 +427,7 @@ class DeliverableFilter(django_filters.FilterSet):
         fields = ["partnership", "brand", "community", "status", "due_before", "published_since"]
 
 
-@_crud_schema(s.DeliverableSerializer)
+@extend_schema_view(**answers(s.DeliverableSerializer, create=True))
 class DeliverableViewSet(ScopedQuerysetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Content planned and published under a partnership."""
 
@@ -472,7 +468,7 @@ class ActivityFilter(django_filters.FilterSet):
         fields = ["partnership", "creator", "kind", "since"]
 
 
-@_crud_schema(s.ActivitySerializer)
+@extend_schema_view(**answers(s.ActivitySerializer, create=True))
 class ActivityViewSet(ScopedQuerysetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """The timeline: stage changes, agreements and deliverables noted by the product; calls, emails,
     messages, meetings and notes logged by people (POST one of those kinds)."""
@@ -504,7 +500,7 @@ class TaskFilter(django_filters.FilterSet):
         fields = ["partnership", "assignee", "done", "due_before"]
 
 
-@_crud_schema(s.TaskSerializer)
+@extend_schema_view(**answers(s.TaskSerializer, create=True))
 class TaskViewSet(ScopedQuerysetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Follow-ups with due dates."""
 
@@ -540,7 +536,7 @@ class ReferralLinkFilter(django_filters.FilterSet):
         fields = ["partnership", "is_active"]
 
 
-@_crud_schema(s.ReferralLinkSerializer)
+@extend_schema_view(**answers(s.ReferralLinkSerializer, create=True))
 class ReferralLinkViewSet(ScopedQuerysetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Tracked links: /r/<code> counts clicks and sends visitors to the destination."""
 
@@ -576,8 +572,7 @@ class BrandMentionFilter(django_filters.FilterSet):
         return queryset.filter(absent) if value else queryset.exclude(absent)
 
 
-@extend_schema_view(list=extend_schema(responses={200: s.BrandMentionSerializer(many=True), **READ_ERRORS}),
-                    retrieve=extend_schema(responses={200: s.BrandMentionSerializer, **READ_ERRORS}))  # fmt: skip
+@extend_schema_view(**answers(s.BrandMentionSerializer))
 class BrandMentionViewSet(ScopedQuerysetMixin, viewsets.ReadOnlyModelViewSet):
     """Members naming your brands, with tone, recommendation, and whether the brand was there."""
 
@@ -597,8 +592,7 @@ class MeasurementFilter(django_filters.FilterSet):
         fields = ["brand"]
 
 
-@extend_schema_view(list=extend_schema(responses={200: s.BrandMeasurementSerializer(many=True), **READ_ERRORS}),
-                    retrieve=extend_schema(responses={200: s.BrandMeasurementSerializer, **READ_ERRORS}))  # fmt: skip
+@extend_schema_view(**answers(s.BrandMeasurementSerializer))
 class BrandMeasurementViewSet(ScopedQuerysetMixin, viewsets.ReadOnlyModelViewSet):
     """Relationship metrics, one dated document per measurement (what `manage.py measure --json`
     prints): filter by brand; the newest first."""

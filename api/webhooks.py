@@ -135,20 +135,21 @@ def deliver(delivery: WebhookDelivery) -> None:
         "X-Webhook-Id": str(delivery.event_id),
         "X-Webhook-Signature": sign(delivery.subscription.secret, int(time.time()), body),
     }
-    WebhookDelivery.objects.filter(pk=delivery.pk).update(attempts=F("attempts") + 1)
+    attempt = WebhookDelivery.objects.filter(pk=delivery.pk)
+    attempt.update(attempts=F("attempts") + 1)  # counted before sending: a worker killed meanwhile still tried
     try:
         response = requests.post(delivery.subscription.url, data=body, headers=headers, timeout=TIMEOUT_SECONDS,
                                  allow_redirects=False)  # fmt: skip
     except requests.RequestException as error:
-        WebhookDelivery.objects.filter(pk=delivery.pk).update(last_error=f"{type(error).__name__}: {error}"[:500])
+        attempt.update(last_error=f"{type(error).__name__}: {error}"[:500])
         raise DeliveryFailed(str(error)) from None
-    WebhookDelivery.objects.filter(pk=delivery.pk).update(last_status_code=response.status_code)
     if not 200 <= response.status_code < 300:
-        WebhookDelivery.objects.filter(pk=delivery.pk).update(last_error=f"answered {response.status_code}")
+        attempt.update(last_status_code=response.status_code, last_error=f"answered {response.status_code}")
         raise DeliveryFailed(f"answered {response.status_code}")
-    WebhookDelivery.objects.filter(pk=delivery.pk).update(
-        status=DeliveryStatus.SUCCEEDED, delivered_at=timezone.now(), last_error=""
-    )
+    attempt.update(
+        last_status_code=response.status_code, status=DeliveryStatus.SUCCEEDED, delivered_at=timezone.now(),
+        last_error="",
+    )  # fmt: skip
     WebhookSubscription.objects.filter(pk=delivery.subscription_id).update(consecutive_failures=0)
 
 

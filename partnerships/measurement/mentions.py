@@ -13,7 +13,7 @@ import hashlib
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, Value
 
 from graph.mentions import BrandMatcher, brand_matcher, read_mention
 from influencers.ingest.service import import_lock_key
@@ -145,23 +145,20 @@ def _scan(brand: Brand, community: Community, matcher: BrandMatcher, officials: 
 def _mark_presence(brand: Brand, community: Community, officials: set[int], partners: set[int]) -> None:
     """Did the brand's accounts, or its partners, take part in each mention's thread? Recomputed
     every time: a creator who becomes a partner changes what was "in the brand's absence"."""
-    mentions = BrandMention.objects.filter(brand=brand, community=community)
 
     def took_part(authors: set[int]):
         if not authors:
-            return Q(pk__in=[])  # nobody: false for every row
+            return Value(False)  # nobody: false for every mention
+        # A mention without a thread is in nobody's thread.
         return Exists(
             Interaction.objects.filter(
                 community=community, thread_external_id=OuterRef("thread_external_id"), author_id__in=authors
-            )
+            ).exclude(thread_external_id="")
         )
 
-    with transaction.atomic():
-        mentions.update(brand_took_part=False, partner_took_part=False)
-        if officials:
-            mentions.exclude(thread_external_id="").filter(took_part(officials)).update(brand_took_part=True)
-        if partners:
-            mentions.exclude(thread_external_id="").filter(took_part(partners)).update(partner_took_part=True)
+    BrandMention.objects.filter(brand=brand, community=community).update(
+        brand_took_part=took_part(officials), partner_took_part=took_part(partners)
+    )
 
 
 def brands_to_measure_after_sync(community_ids: list[int]):

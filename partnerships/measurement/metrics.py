@@ -30,7 +30,7 @@ from graph.depth import (
     return_engagement,
     return_engagement_split,
 )
-from influencers.models import Identity, Interaction, InteractionKind
+from influencers.models import Identity, Interaction, InteractionKind, Membership
 from partnerships.measurement.mentions import brand_communities, partner_identity_ids
 from partnerships.models import (
     Brand,
@@ -81,13 +81,49 @@ def measure_brand(brand: Brand, *, days: int = WINDOW_DAYS, end: datetime | None
             "partnerships": Partnership.objects.filter(brand=brand).count(),
         },
         "mentions": _mentions(brand, start, end, partners, communities),
-        "referrals": _referrals(Q(link__partnership__brand=brand), start, end),
-        "partnerships": [
-            _partnership(p, communities, start, end, partners)
-            for p in Partnership.objects.filter(brand=brand).select_related("creator").order_by("pk")
-        ],
     }
+    partnerships = list(
+        Partnership.objects.filter(brand=brand).select_related("creator").prefetch_related("communities").order_by("pk")
+    )
+    referrals = _referrals_by_partnership(brand, start, end)
+    document["referrals"] = _total(referrals.values())
+    identities = _identities_by_creator({p.creator_id for p in partnerships})
+    present_in = _communities_by_identity(set().union(*identities.values()), communities)
+    document["partnerships"] = []
+    for partnership in partnerships:
+        mine = identities.get(partnership.creator_id, set())
+        # Its own communities, else the brand's communities the creator takes part in.
+        own = list(partnership.communities.all()) or [
+            c for c in communities if any(c.pk in present_in.get(i, ()) for i in mine)
+        ]
+        document["partnerships"].append(
+            _partnership(
+                partnership,
+                mine,
+                own,
+                referrals.get(partnership.pk) or {**_NO_REFERRALS, "revenue": {}},
+                start,
+                end,
+                partners,
+            )
+        )
     return document
+
+
+def _identities_by_creator(creator_ids: set[int]) -> dict[int, set[int]]:
+    found: dict[int, set[int]] = defaultdict(set)
+    for creator_id, identity_id in Identity.objects.filter(creator__in=creator_ids).values_list("creator_id", "id"):
+        found[creator_id].add(identity_id)
+    return found
+
+
+def _communities_by_identity(identity_ids: set[int], communities) -> dict[int, set[int]]:
+    found: dict[int, set[int]] = defaultdict(set)
+    for identity_id, community_id in Membership.objects.filter(
+        identity__in=identity_ids, community__in=communities
+    ).values_list("identity_id", "community_id"):
+        found[identity_id].add(community_id)
+    return found
 
 
 # --- mentions ---------------------------------------------------------------------------------
@@ -143,37 +179,47 @@ def _mentions(brand: Brand, start, end, partners: set[int], communities) -> dict
 
 
 # --- referrals --------------------------------------------------------------------------------
-def _referrals(scope: Q, start, end) -> dict:
-    events = ReferralEvent.objects.filter(scope, occurred_at__gte=start, occurred_at__lte=end)
-    totals = dict(events.values_list("kind").annotate(n=Count("id")).order_by())
-    revenue = {
-        currency or "?": str(Decimal(amount).quantize(Decimal("0.01")))
-        for currency, amount in events.filter(kind=ReferralEventKind.SALE, amount__isnull=False)
-        .values_list("currency")
-        .annotate(total=Sum("amount"))
-        .order_by()
-    }
-    return {
-        "clicks": totals.get(ReferralEventKind.CLICK, 0),
-        "signups": totals.get(ReferralEventKind.SIGNUP, 0),
-        "sales": totals.get(ReferralEventKind.SALE, 0),
-        "revenue": revenue,
-    }
+_NO_REFERRALS = {"clicks": 0, "signups": 0, "sales": 0, "revenue": {}}
+_KEYS = {ReferralEventKind.CLICK: "clicks", ReferralEventKind.SIGNUP: "signups", ReferralEventKind.SALE: "sales"}
+
+
+def _referrals_by_partnership(brand: Brand, start, end) -> dict[int, dict]:
+    """Clicks, sign-ups, sales and revenue of each of the brand's partnerships (two queries for all)."""
+    events = ReferralEvent.objects.filter(
+        link__partnership__brand=brand, occurred_at__gte=start, occurred_at__lte=end
+    ).order_by()
+    found: dict[int, dict] = {}
+    for partnership_id, kind, count in events.values_list("link__partnership", "kind").annotate(n=Count("id")):
+        found.setdefault(partnership_id, {**_NO_REFERRALS, "revenue": {}})[_KEYS[kind]] = count
+    sales = events.filter(kind=ReferralEventKind.SALE, amount__isnull=False)
+    for partnership_id, currency, amount in sales.values_list("link__partnership", "currency").annotate(Sum("amount")):
+        found[partnership_id]["revenue"][currency or "?"] = str(Decimal(amount).quantize(Decimal("0.01")))
+    return found
+
+
+def _total(referrals) -> dict:
+    """The brand's referrals: its partnerships' added up."""
+    total = {**_NO_REFERRALS, "revenue": {}}
+    revenue: dict[str, Decimal] = defaultdict(Decimal)
+    for figures in referrals:
+        for key in ("clicks", "signups", "sales"):
+            total[key] += figures[key]
+        for currency, amount in figures["revenue"].items():
+            revenue[currency] += Decimal(amount)
+    total["revenue"] = {currency: str(amount.quantize(Decimal("0.01"))) for currency, amount in revenue.items()}
+    return total
 
 
 # --- one partnership --------------------------------------------------------------------------
-def _partnership(partnership: Partnership, brand_communities_, start, end, partners: set[int]) -> dict:
-    identities = set(Identity.objects.filter(creator=partnership.creator_id).values_list("id", flat=True))
-    own_communities = list(partnership.communities.all()) or [
-        c for c in brand_communities_ if c.memberships.filter(identity__in=identities).exists()
-    ]
+def _partnership(partnership: Partnership, identities: set[int], own_communities, referrals: dict, start, end,
+                 partners: set[int]) -> dict:  # fmt: skip
     result = {
         "id": partnership.pk,
         "creator": partnership.creator.display_name,
         "stage": partnership.stage,
         "started_on": partnership.started_on.isoformat() if partnership.started_on else None,
         "communities": [c.key for c in own_communities],
-        "referrals": _referrals(Q(link__partnership=partnership), start, end),
+        "referrals": referrals,
         "organic_recommendations_in_its_threads": _recommendations_in_threads(
             partnership, identities, own_communities, start, end, partners
         ),

@@ -1,6 +1,7 @@
 from django.db import models
 from django.db.models import Q
 
+from crm.validators import validate_web_url
 from partnerships.models.pipeline import Partnership
 
 
@@ -9,7 +10,7 @@ class ReferralLink(models.Model):
 
     partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE, related_name="referral_links")
     code = models.SlugField(max_length=64, unique=True)
-    destination_url = models.URLField(max_length=1000)
+    destination_url = models.URLField(max_length=1000, validators=[validate_web_url])
     label = models.CharField(max_length=200, blank=True)
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)

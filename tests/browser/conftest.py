@@ -70,3 +70,20 @@ def log_in(live_server):
         page.wait_for_url(live_server.url + "/pipeline/")
 
     return log_in
+
+
+@pytest.fixture
+def ranked_creator(community, make_identity, make_interaction):
+    """Alice and Bob answer each other in the community, which is ranked; Alice is a creator."""
+    import io
+
+    from django.core.management import call_command
+
+    from influencers.services import creator_link_identities
+
+    alice, bob = make_identity("alice"), make_identity("bob")
+    post = make_interaction("t3_a", alice, title="Which nib for a left-handed writer who presses hard?")
+    make_interaction("t1_b", bob, kind="comment", parent=post, target=alice, text="A fine one")
+    make_interaction("t1_c", alice, kind="comment", target=bob, text="Thanks")
+    call_command("rank", community.key, stdout=io.StringIO())
+    return creator_link_identities(identities=[alice])

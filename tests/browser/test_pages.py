@@ -1,7 +1,5 @@
 """The pages a manager works in, in a real browser: forms that write, and a phone-sized screen."""
 
-import io
-
 import pytest
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -41,19 +39,11 @@ def test_a_manager_plans_a_deliverable_adds_a_task_and_logs_a_call_on_the_partne
 
 
 def test_pages_fit_a_phone_screen_without_sideways_scrolling(
-    chromium, live_server, manager_a, partnership_a, community, make_identity, make_interaction, org_a
+    chromium, live_server, manager_a, partnership_a, community, ranked_creator, org_a
 ):
-    from django.core.management import call_command
-
-    from influencers.services import creator_link_identities
     from partnerships.models import Task
 
-    alice, bob = make_identity("alice"), make_identity("bob")
-    post = make_interaction("t3_a", alice, title="Which nib for a left-handed writer who presses hard?")
-    make_interaction("t1_b", bob, kind="comment", parent=post, target=alice, text="A fine one")
-    make_interaction("t1_c", alice, kind="comment", target=bob, text="Thanks")
-    call_command("rank", community.key, stdout=io.StringIO())
-    creator = creator_link_identities(identities=[alice])
+    creator = ranked_creator
     Task.objects.create(organization=org_a, partnership=partnership_a, assignee=manager_a, title="Follow up")
 
     context = chromium.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)

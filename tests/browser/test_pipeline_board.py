@@ -108,20 +108,9 @@ def test_my_tasks_marks_a_task_done_in_the_browser(page, log_in, live_server, ma
 
 
 def test_community_and_creator_pages_open_without_console_errors(
-    page, log_in, live_server, manager_a, brand_a, community, make_identity, make_interaction
+    page, log_in, live_server, manager_a, brand_a, community, ranked_creator
 ):
-    import io
-
-    from django.core.management import call_command
-
-    from influencers.services import creator_link_identities
-
-    alice, bob = make_identity("alice"), make_identity("bob")
-    post = make_interaction("t3_a", alice, title="Which nib?")
-    make_interaction("t1_b", bob, kind="comment", parent=post, target=alice, text="A fine one")
-    make_interaction("t1_c", alice, kind="comment", target=bob, text="Thanks")
-    call_command("rank", community.key, stdout=io.StringIO())
-    creator = creator_link_identities(identities=[alice])
+    creator = ranked_creator
     log_in(page, "manager-a")
     page.goto(live_server.url + f"/communities/{community.pk}/")
     assert page.locator("table.members tbody tr").count() == 2
