@@ -291,9 +291,12 @@ def iso(value) -> str | None:
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
-def creator_rows(creators: list[Creator]) -> list[dict]:
-    """Creators with their identities (one query for all the identities of the page)."""
-    identities: dict[int, list[dict]] = {c.pk: [] for c in creators}
+CREATOR_ROW_VALUES = ("id", "display_name", "bio", "created_at", "updated_at")
+
+
+def creator_rows(creators: list[dict]) -> list[dict]:
+    """A page of creators (``CREATOR_ROW_VALUES``) with their identities, found in one query."""
+    identities: dict[int, list[dict]] = {c["id"]: [] for c in creators}
     for row in (
         Identity.objects.filter(creator__in=identities)
         .order_by("platform", "handle")
@@ -301,16 +304,21 @@ def creator_rows(creators: list[Creator]) -> list[dict]:
     ):
         identities[row.pop("creator_id")].append(row)
     return [
-        {"id": c.pk, "display_name": c.display_name, "bio": c.bio, "identities": identities[c.pk],
-         "created_at": iso(c.created_at), "updated_at": iso(c.updated_at)}
+        {"id": c["id"], "display_name": c["display_name"], "bio": c["bio"], "identities": identities[c["id"]],
+         "created_at": iso(c["created_at"]), "updated_at": iso(c["updated_at"])}
         for c in creators
     ]  # fmt: skip
 
 
-def partnership_rows(partnerships: list[Partnership]) -> list[dict]:
-    """Partnerships (creators joined by the caller); their communities' ids in one query, without
-    building the communities themselves."""
-    communities: dict[int, list[int]] = {p.pk: [] for p in partnerships}
+# A foreign key's name in values() gives its id, as the serializer writes it.
+PARTNERSHIP_ROW_VALUES = ("id", "brand", "creator", "stage", "stage_changed_at", "owner", "started_on", "ended_on",
+                          "close_reason", "notes", "created_at", "updated_at", "creator__display_name")  # fmt: skip
+
+
+def partnership_rows(partnerships: list[dict]) -> list[dict]:
+    """A page of partnerships (``PARTNERSHIP_ROW_VALUES``); their communities' ids in one query,
+    without building the communities themselves."""
+    communities: dict[int, list[int]] = {p["id"]: [] for p in partnerships}
     links = Partnership.communities.through.objects.filter(partnership_id__in=communities).order_by(
         *(f"community__{field}" for field in Community._meta.ordering)  # as the detail lists them
     )
@@ -318,12 +326,12 @@ def partnership_rows(partnerships: list[Partnership]) -> list[dict]:
         communities[partnership_id].append(community_id)
     return [
         {
-            "id": p.pk, "brand": p.brand_id, "creator": p.creator_id, "creator_name": p.creator.display_name,
-            "communities": communities[p.pk], "stage": p.stage,
-            "stage_changed_at": iso(p.stage_changed_at), "owner": p.owner_id,
-            "started_on": p.started_on.isoformat() if p.started_on else None,
-            "ended_on": p.ended_on.isoformat() if p.ended_on else None, "close_reason": p.close_reason,
-            "notes": p.notes, "created_at": iso(p.created_at), "updated_at": iso(p.updated_at),
+            "id": p["id"], "brand": p["brand"], "creator": p["creator"], "creator_name": p["creator__display_name"],
+            "communities": communities[p["id"]], "stage": p["stage"],
+            "stage_changed_at": iso(p["stage_changed_at"]), "owner": p["owner"],
+            "started_on": p["started_on"].isoformat() if p["started_on"] else None,
+            "ended_on": p["ended_on"].isoformat() if p["ended_on"] else None, "close_reason": p["close_reason"],
+            "notes": p["notes"], "created_at": iso(p["created_at"]), "updated_at": iso(p["updated_at"]),
         }
         for p in partnerships
     ]  # fmt: skip

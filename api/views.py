@@ -107,12 +107,15 @@ class ScopedQuerysetMixin(IdempotentPostMixin):
 
 class RowsListMixin:
     """Lists whose pages are built by ``rows`` (plain dictionaries equal to the serializer's output,
-    without DRF's per-field machinery: the hot lists under load)."""
+    without DRF's per-field machinery: the hot lists under load) from the columns ``row_values``
+    names, read as dictionaries rather than model instances (the cursor reads its position from
+    either)."""
 
     rows = None
+    row_values: tuple[str, ...] = ()
 
     def list(self, request, *args, **kwargs):
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()).values(*self.row_values))
         return self.get_paginated_response(self.rows(page))
 
 
@@ -166,11 +169,12 @@ class CreatorViewSet(RowsListMixin, ScopedQuerysetMixin, viewsets.ReadOnlyModelV
 
     def get_queryset(self):
         if self.action == "list":
-            return self.scoped(Creator.objects.all())  # identities: one query for the page, in list()
+            return self.scoped(Creator.objects.all())  # identities: one query for the page, in rows()
         identities = Identity.objects.order_by("platform", "handle")
         return self.scoped(Creator.objects.prefetch_related(Prefetch("identities", queryset=identities)))
 
     rows = staticmethod(s.creator_rows)
+    row_values = s.CREATOR_ROW_VALUES
 
 
 # --- memberships and rankings -----------------------------------------------------------------
@@ -238,12 +242,13 @@ class PartnershipViewSet(
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
-        partnerships = Partnership.objects.select_related("creator").order_by("-id")
-        if self.action != "list":  # a page finds its communities' ids in one query of its own, in list()
-            partnerships = partnerships.prefetch_related("communities")
+        partnerships = Partnership.objects.order_by("-id")
+        if self.action != "list":  # a page reads the creator's name and its communities' ids in rows()
+            partnerships = partnerships.select_related("creator").prefetch_related("communities")
         return self.scoped(partnerships)
 
     rows = staticmethod(s.partnership_rows)
+    row_values = s.PARTNERSHIP_ROW_VALUES
 
     def perform_create(self, serializer):
         data = serializer.validated_data

@@ -36,7 +36,10 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from throwaway import DEFAULT_URL, is_postgresql, throwaway_database  # noqa: E402
 
-PATHS = ("/api/v1/creators/?page_size=50", "/api/v1/partnerships/?page_size=50")
+LISTS = ("/api/v1/creators/?page_size=50", "/api/v1/partnerships/?page_size=50")
+# The API's root (links only: authentication, throttle, routing and rendering, no query): what a
+# request costs before any work, on this machine, for comparison.
+FLOOR = ("/api/v1/",)
 
 
 def fill(creators: int) -> str:
@@ -71,13 +74,13 @@ def fill(creators: int) -> str:
     return api_key_create(organization=organization, scope="read")[1]
 
 
-def client(port: int, key: str, stop: float, results: list, errors: list) -> None:
+def client(port: int, key: str, paths: tuple, stop: float, results: list, errors: list) -> None:
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     headers = {"Authorization": f"Bearer {key}", "Host": "127.0.0.1"}
     rng = random.Random()
     next_pages: dict[str, str] = {}
     while time.monotonic() < stop:
-        path = rng.choice(PATHS)
+        path = rng.choice(paths)
         url = next_pages.pop(path, None) if rng.random() < 0.3 else None
         target = urlsplit(url).path + "?" + urlsplit(url).query if url else path
         started = time.perf_counter()
@@ -95,7 +98,7 @@ def client(port: int, key: str, stop: float, results: list, errors: list) -> Non
             errors.append(f"{response.status} on {target}")
             continue
         results.append((path, elapsed))
-        if next_url := json.loads(body).get("next"):
+        if next_url := json.loads(body).get("next") if path in LISTS else None:
             next_pages[path] = next_url
     connection.close()
 
@@ -112,7 +115,9 @@ def main(argv=None):
     # 8 single-threaded workers answered best here (4 × 2 threads and 3 × 8 had longer tails).
     parser.add_argument("--workers", type=int, default=8, help="gunicorn processes")
     parser.add_argument("--threads", type=int, default=1, help="threads per gunicorn process")
+    parser.add_argument("--floor", action="store_true", help="request only the API's root (no query), for comparison")
     options = parser.parse_args(argv)
+    paths = FLOOR if options.floor else LISTS
     if not is_postgresql(os.environ.get("DATABASE_URL", DEFAULT_URL)):
         sys.exit("DATABASE_URL must point at PostgreSQL for this benchmark")
     with throwaway_database("crm_api_load"):
@@ -143,7 +148,7 @@ def main(argv=None):
             for _ in range(100):
                 try:
                     probe = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-                    probe.request("GET", PATHS[0], headers={"Authorization": f"Bearer {key}"})
+                    probe.request("GET", paths[0], headers={"Authorization": f"Bearer {key}"})
                     if probe.getresponse().status == 200:
                         break
                 except OSError:
@@ -152,7 +157,7 @@ def main(argv=None):
             errors: list = []
             stop = time.monotonic() + options.seconds
             threads = [
-                threading.Thread(target=client, args=(port, key, stop, results, errors)) for _ in range(options.clients)
+                threading.Thread(target=client, args=(port, key, paths, stop, results, errors)) for _ in range(options.clients)
             ]
             began, cpu_before = time.monotonic(), time.process_time()
             for thread in threads:
@@ -168,7 +173,7 @@ def main(argv=None):
         print(f"{options.clients} clients for {wall:.1f} s against gunicorn ({server_shape})")
         print(f"  {len(results):,} requests answered, {len(results) / wall:,.0f} per second; errors: {len(errors)}")
         print(f"  the clients themselves used {client_cores:.2f} of the 2 cores")
-        for path in PATHS:
+        for path in paths:
             times = [t * 1000 for p, t in results if p == path]
             if times:
                 p50, p95, p99 = (percentile(times, p) for p in (50, 95, 99))
