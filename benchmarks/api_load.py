@@ -156,9 +156,8 @@ def main(argv=None):
             results: list = []
             errors: list = []
             stop = time.monotonic() + options.seconds
-            threads = [
-                threading.Thread(target=client, args=(port, key, paths, stop, results, errors)) for _ in range(options.clients)
-            ]
+            arguments = (port, key, paths, stop, results, errors)
+            threads = [threading.Thread(target=client, args=arguments) for _ in range(options.clients)]
             began, cpu_before = time.monotonic(), time.process_time()
             for thread in threads:
                 thread.start()
