@@ -1,4 +1,5 @@
-"""PostgreSQL connections: date-times read by psycopg's compiled loader.
+"""Database connections: date-times read by psycopg's compiled loader; recording a failure when
+the failure was the connection itself.
 
 Django registers its own ``timestamptz`` loader on every connection (a Python subclass of
 psycopg's pure-Python loader that then swaps the time zone), so each date-time read costs a
@@ -7,9 +8,15 @@ is UTC, as Django sets it with ``USE_TZ``, psycopg's compiled loader already ret
 Django wants (aware datetimes in ``datetime.timezone.utc``), so this puts it back.
 """
 
+import logging
+import time
+from collections.abc import Callable
 from datetime import UTC
 
+from django.db import DatabaseError, connection
 from django.db.backends.signals import connection_created
+
+logger = logging.getLogger(__name__)
 
 
 def _compiled_utc_loader():
@@ -53,3 +60,21 @@ def use_compiled_timestamp_loader(sender, connection, **kwargs):
 
 def connect():
     connection_created.connect(use_compiled_timestamp_loader, dispatch_uid="crm.compiled_timestamp_loader")
+
+
+def write_despite_a_broken_connection(write: Callable[[], object], what: str) -> bool:
+    """Run ``write``, a small UPDATE recording how a task ended, even when what ended it was the
+    database connection breaking (PostgreSQL restarted): then the first try fails too, so it is
+    tried again on a new connection while the server comes back. Returns whether it was written;
+    when it was not, the next attempt finds the record unfinished and says so."""
+    for pause in (0, 1, 2, 4):
+        time.sleep(pause)
+        try:
+            write()
+            return True
+        except DatabaseError:
+            if connection.in_atomic_block:  # a caller's transaction: a new connection would not be in it
+                break
+            connection.close()  # a broken connection is replaced on the next query
+    logger.warning("could not record %s: the database is unreachable", what, exc_info=True)
+    return False

@@ -153,6 +153,7 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Written into django-celery-beat's tables at beat start; operators can change times in the admin.
 CELERY_BEAT_SCHEDULE = {
     "sync-tracked-communities": {"task": "influencers.tasks.sync_tracked_communities", "schedule": 3600.0},
+    "resume-interrupted-syncs": {"task": "influencers.tasks.resume_interrupted_syncs", "schedule": 600.0},
 }
 
 # --- REST API (/api/v1/): organization API keys or browser sessions -------------------------

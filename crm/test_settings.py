@@ -16,8 +16,9 @@ from crm.settings import *  # noqa: E402,F403
 # Hashing passwords with PBKDF2 dominates test time; the suite tests no password strength.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
-# Calls to .delay() run in-process unless a test starts a real worker on purpose.
-CELERY_TASK_ALWAYS_EAGER = True
+# Calls to .delay() run in-process unless a test starts a real worker on purpose; that worker
+# (TEST_CELERY_WORKER=1) sends what it sends through the broker, as in production.
+CELERY_TASK_ALWAYS_EAGER = os.environ.get("TEST_CELERY_WORKER") != "1"
 # Serve static files from the apps, as in development: tests don't run collectstatic.
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True

@@ -16,6 +16,7 @@ from django.db.models import Exists, F, Func, IntegerField, OuterRef, Q, Subquer
 from django.db.models.functions import RowNumber, Substr
 from django.utils import timezone
 
+from crm.database import write_despite_a_broken_connection
 from graph.promotion import host
 from graph.scoring import ALGORITHM_VERSION, CommunityData, Member, Ranking, TextReader, rank
 from influencers import services
@@ -218,8 +219,12 @@ def rank_community(
         ranking = rank(data, weights=weights)
         _write_snapshot(run, community, ranking, data)
     except BaseException as error:
-        RankingRun.objects.filter(pk=run.pk).update(
-            status=RankingStatus.FAILED, finished_at=timezone.now(), message=f"{type(error).__name__}: {error}"[:2000]
+        message = f"{type(error).__name__}: {error}"[:2000]
+        write_despite_a_broken_connection(
+            lambda: RankingRun.objects.filter(pk=run.pk).update(
+                status=RankingStatus.FAILED, finished_at=timezone.now(), message=message
+            ),
+            f"the failure of ranking run {run.pk}",
         )
         raise
     run.refresh_from_db()

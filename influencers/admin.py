@@ -244,6 +244,7 @@ class SyncRunAdmin(SharedDataAdmin):
     readonly_fields = [
         "source", "arguments", "communities", "status", "created_at", "started_at", "finished_at", "read", "created",
         "updated", "unchanged", "skipped", "skipped_reasons", "skipped_examples", "checkpoint", "attempts", "error",
+        "attempt_log",
     ]  # fmt: skip
 
     @admin.display(description="what")

@@ -9,6 +9,7 @@ import logging
 from datetime import timedelta
 
 from celery import shared_task
+from celery.signals import worker_ready
 from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
@@ -16,7 +17,7 @@ from crm.celery import RETRY_WHILE_DATABASE_IS_DOWN
 from graph import adapter as ranking
 from influencers import services
 from influencers.connectors.records import SourceError, TemporarySourceError
-from influencers.ingest.runs import sync_run_execute, sync_run_for_community
+from influencers.ingest.runs import sync_run_claimed, sync_run_execute, sync_run_for_community, sync_runs_interrupted
 from influencers.models import Community, SyncRun, SyncStatus
 from influencers.signals import sync_completed
 
@@ -36,17 +37,22 @@ STALE_AFTER = timedelta(hours=6)
     max_retries=6,
 )
 def run_sync(self, sync_run_id: int) -> dict | None:
-    """Run a queued SyncRun; a completed one is not run again (redelivery is harmless)."""
-    sync_run = SyncRun.objects.get(pk=sync_run_id)
-    if sync_run.status == SyncStatus.COMPLETED:
-        return None
-    try:
-        summary = sync_run_execute(sync_run=sync_run)
-    except TemporarySourceError:
-        raise  # retried with backoff; the run says what happened meanwhile
-    except SourceError as error:
-        logger.warning("sync run %s failed for good: %s", sync_run_id, error)
-        return None  # nothing a retry can fix: the SyncRun holds the error for the operator
+    """Run a queued SyncRun; a completed one is not run again, and one another worker is running
+    is left to it (redelivery is harmless)."""
+    with sync_run_claimed(sync_run_id) as claimed:
+        if not claimed:
+            logger.info("sync run %s is being run by another worker; this delivery leaves it", sync_run_id)
+            return None
+        sync_run = SyncRun.objects.get(pk=sync_run_id)
+        if sync_run.status == SyncStatus.COMPLETED:
+            return None
+        try:
+            summary = sync_run_execute(sync_run=sync_run)
+        except TemporarySourceError:
+            raise  # retried with backoff; the run says what happened meanwhile
+        except SourceError as error:
+            logger.warning("sync run %s failed for good: %s", sync_run_id, error)
+            return None  # nothing a retry can fix: the SyncRun holds the error for the operator
     community_ids = list(sync_run.communities.values_list("pk", flat=True))
     for community_id in community_ids:
         try:
@@ -108,3 +114,28 @@ def refresh_community_memberships(community_id: int) -> int:
     community = Community.objects.get(pk=community_id)
     services.interactions_link_parents(community=community)
     return services.community_memberships_refresh(community=community)
+
+
+@shared_task
+def resume_interrupted_syncs(queue: str | None = None) -> list[int]:
+    """Send again the syncs a worker left running when it died (killed, out of memory, its
+    machine gone): Celery would deliver them again only after the broker's visibility timeout
+    (hours, so that long imports are not delivered twice). They resume where their last committed
+    batch left them. Run at every worker start and by beat."""
+    resumed = []
+    for run in sync_runs_interrupted():
+        logger.warning("sync run %s was cut off (attempt %s); sending it again", run.pk, run.attempts)
+        run_sync.apply_async([run.pk], queue=queue)
+        resumed.append(run.pk)
+    return resumed
+
+
+@worker_ready.connect
+def _resume_when_a_worker_starts(sender=None, **kwargs):
+    """A worker that starts (often the one restarted after being killed) takes back the syncs no
+    one is running, on a queue it reads."""
+    queues = list(sender.app.amqp.queues.consume_from) if sender is not None else []
+    try:
+        resume_interrupted_syncs(queue=queues[0] if queues else None)
+    except Exception:  # the worker must start whatever happens here; beat tries again later
+        logger.exception("could not look for interrupted syncs at worker start")

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from django.db import DatabaseError, connection, connections, transaction
 from django.utils import timezone
 
+from crm.database import write_despite_a_broken_connection
 from influencers import services
 from influencers.connectors.records import AuthorRecord, Checkpoint, CommunityRecord, InteractionRecord, Skipped
 from influencers.ingest.identities import IdentityResolver
@@ -356,24 +357,37 @@ def run_ingest(*, sync_run: SyncRun, items: Iterable, on_progress=None, batch_si
     """Run one ingestion and record its outcome on ``sync_run`` (completed, or failed with the error).
 
     Connector errors (SourceError) and database errors propagate after the run is marked failed;
-    what was committed before stays, and a re-run completes it without duplicates.
+    what was committed before stays, and a re-run completes it without duplicates. Each attempt
+    is logged on the run, including one cut off before it could say how it ended (a killed worker).
     """
+    now = timezone.now()
+    log = [dict(entry) for entry in sync_run.attempt_log]
+    if log and "outcome" not in log[-1]:
+        log[-1]["outcome"] = "cut off before it could record how it ended (its worker stopped or lost the database)"
+    log.append({"attempt": sync_run.attempts + 1, "started_at": now.isoformat()})
     sync_run.status = SyncStatus.RUNNING
-    sync_run.started_at = timezone.now()
+    sync_run.started_at = now
     sync_run.finished_at = None
     sync_run.attempts += 1
     sync_run.error = ""
-    sync_run.save(update_fields=["status", "started_at", "finished_at", "attempts", "error"])
+    sync_run.attempt_log = log
+    sync_run.save(update_fields=["status", "started_at", "finished_at", "attempts", "error", "attempt_log"])
     ingestor = Ingestor(sync_run=sync_run, on_progress=on_progress, batch_size=batch_size)
     try:
         summary = ingestor.run(items)
     except BaseException as error:
-        SyncRun.objects.filter(pk=sync_run.pk).update(
-            status=SyncStatus.FAILED, finished_at=timezone.now(), error=f"{type(error).__name__}: {error}"[:2000]
+        message = f"{type(error).__name__}: {error}"[:2000]
+        log[-1].update(outcome=f"failed: {message}", finished_at=timezone.now().isoformat())
+        write_despite_a_broken_connection(
+            lambda: SyncRun.objects.filter(pk=sync_run.pk).update(
+                status=SyncStatus.FAILED, finished_at=timezone.now(), error=message, attempt_log=log
+            ),
+            f"the failure of sync run {sync_run.pk}",
         )
-        sync_run.refresh_from_db()
+        sync_run.status, sync_run.error, sync_run.attempt_log = SyncStatus.FAILED, message, log
         raise
     sync_run.status = SyncStatus.COMPLETED
     sync_run.finished_at = timezone.now()
-    sync_run.save(update_fields=["status", "finished_at"])
+    log[-1].update(outcome="completed", finished_at=sync_run.finished_at.isoformat())
+    sync_run.save(update_fields=["status", "finished_at", "attempt_log"])
     return summary

@@ -42,6 +42,9 @@ class SyncRun(models.Model):
     checkpoint = models.JSONField(default=dict, blank=True, help_text="Where the next sync starts.")
     attempts = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True)
+    attempt_log = models.JSONField(
+        default=list, blank=True, help_text="Each attempt: when it started and how it ended (or that it was cut off)."
+    )
 
     class Meta:
         ordering = ["-created_at"]

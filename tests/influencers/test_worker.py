@@ -4,71 +4,18 @@ Needs a broker and a database a second process can share: PostgreSQL. On the emb
 (no broker, SQLite in memory for tests) it is skipped with that reason; CI runs it.
 """
 
-import os
-import subprocess
-import sys
-import time
-import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
-import pytest
-from django.conf import settings
-from django.db import connection
-
-from crm.celery import app
 from influencers.ingest.runs import sync_run_create
 from influencers.models import Interaction, Membership, SyncRun, SyncStatus
 from influencers.tasks import refresh_community_memberships, run_sync
+from tests.influencers.workers import NEEDS_A_WORKER, send_through_broker, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures" / "reddit"
 
-pytestmark = [
-    pytest.mark.worker,
-    pytest.mark.skipif(not os.environ.get("CELERY_BROKER_URL"), reason="no CELERY_BROKER_URL: no broker to test"),
-    pytest.mark.skipif(connection.vendor != "postgresql", reason="a worker process needs a shared PostgreSQL database"),
-]
-
-
-@pytest.fixture
-def worker(transactional_db):
-    """A worker on a private queue, reading the test database."""
-    queue = f"test-{uuid.uuid4().hex[:8]}"
-    db = settings.DATABASES["default"]
-    url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "crm", "worker", "--pool", "solo", "-Q", queue, "--loglevel", "INFO"],
-        cwd=ROOT,
-        env={
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "crm.test_settings",
-            "DATABASE_URL": url,
-            "WEBHOOK_FIRST_RETRY_SECONDS": "1",
-        },  # fmt: skip
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    yield queue
-    process.terminate()
-    output, _ = process.communicate(timeout=30)
-    print(output)
-
-
-def send_through_broker(task, args, queue):
-    """Send for real (the test settings run tasks in-process otherwise)."""
-    app.conf.task_always_eager = False
-    try:
-        task.apply_async(args=args, queue=queue)
-    finally:
-        app.conf.task_always_eager = True
-
-
-def wait_until(condition, seconds=90):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline and not condition():
-        time.sleep(0.5)
+pytestmark = NEEDS_A_WORKER
 
 
 def test_a_task_sent_through_the_broker_is_run_by_the_worker(worker, community, make_identity, make_interaction):
