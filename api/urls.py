@@ -1,5 +1,7 @@
+from csp.decorators import csp_replace
+from django.conf import settings
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.permissions import AllowAny
 from rest_framework.routers import DefaultRouter
 
@@ -24,6 +26,14 @@ app_name = "api"
 urlpatterns = [
     # The description of the API is public (it holds no data): client generators and the docs need no key.
     path("schema/", SpectacularAPIView.as_view(api_version="v1", permission_classes=[AllowAny]), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema", permission_classes=[AllowAny]), name="docs"),
+    # Swagger UI's own script is served as a file (the split view: no inline script); it styles
+    # itself inline, so the docs page alone allows inline styles.
+    path(
+        "docs/",
+        csp_replace(settings.API_PAGE_STYLES)(
+            SpectacularSwaggerSplitView.as_view(url_name="api:schema", permission_classes=[AllowAny])
+        ),
+        name="docs",
+    ),
     path("", include(router.urls)),
 ]

@@ -5,9 +5,14 @@ until SECRET_KEY and ALLOWED_HOSTS are given; `DEBUG=1` gives the local embedded
 (SQLite file, tasks run eagerly in-process).
 """
 
+import base64
+import hashlib
 import os
 import sys
+from datetime import timedelta
 from pathlib import Path
+
+from csp.constants import NONE, SELF
 
 from crm.env import ConfigError, read_config
 
@@ -44,10 +49,13 @@ INSTALLED_APPS = [
     "api",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "csp",
+    "axes",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -57,6 +65,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes asks
 ]
 
 ROOT_URLCONF = "crm.urls"
@@ -89,6 +98,46 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "admin:login"
+# Sign-in throttling (django-axes): after AXES_FAILURE_LIMIT failed sign-ins for one username from
+# one address, that pair is locked out for AXES_COOLOFF_TIME (an administrator can unlock it
+# sooner in the admin, "Access attempts"). Per pair, so a stranger cannot lock a colleague out
+# from elsewhere and one office behind one address is not locked out by one person's typos.
+# Behind a proxy the address is the proxy's unless AXES_IPWARE_PROXY_COUNT says how many there are.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_VERBOSE = False  # its start-up banner and per-attempt lines; failures are logged as warnings anyway
+
+# Content security policy (django-csp): scripts, styles, images and fonts from this site only;
+# no inline script anywhere, and no inline style except the one attribute django-simple-history's
+# admin history page carries (allowed by its hash, nothing else) and the API's pages for people
+# (the browsable API and Swagger UI style themselves inline: api/renderers.py, api/urls.py);
+# never framed.
+
+
+def _style_attribute(css: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(css.encode()).digest()).decode() + "'"
+
+
+API_PAGE_STYLES = {"style-src": [SELF, "'unsafe-inline'"], "style-src-attr": ["'unsafe-inline'"]}
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "style-src-attr": ["'unsafe-hashes'", _style_attribute("border-top: 0")],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 
 # --- Internationalisation -----------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
@@ -172,7 +221,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
-        "rest_framework.renderers.BrowsableAPIRenderer",
+        "api.renderers.BrowsableAPIRenderer",
     ],
     "EXCEPTION_HANDLER": "api.errors.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": ["api.throttling.PerCallerThrottle"],
