@@ -276,6 +276,22 @@ class BrandMeasurementSerializer(serializers.ModelSerializer):
         fields = ["id", "brand", "computed_at", "seconds", "document"]
 
 
+class CreatorEraseSerializer(serializers.Serializer):
+    confirm = serializers.BooleanField(help_text="Must be true: erasure cannot be undone.")
+
+    def validate_confirm(self, value):
+        if value is not True:
+            raise serializers.ValidationError("Send true to erase: this cannot be undone.")
+        return value
+
+
+class ErasureSerializer(serializers.Serializer):
+    creator = serializers.IntegerField()
+    accounts_erased = serializers.IntegerField(help_text="Accounts made anonymous and remembered by fingerprint.")
+    texts_erased = serializers.IntegerField(help_text="Posts and comments whose title, text and link were erased.")
+    rankings_cleared = serializers.IntegerField(help_text="Ranking snapshots whose reasons and details were cleared.")
+
+
 # --- lists built without DRF's per-field machinery ---------------------------------------------
 # A page of 50 creators through the serializers above cost about 5 ms of field objects; these
 # build the same dictionaries directly (a test compares them with the serializers' output).

@@ -7,10 +7,11 @@ from datetime import UTC
 import django_filters
 from django import forms
 from django.db.models import Prefetch, Q
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 
 from api import serializers as s
@@ -21,7 +22,7 @@ from api.webhooks import webhook_subscription_create, webhook_subscription_updat
 from crm import tenancy
 from crm.models import Organization
 from influencers.models import Community, Creator, Identity, MemberScore, Membership, Platform
-from partnerships import services
+from partnerships import privacy, services
 from partnerships.models import (
     Activity,
     ActivityKind,
@@ -175,6 +176,30 @@ class CreatorViewSet(RowsListMixin, ScopedQuerysetMixin, viewsets.ReadOnlyModelV
 
     rows = staticmethod(s.creator_rows)
     row_values = s.CREATOR_ROW_VALUES
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT, **READ_ERRORS})
+    @action(detail=True, methods=["get"], url_path="personal-data")
+    def personal_data(self, request, pk=None):
+        """Everything held about the creator (a data subject's access request): accounts, what they
+        wrote, rankings, and your organizations' partnership records."""
+        creator = self.get_object()
+        organization_ids = None if request.user.is_superuser else tenancy.organization_ids_for(request.user)
+        return Response(privacy.creator_personal_data(creator=creator, organization_ids=organization_ids))
+
+    @extend_schema(request=s.CreatorEraseSerializer, responses={200: s.ErasureSerializer, **WRITE_ERRORS})
+    @action(detail=True, methods=["post"])
+    def erase(self, request, pk=None):
+        """Erase the creator's personal data (accounts, texts) for every organization, keeping anonymous
+        figures; their accounts are not imported again. Write keys, organization owners and operators."""
+        if not privacy.can_erase(request.user):
+            raise PermissionDenied("Erasing a creator is for organization owners, write API keys and operators.")
+        creator = self.get_object()
+        confirm = s.CreatorEraseSerializer(data=request.data)
+        confirm.is_valid(raise_exception=True)
+        erased = privacy.creator_erase(
+            creator=creator, actor=actor_of(request), requested_through=f"API, {request.user.get_full_name()}"
+        )
+        return Response(s.ErasureSerializer(erased).data)
 
 
 # --- memberships and rankings -----------------------------------------------------------------

@@ -1,15 +1,30 @@
+import json
+
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Count
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
+from crm import tenancy
 from crm.admin_scoping import SharedDataAdmin, SharedDataInline
 from influencers import selectors, services
-from influencers.models import Community, Creator, Identity, Interaction, MemberScore, Membership, RankingRun, SyncRun
+from influencers.models import (
+    Community,
+    Creator,
+    ErasedAccount,
+    Identity,
+    Interaction,
+    MemberScore,
+    Membership,
+    RankingRun,
+    SyncRun,
+)
 
 
 class IdentityInline(SharedDataInline):
@@ -25,9 +40,53 @@ class CreatorAdmin(SharedDataAdmin):
     search_fields = ["display_name", "identities__handle"]
     list_filter = ["identities__platform"]
     inlines = [IdentityInline]
+    actions = ["download_personal_data", "erase_personal_data"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(identity_total=Count("identities")).prefetch_related("identities")
+
+    # --- personal data (partnerships/privacy.py) ---------------------------------------------
+    def has_erase_permission(self, request):
+        from partnerships.privacy import can_erase
+
+        return can_erase(request.user)
+
+    @admin.action(description="Download personal data (JSON)", permissions=["view"])
+    def download_personal_data(self, request, queryset):
+        from partnerships.privacy import creator_personal_data
+
+        organization_ids = None if request.user.is_superuser else tenancy.organization_ids_for(request.user)
+        exports = [creator_personal_data(creator=c, organization_ids=organization_ids) for c in queryset]
+        response = HttpResponse(
+            json.dumps(exports[0] if len(exports) == 1 else exports, cls=DjangoJSONEncoder, indent=2),
+            content_type="application/json",
+        )
+        name = f"creator-{queryset[0].pk}" if len(exports) == 1 else f"creators-{len(exports)}"
+        response["Content-Disposition"] = f'attachment; filename="{name}-personal-data.json"'
+        return response
+
+    @admin.action(description="Erase personal data…", permissions=["erase"])
+    def erase_personal_data(self, request, queryset):
+        """A confirmation page first (like deleting); erasing on its "Yes, erase" button."""
+        from partnerships.privacy import creator_erase
+
+        if request.POST.get("confirmed") == "yes":
+            through = f"admin, {request.user.get_username()}"
+            erased = [creator_erase(creator=c, actor=request.user, requested_through=through) for c in queryset]
+            texts = sum(e["texts_erased"] for e in erased)
+            self.message_user(
+                request, f"Erased {len(erased)} creator(s): {sum(e['accounts_erased'] for e in erased)} accounts, "
+                f"{texts} texts. Their accounts will not be imported again unless re-approved.", messages.SUCCESS,
+            )  # fmt: skip
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Erase personal data?",
+            "opts": self.model._meta,
+            "creators": queryset.prefetch_related("identities", "partnerships__brand"),
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/influencers/creator/erase_confirmation.html", context)
 
     @admin.display(description="identities", ordering="identity_total")
     def identity_count(self, obj):
@@ -258,3 +317,41 @@ class SyncRunAdmin(SharedDataAdmin):
     @admin.display(description="seconds")
     def seconds(self, obj):
         return f"{obj.seconds:.1f}" if obj.seconds is not None else "—"
+
+
+@admin.register(ErasedAccount)
+class ErasedAccountAdmin(admin.ModelAdmin):
+    """Accounts whose people asked to be erased: no names, only when, by whom, and whether an
+    operator has let imports bring them in again."""
+
+    list_display = ["__str__", "platform", "erased_at", "erased_by", "requested_through", "reapproved_at"]
+    list_filter = ["platform", ("reapproved_at", admin.EmptyFieldListFilter)]
+    readonly_fields = ["platform", "fingerprint", "identity", "erased_at", "erased_by", "requested_through",
+                       "reapproved_at", "reapproved_by"]  # fmt: skip
+    actions = ["reapprove"]
+
+    def has_module_permission(self, request):
+        return tenancy.can_view(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return tenancy.can_view(request.user)
+
+    def has_add_permission(self, request):
+        return False  # made by erasing a creator
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # deleting would let the account back in without a trace: re-approve instead
+
+    def has_reapprove_permission(self, request):
+        return request.user.is_superuser
+
+    @admin.action(description="Re-approve: let imports bring these accounts in again", permissions=["reapprove"])
+    def reapprove(self, request, queryset):
+        from partnerships.privacy import erased_account_reapprove
+
+        for account in queryset.filter(reapproved_at__isnull=True):
+            erased_account_reapprove(account=account, actor=request.user)
+        self.message_user(request, "Re-approved: the next import of their communities brings them in again.")

@@ -27,7 +27,16 @@ from influencers.connectors.records import AuthorRecord, Checkpoint, CommunityRe
 from influencers.ingest.identities import IdentityResolver
 from influencers.ingest.portable import PortableBatchWriter
 from influencers.ingest.postgres import PostgresBatchWriter
-from influencers.models import Community, Identity, Interaction, InteractionKind, SyncRun, SyncStatus
+from influencers.models import (
+    Community,
+    ErasedAccount,
+    Identity,
+    Interaction,
+    InteractionKind,
+    SyncRun,
+    SyncStatus,
+    account_fingerprint,
+)
 
 BATCH_SIZE = 5000
 ANALYZE_AFTER = 20_000  # rows created since the tables' statistics were last refreshed
@@ -127,6 +136,10 @@ class Ingestor:
         self._planning: Future | None = None
         self._writing: Future | None = None
         self._locked: set[int] = set()  # communities whose import lock the planner holds
+        # Accounts whose people asked to be erased: what they write is not imported again.
+        self._erased = set(
+            ErasedAccount.objects.filter(reapproved_at__isnull=True).values_list("platform", "fingerprint")
+        )
 
     # --- the stream -----------------------------------------------------------------------
     def run(self, items: Iterable) -> IngestSummary:
@@ -155,6 +168,13 @@ class Ingestor:
         self.summary.seconds = time.monotonic() - started
         return self.summary
 
+    def _is_erased(self, author: AuthorRecord | None) -> bool:
+        return bool(
+            self._erased
+            and author is not None
+            and (author.platform, account_fingerprint(author.platform, author.external_id)) in self._erased
+        )
+
     @staticmethod
     def _open_stage_connection() -> None:
         """A stage's own connection commits without waiting for its WAL flush (see ``_write``)."""
@@ -179,6 +199,11 @@ class Ingestor:
                 problem = _validation_problem(item)
                 if item.community_key not in self._communities:
                     problem = f"unknown community {item.community_key}"
+                if not problem and self._erased:
+                    if self._is_erased(item.author):
+                        problem = "its author asked to be erased (an operator can re-approve them)"
+                    elif self._is_erased(item.target):
+                        item.target = None  # stored, but not as directed at them
                 if problem:
                     self.summary.skip(f"record {item.external_id[:60]!r}", problem)
                     continue
@@ -195,6 +220,8 @@ class Ingestor:
             elif isinstance(item, Skipped):
                 self.summary.read += 1
                 self.summary.skip(item.location, item.reason)
+            elif isinstance(item, AuthorRecord) and self._is_erased(item):
+                continue  # what a source says about an erased account is not kept either
             elif isinstance(item, AuthorRecord):
                 # What a source says about an account itself (reach, bot): applied at once.
                 with transaction.atomic():

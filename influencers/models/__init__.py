@@ -5,13 +5,14 @@ Split by domain and re-exported here, so ``from influencers.models import Intera
 
 from influencers.models.community import Community, Platform
 from influencers.models.interaction import Interaction, InteractionKind
-from influencers.models.people import Creator, Identity, Membership
+from influencers.models.people import Creator, ErasedAccount, Identity, Membership, account_fingerprint
 from influencers.models.ranking import MemberScore, RankingRun, RankingStatus
 from influencers.models.sync import SyncRun, SyncSource, SyncStatus
 
 __all__ = [
     "Community",
     "Creator",
+    "ErasedAccount",
     "Identity",
     "Interaction",
     "InteractionKind",
@@ -23,4 +24,5 @@ __all__ = [
     "SyncRun",
     "SyncSource",
     "SyncStatus",
+    "account_fingerprint",
 ]

@@ -1,3 +1,6 @@
+import hashlib
+
+from django.conf import settings
 from django.db import models
 
 from influencers.models.community import Community, Platform
@@ -90,3 +93,43 @@ class Membership(models.Model):
     @property
     def interaction_count(self) -> int:
         return self.post_count + self.reply_count + self.reaction_count
+
+
+def account_fingerprint(platform: str, external_id: str) -> str:
+    """What is kept of an erased account: a SHA-256 of its platform and id, enough to recognise
+    it when a source sends it again, not to list who asked. (Not keyed: a key that rotated would
+    let erased people back in; anyone who can guess a name can test it, as they could on the
+    platform itself.)"""
+    return hashlib.sha256(f"crm-erased-account:{platform}:{external_id}".encode()).hexdigest()
+
+
+class ErasedAccount(models.Model):
+    """An account whose person asked to be erased. Imports skip what it writes from then on, unless
+    an operator re-approves it (the person came back, or agreed to be tracked again)."""
+
+    platform = models.CharField(max_length=16, choices=Platform.choices)
+    fingerprint = models.CharField(max_length=64, help_text="SHA-256 of the platform and account id; no name.")
+    identity = models.OneToOneField(
+        Identity, null=True, blank=True, on_delete=models.SET_NULL, related_name="erasure",
+        help_text="The account's row, kept anonymous so the community's figures still add up.",
+    )  # fmt: skip
+    erased_at = models.DateTimeField(auto_now_add=True)
+    erased_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requested_through = models.CharField(
+        max_length=200, blank=True, help_text="Who passed the request on: an organization, an API key."
+    )
+    reapproved_at = models.DateTimeField(null=True, blank=True)
+    reapproved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-erased_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["platform", "fingerprint"], name="one_erasure_per_account"),
+        ]
+
+    def __str__(self):
+        return f"Erased {self.get_platform_display()} account #{self.pk}"
