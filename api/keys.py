@@ -15,6 +15,7 @@ from datetime import timedelta
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 
 from api.models import ApiKey, Scope
 from crm.models import Organization
@@ -48,6 +49,7 @@ def _cache_key(prefix: str) -> str:
     return f"api-key:{prefix}"
 
 
+@sensitive_variables("plain", "secret")  # an error report never shows a key in clear
 def api_key_find(plain: str) -> ApiKey | None:
     """The active key ``plain`` stands for, or None (malformed, unknown, revoked or wrong secret).
 

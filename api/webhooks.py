@@ -27,6 +27,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 
 from api.models import DeliveryStatus, WebhookDelivery, WebhookEvent, WebhookSubscription
 from crm.models import Organization
@@ -40,11 +41,13 @@ class DeliveryFailed(Exception):
     """The receiver did not take the delivery (a retry may succeed)."""
 
 
+@sensitive_variables("secret")
 def sign(secret: str, timestamp: int, body: bytes) -> str:
     digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
     return f"t={timestamp},v1={digest}"
 
 
+@sensitive_variables("secret")
 def verify(secret: str, header: str, body: bytes, *, now: float | None = None) -> bool:
     """What a receiver does (and the README shows): the signature matches and is recent."""
     parts = dict(part.split("=", 1) for part in header.split(",") if "=" in part)
