@@ -102,7 +102,8 @@ LOGIN_URL = "admin:login"
 # one address, that pair is locked out for AXES_COOLOFF_TIME (an administrator can unlock it
 # sooner in the admin, "Access attempts"). Per pair, so a stranger cannot lock a colleague out
 # from elsewhere and one office behind one address is not locked out by one person's typos.
-# Behind a proxy the address is the proxy's unless AXES_IPWARE_PROXY_COUNT says how many there are.
+# The address is REMOTE_ADDR: behind a proxy, the proxy's, unless AXES_CLIENT_IP_CALLABLE names a
+# function that reads the client's from the header the proxy sets.
 AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = timedelta(minutes=15)
