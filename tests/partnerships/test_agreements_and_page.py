@@ -160,3 +160,12 @@ def test_writing_the_first_agreement_from_the_page_with_creative_control_as_data
     refused = client.post(url, {**fields, "ends_on": "2025-01-01"})
     assert "The agreement cannot end before it starts." in [str(m) for m in refused.wsgi_request._messages]
     assert Agreement.objects.filter(partnership=partnership_a).count() == 1
+
+
+def test_the_admin_history_of_an_agreement_shows_who_changed_which_term_from_what_to_what(agreement, manager_a, client):
+    agreement_update_terms(agreement=agreement, actor=manager_a, brand_review_rights=ReviewRights.FACTUAL_CHECK)
+    client.force_login(manager_a)
+    page = client.get(f"/admin/partnerships/agreement/{agreement.pk}/history/").content.decode()
+    assert "manager-a" in page
+    assert "brand_review_rights" in page or "Brand review rights" in page
+    assert "factual_check" in page  # the new value, beside the old
