@@ -1,6 +1,7 @@
 """The pipeline board in a real browser: drag, keyboard, refusals, persistence, no console errors."""
 
 import pytest
+from playwright.sync_api import expect
 
 from partnerships.models import Partnership, Stage
 
@@ -16,7 +17,7 @@ def test_dragging_a_card_moves_it_and_the_move_survives_a_reload(page, log_in, l
     card = f"#card-{partnership_a.pk}"
     assert column(page, "discovered").locator(card).count() == 1
     page.drag_and_drop(card, '.column[data-stage="observing"]')
-    page.wait_for_function("document.getElementById('board-status').textContent.includes('moved to Observing')")
+    expect(page.locator("#board-status")).to_contain_text("moved to Observing")
     assert column(page, "observing").locator(card).count() == 1
     assert column(page, "observing").locator("[data-count]").inner_text() == "1"
     page.reload()
@@ -30,7 +31,7 @@ def test_a_refused_move_snaps_back_and_says_why(page, log_in, manager_a, partner
     log_in(page, "manager-a")
     card = f"#card-{partnership_a.pk}"
     page.drag_and_drop(card, '.column[data-stage="outreach"]')
-    page.wait_for_function("document.getElementById('board-status').textContent.includes('Observe first')")
+    expect(page.locator("#board-status")).to_contain_text("Observe first")
     assert column(page, "discovered").locator(card).count() == 1
     assert column(page, "outreach").locator(card).count() == 0
     assert "was not moved: Observe first" in page.locator("#board-status").inner_text()
@@ -45,7 +46,7 @@ def test_the_keyboard_moves_a_card_through_its_move_dialog(page, log_in, manager
     dialog.locator("select[name=stage]").select_option("observing")
     dialog.locator("textarea[name=note]").fill("Watching how they answer beginners")
     dialog.locator("button[value=move]").press("Enter")
-    page.wait_for_function("document.getElementById('board-status').textContent.includes('moved to Observing')")
+    expect(page.locator("#board-status")).to_contain_text("moved to Observing")
     assert column(page, "observing").locator(f"#card-{partnership_a.pk}").count() == 1
     assert partnership_a.activities.latest("occurred_at").body == "Watching how they answer beginners"
 
@@ -57,7 +58,7 @@ def test_declining_by_drag_asks_for_a_reason(page, log_in, manager_a, partnershi
     dialog = page.locator("#move-dialog")
     dialog.locator("input[name=reason]").fill("Their community is not ours")
     dialog.locator("button[value=move]").click()
-    page.wait_for_function("document.getElementById('board-status').textContent.includes('moved to Declined')")
+    expect(page.locator("#board-status")).to_contain_text("moved to Declined")
     partnership_a.refresh_from_db()
     assert (partnership_a.stage, partnership_a.close_reason) == (Stage.DECLINED, "Their community is not ours")
 
@@ -73,7 +74,7 @@ def test_a_viewer_sees_the_board_without_drag_handles(page, log_in, viewer_a, pa
 def test_filters_update_the_board_in_place(page, log_in, live_server, manager_a, partnership_a):
     log_in(page, "manager-a")
     page.fill("#search", "nobody-has-this-name")
-    page.wait_for_function(f"!document.getElementById('card-{partnership_a.pk}')")
+    expect(page.locator(f"#card-{partnership_a.pk}")).to_have_count(0)
     assert "q=nobody-has-this-name" in page.url
     page.fill("#search", "")
     page.wait_for_selector(f"#card-{partnership_a.pk}")
