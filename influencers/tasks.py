@@ -6,10 +6,13 @@ database is unavailable for a while.
 """
 
 import logging
+import math
+import os
 from datetime import timedelta
 
 from celery import shared_task
 from celery.signals import worker_ready
+from celery.utils.time import get_exponential_backoff_interval
 from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
@@ -22,7 +25,10 @@ from influencers.models import Community, SyncRun, SyncStatus
 from influencers.signals import sync_completed
 
 logger = logging.getLogger(__name__)
-RETRYABLE = (TemporarySourceError, OperationalError, InterfaceError)
+RETRYABLE = (OperationalError, InterfaceError)  # a source's own troubles: TemporarySourceError, below
+# The first retry of a sync the source refused comes after up to this many seconds (full jitter),
+# doubling each time up to half an hour; tests shorten it.
+FIRST_RETRY_SECONDS = int(os.environ.get("SYNC_FIRST_RETRY_SECONDS", "30"))
 # A sync still queued or running after this long is presumed dead and no longer blocks the next.
 STALE_AFTER = timedelta(hours=6)
 
@@ -48,8 +54,17 @@ def run_sync(self, sync_run_id: int) -> dict | None:
             return None
         try:
             summary = sync_run_execute(sync_run=sync_run)
-        except TemporarySourceError:
-            raise  # retried with backoff; the run says what happened meanwhile
+        except TemporarySourceError as error:
+            # Retried with backoff, never sooner than the source asked (a 429's Retry-After).
+            countdown = max(
+                get_exponential_backoff_interval(FIRST_RETRY_SECONDS, self.request.retries, 30 * 60, full_jitter=True),
+                math.ceil(error.retry_after or 0),
+            )
+            if self.request.retries < self.max_retries:
+                log = sync_run.attempt_log
+                log[-1]["next_attempt_in_seconds"] = countdown
+                SyncRun.objects.filter(pk=sync_run.pk).update(attempt_log=log)
+            raise self.retry(exc=error, countdown=countdown) from None
         except SourceError as error:
             logger.warning("sync run %s failed for good: %s", sync_run_id, error)
             return None  # nothing a retry can fix: the SyncRun holds the error for the operator

@@ -10,6 +10,7 @@ interactions. ``isBot`` authors are flagged, and so is Discord's "Deleted User".
 
 from __future__ import annotations
 
+import codecs
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from influencers.connectors.records import (
     InteractionRecord,
     Skipped,
     SourceError,
+    check_id,
     count_bytes,
     directed_records,
     utc_from_iso,
@@ -29,10 +31,78 @@ from influencers.connectors.records import (
 PLATFORM = "discord"
 CONVERSATION_TYPES = {"Default", "Reply", "ThreadStarterMessage"}
 THREAD_CHANNEL_TYPES = {"GuildPublicThread", "GuildPrivateThread", "GuildNewsThread"}
+# ijson's C parser keeps the path of every open level ("messages.item.reactions.item...") as a
+# string, so its memory grows with the square of the nesting depth: a 100 KB file of "[[[[..."
+# takes many GB. Exports nest about 7 levels; anything deeper is refused before the parser sees it.
+MAX_NESTING = 100
+_NOT_STRUCTURE = bytes(range(256)).translate(None, b'"[]{}')  # every byte but quotes and brackets
+_BRACKETS_ALIKE = bytes.maketrans(b"{}", b"[]")
+
+
+class _TooDeep(ijson.JSONError):
+    pass
+
+
+def _nesting_after(state: tuple[int, bool, bytes], data: bytes) -> tuple[int, bool, bytes] | None:
+    """(levels open, inside a string, pending backslash) after ``data``; None if it may go deeper
+    than MAX_NESTING. Bytes operations over the chunk, not a loop per character (that would cost
+    more than the parsing): escapes and string contents are dropped, then the bracket pairs closed
+    within the chunk, level by level; what is left closes levels, then opens levels."""
+    depth, in_string, backslash = state
+    text = (backslash + data).replace(b"\\\\", b"").replace(b'\\"', b"")
+    backslash = b"\\" if text.endswith(b"\\") else b""  # it escapes the next chunk's first byte
+    # Quotes and brackets only; an empty string ("") changes nothing, and most strings are empty now.
+    parts = text.translate(_BRACKETS_ALIKE, _NOT_STRUCTURE).replace(b'""', b"").split(b'"')
+    brackets = b"".join(parts[1::2] if in_string else parts[0::2])
+    if len(parts) % 2 == 0:
+        in_string = not in_string
+    inner = 0  # how deep the levels opened and closed within the chunk go
+    while b"[]" in brackets and inner <= MAX_NESTING:
+        brackets = brackets.replace(b"[]", b"")
+        inner += 1
+    closed = brackets.count(b"]")
+    opened = len(brackets) - closed
+    if depth + opened + inner > MAX_NESTING:
+        return None
+    return max(0, depth - closed + opened), in_string, backslash
+
+
+class _GuardedFile:
+    """An export as ijson should read it: bytes that are not UTF-8 become U+FFFD (otherwise one bad
+    byte ends the read of the whole channel), and nesting deeper than MAX_NESTING is refused."""
+
+    def __init__(self, raw):
+        self.raw = raw
+        self.utf8 = codecs.getincrementaldecoder("utf-8")("replace")
+        self.nesting = (0, False, b"")
+        self.too_deep = False
+
+    def read(self, size: int = -1) -> bytes:
+        if self.too_deep:
+            raise _TooDeep(f"nested deeper than {MAX_NESTING} levels")
+        data = self.raw.read(size)
+        data = self.utf8.decode(data, final=not data).encode()
+        nesting = _nesting_after(self.nesting, data)
+        if nesting is not None:
+            self.nesting = nesting
+            return data
+        # Hand over the part of the chunk before the excess, so the messages there are still read;
+        # the next read refuses.
+        self.too_deep = True
+        safe, unsafe = 0, len(data)
+        while unsafe - safe > 1:
+            middle = (safe + unsafe) // 2
+            if _nesting_after(self.nesting, data[:middle]) is None:
+                unsafe = middle
+            else:
+                safe = middle
+        if not safe:
+            raise _TooDeep(f"nested deeper than {MAX_NESTING} levels")
+        return data[:safe]
 
 
 def _author(data) -> AuthorRecord:
-    if not isinstance(data, dict) or not data.get("id"):
+    if not isinstance(data, dict) or not data.get("id") or not isinstance(data["id"], (str, int)):
         raise ValueError("message without an author id")
     name = str(data.get("name") or data["id"])
     deleted = name == "Deleted User" or (name.startswith("Deleted User") and data.get("discriminator") == "0000")
@@ -50,8 +120,11 @@ def _header(path: Path, prefix: str) -> dict:
     """Read the small ``guild`` or ``channel`` object at the top of the file."""
     with path.open("rb") as handle:
         try:
-            return next(ijson.items(handle, prefix), None)
-        except ijson.JSONError as error:
+            # use_float, as for the messages: without it ijson's C parser turns an integer of more
+            # than 4,300 digits into a Python int, fails, and crashes the process (segmentation fault).
+            return next(ijson.items(_GuardedFile(handle), prefix, use_float=True), None)
+        # UnicodeDecodeError: ijson's C parser turns a lone "\\udfff" escape into bytes it cannot decode.
+        except (ijson.JSONError, UnicodeDecodeError) as error:
             raise SourceError(f"{path}: not valid JSON ({error})") from None
 
 
@@ -63,35 +136,58 @@ def read_export(path: str | Path) -> Iterator:
     if not isinstance(guild, dict) or not isinstance(channel, dict) or "id" not in channel:
         raise SourceError(f"{path}: not a DiscordChatExporter JSON export (no guild and channel at the top)")
     guild_id = str(guild.get("id") or "0")
-    if guild_id == "0":  # direct messages: the channel is the community
-        community = CommunityRecord(PLATFORM, f"channel-{channel['id']}", str(channel.get("name") or "Direct messages"))
-    else:
-        community = CommunityRecord(
-            PLATFORM, guild_id, str(guild.get("name") or guild_id), url=f"https://discord.com/channels/{guild_id}"
-        )
-    yield community
     channel_id = str(channel["id"])
-    in_thread = channel.get("type") in THREAD_CHANNEL_TYPES
+    # str(): a type that is a list or an object is not hashable (and not a thread).
+    in_thread = str(channel.get("type")) in THREAD_CHANNEL_TYPES
     conversation = f"thread-{channel_id}" if in_thread else f"channel-{channel_id}"
+    try:
+        # Every message's thread: an id no database stores (NUL) is refused once, here.
+        check_id(conversation, "channel id", max_length=None)
+        if guild_id == "0":  # direct messages: the channel is the community
+            name = str(channel.get("name") or "Direct messages")
+            community = CommunityRecord(PLATFORM, f"channel-{channel_id}", name)
+        else:
+            community = CommunityRecord(
+                PLATFORM, guild_id, str(guild.get("name") or guild_id), url=f"https://discord.com/channels/{guild_id}"
+            )
+    except ValueError as error:  # an id no database column holds (records.check_id)
+        raise SourceError(f"{path}: not a usable DiscordChatExporter export ({error})") from None
+    yield community
 
     with path.open("rb") as handle:
         index = 0
         try:
-            for index, message in enumerate(ijson.items(handle, "messages.item", use_float=True), start=1):
+            for index, message in enumerate(
+                ijson.items(_GuardedFile(handle), "messages.item", use_float=True), start=1
+            ):
                 try:
                     yield from _message(message, community, conversation, guild_id, channel_id)
                 except (KeyError, TypeError, ValueError) as error:
                     yield Skipped(f"{path.name} message {index}", f"unusable message ({error})")
-        except ijson.JSONError as error:
+        except (ijson.JSONError, UnicodeDecodeError) as error:  # see _header
             yield Skipped(f"{path.name} after message {index}", f"file is cut off or damaged ({error})")
     count_bytes(path.stat().st_size)
 
 
-def _message(message, community: CommunityRecord, conversation: str, guild_id: str, channel_id: str) -> Iterator:
+def _objects(value, what: str) -> list[dict]:
+    """A list of objects (absent or empty: none); anything else makes the message unusable."""
+    if not value:
+        return []
+    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+        raise ValueError(f"{what} is not a list of objects")
+    return value
+
+
+def _message(message, community: CommunityRecord, conversation: str, guild_id: str, channel_id: str) -> list:
+    """The message's records, itself then its mentions and reactions, all built before any is
+    yielded: a message is imported whole or skipped whole, never both."""
     if not isinstance(message, dict):
         raise ValueError("not an object")
-    if message.get("type", "Default") not in CONVERSATION_TYPES:
-        return  # joins, pins, calls, renames: not conversation
+    kind = message.get("type", "Default")
+    if not isinstance(kind, str):
+        raise ValueError("type is not a string")
+    if kind not in CONVERSATION_TYPES:
+        return []  # joins, pins, calls, renames: not conversation
     message_id = str(message["id"])
     author = _author(message.get("author"))
     posted_at = utc_from_iso(message["timestamp"])
@@ -99,6 +195,7 @@ def _message(message, community: CommunityRecord, conversation: str, guild_id: s
     parent = str(reference.get("messageId") or "") if isinstance(reference, dict) else ""
     edited = message.get("timestampEdited")
     url = f"https://discord.com/channels/{guild_id}/{channel_id}/{message_id}" if guild_id != "0" else ""
+    reactions_json = _objects(message.get("reactions"), "reactions")
     record = InteractionRecord(
         community_key=community.key,
         external_id=message_id,
@@ -109,16 +206,18 @@ def _message(message, community: CommunityRecord, conversation: str, guild_id: s
         thread_external_id=conversation,
         text=str(message.get("content") or ""),
         url=url,
-        score=sum(int(r.get("count") or 0) for r in message.get("reactions") or [] if isinstance(r, dict)),
+        score=sum(int(r.get("count") or 0) for r in reactions_json),
         edited_at=utc_from_iso(edited) if edited else None,
     )
-    yield record
     # Newer exports list who reacted; older ones only a count (kept in the message's score).
-    reactions = [
-        ((reaction.get("emoji") or {}).get("name") or "?", _author(user))
-        for reaction in message.get("reactions") or []
-        for user in reaction.get("users") or []
-    ]
-    yield from directed_records(
-        record, mentioned=[_author(m) for m in message.get("mentions") or []], reactions=reactions
-    )
+    reactions = []
+    for reaction in reactions_json:
+        emoji = reaction.get("emoji") or {}
+        if not isinstance(emoji, dict):
+            raise ValueError("emoji is not an object")
+        name = emoji.get("name") or "?"
+        if not isinstance(name, str):  # it becomes the reaction's text
+            raise ValueError("emoji name is not a string")
+        reactions += [(name, _author(user)) for user in _objects(reaction.get("users"), "reaction users")]
+    mentioned = [_author(m) for m in _objects(message.get("mentions"), "mentions")]
+    return [record, *directed_records(record, mentioned=mentioned, reactions=reactions)]

@@ -12,7 +12,6 @@ without a lookup: ``reply_to_post_number``, or the topic's first post.
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from collections.abc import Iterator
@@ -30,6 +29,7 @@ from influencers.connectors.records import (
     Skipped,
     SourceError,
     TemporarySourceError,
+    parse_json,
     utc_from_iso,
 )
 
@@ -61,7 +61,13 @@ class _TextExtractor(HTMLParser):
 
 def html_to_text(html: str) -> str:
     parser = _TextExtractor()
-    parser.feed(html or "")
+    try:
+        parser.feed(html or "")
+    except AssertionError:
+        # html.parser (CPython 3.11) gives up on a "<![" section it does not know ("<![x[ ]]>"): read
+        # it again with those as text, so the post keeps its words instead of failing the import.
+        parser = _TextExtractor()
+        parser.feed(html.replace("<![", "&lt;!["))
     return " ".join("".join(parser.parts).split(" ")).strip()
 
 
@@ -101,7 +107,10 @@ def post_to_record(post: dict, community: CommunityRecord) -> InteractionRecord:
     slug = post.get("topic_slug") or "-"
     likes = post.get("like_count")
     if likes is None:
-        likes = next((a.get("count", 0) for a in post.get("actions_summary") or [] if a.get("id") == 2), 0)
+        actions = post.get("actions_summary") or []
+        if not isinstance(actions, list) or not all(isinstance(a, dict) for a in actions):
+            raise ValueError("actions_summary is not a list of objects")
+        likes = next((a.get("count", 0) for a in actions if a.get("id") == 2), 0)
     return InteractionRecord(
         community_key=community.key,
         external_id=f"{topic}/{number}",
@@ -123,6 +132,8 @@ def _posts_in(document) -> list | None:
     if isinstance(document, dict):
         if isinstance(document.get("post_stream"), dict):
             posts = document["post_stream"].get("posts") or []
+            if not isinstance(posts, list):
+                return None  # not a topic after all
             title = document.get("title")
             if title:  # a topic document: its posts carry the topic's title
                 for post in posts:
@@ -156,8 +167,8 @@ def read_saved(path: str | Path, *, forum: str | None = None) -> Iterator:
     understood = 0
     for file in files:
         try:
-            document = json.loads(file.read_bytes())
-        except (json.JSONDecodeError, UnicodeDecodeError) as error:
+            document = parse_json(file.read_bytes())
+        except ValueError as error:
             yield Skipped(file.name, f"not valid JSON ({error})")
             continue
         posts = _posts_in(document)
@@ -168,7 +179,7 @@ def read_saved(path: str | Path, *, forum: str | None = None) -> Iterator:
         for position, post in enumerate(posts, start=1):
             try:
                 yield post_to_record(post, community)
-            except (KeyError, TypeError, ValueError) as error:
+            except (KeyError, TypeError, ValueError, OverflowError) as error:  # OverflowError: int() of Infinity
                 yield Skipped(f"{file.name} post {position}", f"unusable post ({error})")
     if understood == 0 and not path.is_dir():
         raise SourceError(f"{path}: not a saved Discourse API response")
@@ -211,7 +222,8 @@ class DiscourseClient:
                 raise SourceError(f"{self.base}{path}: not found (is this a Discourse forum?)")
             response.raise_for_status()
             try:
-                return response.json()
+                # As saved files are read: response.json() would pass on a lone surrogate ("\\ud83d").
+                return parse_json(response.content)
             except ValueError:
                 raise SourceError(f"{self.base}{path}: did not answer JSON (is this a Discourse forum?)") from None
         raise AssertionError("unreachable")
@@ -228,26 +240,29 @@ def read_forum(base_url: str, *, checkpoint: dict | None = None, limit: int | No
     page = 0
     while True:
         listing = client.get("/latest.json", params={"page": page} if page else None)
-        topics = (listing.get("topic_list") or {}).get("topics") or []
+        topic_list = (listing.get("topic_list") or {}) if isinstance(listing, dict) else None
+        topics = (topic_list.get("topics") or []) if isinstance(topic_list, dict) else None
+        if not isinstance(topics, list):
+            raise SourceError(f"{client.base}/latest.json: not a Discourse topic list")
         if not topics:
             break
-        for topic in topics:
+        for position, topic in enumerate(topics, start=1):
+            if not isinstance(topic, dict) or not isinstance(topic.get("id"), int):
+                yield Skipped(f"latest.json page {page} topic {position}", "not a topic with an id")
+                continue
             bumped = topic.get("bumped_at") or topic.get("last_posted_at") or ""
+            bumped = bumped if isinstance(bumped, str) else ""  # compared with the checkpoint's text
             if since and bumped and bumped <= since:
                 if not topic.get("pinned"):
                     topics = []  # ordered by activity: everything after this is older
                     break
                 continue
-            yield from _topic_posts(client, community, int(topic["id"]))
+            yield from _topic_posts(client, community, topic["id"])
             newest = max(newest or "", bumped)
             topics_seen += 1
             if limit and topics_seen >= limit:
                 break
-        if (
-            not topics
-            or (limit and topics_seen >= limit)
-            or not (listing.get("topic_list") or {}).get("more_topics_url")
-        ):
+        if not topics or (limit and topics_seen >= limit) or not topic_list.get("more_topics_url"):
             break
         page += 1
     if newest:
@@ -256,10 +271,15 @@ def read_forum(base_url: str, *, checkpoint: dict | None = None, limit: int | No
 
 def _topic_posts(client: DiscourseClient, community: CommunityRecord, topic_id: int) -> Iterator:
     topic = client.get(f"/t/{topic_id}.json")
-    stream = (topic.get("post_stream") or {}).get("stream") or []
-    posts = list(_posts_in(topic) or [])
-    have = {p.get("id") for p in posts if isinstance(p, dict)}
-    rest = [post_id for post_id in stream if post_id not in have]
+    if not isinstance(topic, dict) or _posts_in(topic) is None:
+        yield Skipped(f"topic {topic_id}", "not a Discourse topic")
+        return
+    posts = list(_posts_in(topic))
+    post_stream = topic.get("post_stream")
+    stream = post_stream.get("stream") if isinstance(post_stream, dict) else None
+    have = {p["id"] for p in posts if isinstance(p, dict) and isinstance(p.get("id"), int)}
+    # Post ids are numbers; anything else in the stream cannot be asked for (nor is it hashable).
+    rest = [i for i in stream if isinstance(i, int) and i not in have] if isinstance(stream, list) else []
     for start in range(0, len(rest), POSTS_PER_REQUEST):
         chunk = client.get(f"/t/{topic_id}/posts.json", params={"post_ids[]": rest[start : start + POSTS_PER_REQUEST]})
         for post in _posts_in(chunk) or []:
@@ -269,5 +289,5 @@ def _topic_posts(client: DiscourseClient, community: CommunityRecord, topic_id: 
     for position, post in enumerate(posts, start=1):
         try:
             yield post_to_record(post, community)
-        except (KeyError, TypeError, ValueError) as error:
+        except (KeyError, TypeError, ValueError, OverflowError) as error:  # OverflowError: int() of Infinity
             yield Skipped(f"topic {topic_id} post {position}", f"unusable post ({error})")

@@ -3,15 +3,57 @@
 No ORM here: a connector can be tested on a file alone. A connector yields, in any order:
 ``CommunityRecord`` (before the first interaction of that community), ``InteractionRecord`` and
 ``Skipped`` (a malformed line or record: where, and why). A source it cannot read at all (missing
-file, not a zip, not the expected format) raises ``SourceError`` with one readable line.
+file, not a zip, not the expected format) raises ``SourceError`` with one readable line. A record
+refuses an id no database can store (ValueError), which the connector reports as skipped.
 """
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Iterable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+
+# The columns account and community ids are stored in (Identity.external_id, Community.external_id).
+# Interaction ids are checked by the ingest service, which counts a too-long one as skipped.
+MAX_ID_LENGTH = 255
+# A reason is one line for the operator; some quote the input (a date that did not parse), which
+# may be a 5 MB field.
+MAX_REASON_LENGTH = 300
+
+
+def check_id(value, what: str, *, max_length: int | None = MAX_ID_LENGTH) -> None:
+    """Ids are what rows are found by: a string a database can hold. PostgreSQL refuses NUL and
+    values longer than the column, no database encodes a lone surrogate, and either fails the whole
+    batch, so a record with such an id is refused here (ValueError, which each connector reports as
+    a skipped message or a refused source)."""
+    if (
+        not isinstance(value, str)
+        or "\x00" in value
+        or (max_length and not 0 < len(value) <= max_length)
+        or has_lone_surrogate(value)
+    ):
+        raise ValueError(f"unusable {what} {value!r:.80}")
+
+
+def has_lone_surrogate(text: str) -> bool:
+    """Half an emoji, which Python's json makes of a "\\ud83d" escape: no database encodes it."""
+    if text.isascii():
+        return False
+    try:
+        text.encode("utf-8")  # fails on surrogates, and only on them
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def without_lone_surrogates(text: str) -> str:
+    """``text`` with each lone surrogate replaced by U+FFFD, as other undecodable text is."""
+    if has_lone_surrogate(text):
+        return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return text
 
 
 class SourceError(Exception):
@@ -19,7 +61,12 @@ class SourceError(Exception):
 
 
 class TemporarySourceError(SourceError):
-    """The source is unreachable or overloaded for now (timeouts, 429, 5xx): a retry may succeed."""
+    """The source is unreachable or overloaded for now (timeouts, 429, 5xx): a retry may succeed,
+    not before ``retry_after`` seconds when the source said so (a 429's Retry-After)."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None):
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 @dataclass(frozen=True)
@@ -36,6 +83,9 @@ class CommunityRecord:
     name: str
     url: str = ""
     description: str = ""
+
+    def __post_init__(self):
+        check_id(self.external_id, "community id")
 
     @property
     def key(self) -> str:
@@ -57,6 +107,7 @@ class AuthorRecord:
     key: tuple[str, str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
+        check_id(self.external_id, "account id")
         object.__setattr__(self, "key", (self.platform, self.external_id))
 
 
@@ -76,6 +127,20 @@ class InteractionRecord:
     score: int = 0
     edited_at: datetime | None = None
     is_removed: bool = False
+
+    def __post_init__(self):
+        # Lengths are the ingest service's to check (it counts the skip); NUL or a lone surrogate no
+        # database takes. One pass over the three ids first (an import makes millions of records):
+        # the careful check, which names the culprit, only when that pass cannot vouch for them.
+        try:
+            ids = self.external_id + self.parent_external_id + self.thread_external_id
+            plain = ids.isascii() and "\x00" not in ids
+        except TypeError:  # an id that is not a string
+            plain = False
+        if not plain:
+            check_id(self.external_id, "id", max_length=None)
+            check_id(self.parent_external_id, "parent id", max_length=None)
+            check_id(self.thread_external_id, "thread id", max_length=None)
 
 
 def directed_records(
@@ -120,6 +185,14 @@ class Skipped:
     location: str  # "file.ndjson line 12", "general.json message 1060926346089476176"
     reason: str
 
+    def __post_init__(self):
+        for name in ("location", "reason"):
+            value = getattr(self, name)
+            if len(value) > MAX_REASON_LENGTH:
+                value = value[: MAX_REASON_LENGTH - 1] + "…"
+            # Stored in the run's report: a lone surrogate quoted from the input could not be.
+            object.__setattr__(self, name, value.encode("utf-8", "replace").decode())
+
 
 def utc_from_timestamp(value) -> datetime:
     """Seconds since the epoch, as a number or a numeric string (both occur in Reddit dumps)."""
@@ -139,6 +212,35 @@ def utc_from_iso(value: str) -> datetime:
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
     return parsed.astimezone(UTC)
+
+
+# A \uD800-\uDFFF escape: only JSON holding one can decode to a lone surrogate.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def parse_json(data: bytes):
+    """A JSON document from a file or an answer, as connectors read them: bytes that are not UTF-8
+    become U+FFFD, and so does a lone surrogate ("\\ud83d", half an emoji), which Python's json
+    accepts but no database stores. Anything unreadable (including a document nested too deep, or
+    a number of more than 4,300 digits) raises ValueError."""
+    text = data.decode(json.detect_encoding(data), errors="replace")  # UTF-8, with or without a BOM, or UTF-16/32
+    try:
+        document = json.loads(text)
+        if _SURROGATE_ESCAPE.search(text):  # rare, and the walk costs: only then
+            document = _without_lone_surrogates(document)
+    except RecursionError:
+        raise ValueError("nested too deeply to read") from None
+    return document
+
+
+def _without_lone_surrogates(value):
+    if isinstance(value, str):
+        return without_lone_surrogates(value)
+    if isinstance(value, list):
+        return [_without_lone_surrogates(item) for item in value]
+    if isinstance(value, dict):
+        return {_without_lone_surrogates(key): _without_lone_surrogates(item) for key, item in value.items()}
+    return value
 
 
 class ReadProgress:

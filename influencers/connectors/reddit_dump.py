@@ -131,6 +131,8 @@ def read_dump(path: str | Path) -> Iterator:
                 reason = "line is not a JSON object"
             except msgspec.DecodeError as error:
                 reason = f"not valid JSON ({error})"
+            except RecursionError:  # msgspec's answer to [[[[... thousands deep
+                reason = "nested too deeply to read"
             except RedditRecordError as error:
                 reason = str(error)
             else:

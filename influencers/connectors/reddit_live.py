@@ -3,12 +3,15 @@
 Incremental: the checkpoint holds the newest submission time already stored; a sync reads
 ``/new`` down to it (less a look-back window, since comments keep arriving on recent posts) and
 stops. ``replace_more`` is bounded so one giant thread cannot eat the rate limit. praw and
-prawcore honour Reddit's rate-limit headers; errors a retry may fix (429, 5xx, timeouts) become
-TemporarySourceError for the task to retry, the rest one clear SourceError.
+prawcore honour Reddit's rate-limit headers and retry a 5xx or a timeout twice themselves (after 0–2 s,
+then 2–4 s); errors that last (429, 5xx, timeouts) become TemporarySourceError for the task to retry
+with backoff (a 429 not before its Retry-After), the rest one clear SourceError. The checkpoint is
+yielded only after everything it covers, so a sync cut off half-way starts from the old one again.
 
 Credentials come from REDDIT_CLIENT_ID, REDDIT_CLIENT_SECRET, REDDIT_USER_AGENT (optionally
 REDDIT_USERNAME and REDDIT_PASSWORD); REDDIT_OAUTH_URL and REDDIT_AUTH_URL, when set, go to praw as
-``oauth_url`` and ``reddit_url`` (proxies, and a local fake in tests).
+``oauth_url`` and ``reddit_url`` (proxies, and a local fake in tests); REDDIT_TIMEOUT, seconds a
+request may take (praw's default: 16).
 """
 
 from __future__ import annotations
@@ -29,6 +32,15 @@ LOOKBACK_SECONDS = 48 * 3600
 DEFAULT_REACH_LOOKUPS = 100  # redditor "about" requests per sync, for the most active authors
 
 
+class TimedRequestor(prawcore.Requestor):
+    """Requests that wait at most the requestor's own ``timeout``. (prawcore passes its module-wide
+    PRAWCORE_TIMEOUT, read once at import, with every request, and praw 8 no longer hands down
+    its ``timeout`` option.)"""
+
+    def request(self, *args, timeout=None, **kwargs):
+        return super().request(*args, timeout=self.timeout, **kwargs)
+
+
 def reddit_client(environ: Mapping[str, str] = os.environ) -> praw.Reddit:
     missing = [
         name for name in ("REDDIT_CLIENT_ID", "REDDIT_CLIENT_SECRET", "REDDIT_USER_AGENT") if not environ.get(name)
@@ -47,6 +59,14 @@ def reddit_client(environ: Mapping[str, str] = os.environ) -> praw.Reddit:
         options["oauth_url"] = environ["REDDIT_OAUTH_URL"].rstrip("/")
     if environ.get("REDDIT_AUTH_URL"):
         options["reddit_url"] = environ["REDDIT_AUTH_URL"].rstrip("/")
+    if environ.get("REDDIT_TIMEOUT"):
+        try:
+            seconds = float(environ["REDDIT_TIMEOUT"])
+        except ValueError:
+            seconds = 0
+        if not seconds > 0:
+            raise SourceError(f"REDDIT_TIMEOUT must be a number of seconds, got {environ['REDDIT_TIMEOUT']!r}")
+        options.update(requestor_class=TimedRequestor, requestor_kwargs={"timeout": seconds})
     return praw.Reddit(**options)
 
 
@@ -59,6 +79,14 @@ def thing_data(thing) -> dict:
     return data
 
 
+def _seconds(header: str | None) -> float | None:
+    """A Retry-After header's seconds (Reddit sends seconds, never an HTTP date)."""
+    try:
+        return max(0.0, float(header)) if header else None
+    except ValueError:
+        return None
+
+
 def _translate(error: Exception, what: str) -> SourceError:
     if isinstance(error, (prawcore.exceptions.NotFound, prawcore.exceptions.Redirect)):
         return SourceError(f"{what}: not found on Reddit")
@@ -68,10 +96,11 @@ def _translate(error: Exception, what: str) -> SourceError:
         isinstance(error, prawcore.exceptions.ResponseException) and error.response.status_code == 401
     ):
         return SourceError("Reddit refused the credentials (check REDDIT_CLIENT_ID and REDDIT_CLIENT_SECRET)")
-    if isinstance(
-        error,
-        (prawcore.exceptions.ServerError, prawcore.exceptions.TooManyRequests, prawcore.exceptions.RequestException),
-    ):
+    if isinstance(error, prawcore.exceptions.TooManyRequests):
+        return TemporarySourceError(
+            f"{what}: Reddit is rate-limiting us for now ({error})", retry_after=_seconds(error.retry_after)
+        )
+    if isinstance(error, (prawcore.exceptions.ServerError, prawcore.exceptions.RequestException)):
         return TemporarySourceError(f"{what}: Reddit is unavailable for now ({type(error).__name__}: {error})")
     if isinstance(error, prawcore.exceptions.ResponseException):
         return TemporarySourceError(f"{what}: Reddit answered {error.response.status_code}")

@@ -11,7 +11,13 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from influencers.connectors.records import AuthorRecord, CommunityRecord, InteractionRecord, utc_from_timestamp
+from influencers.connectors.records import (
+    AuthorRecord,
+    CommunityRecord,
+    InteractionRecord,
+    utc_from_timestamp,
+    without_lone_surrogates,
+)
 
 PLATFORM = "reddit"
 DELETED_AUTHORS = {"[deleted]", "[removed]", ""}
@@ -105,7 +111,10 @@ def _score(value) -> int:
 
 
 def _text(value) -> str:
-    return value if isinstance(value, str) else ""
+    if not isinstance(value, str):
+        return ""
+    # Lone surrogates: dumps cannot hold one (msgspec refuses them), but praw's JSON can.
+    return value if value.isascii() else without_lone_surrogates(value)
 
 
 def thing_to_record(data: dict) -> tuple[CommunityRecord, InteractionRecord]:
@@ -113,6 +122,15 @@ def thing_to_record(data: dict) -> tuple[CommunityRecord, InteractionRecord]:
 
     Raises RedditRecordError with a short reason for anything unusable.
     """
+    try:
+        return _thing_to_record(data)
+    except RedditRecordError:
+        raise
+    except ValueError as error:  # a name or id no database column can hold (records.check_id)
+        raise RedditRecordError(str(error)) from None
+
+
+def _thing_to_record(data: dict) -> tuple[CommunityRecord, InteractionRecord]:
     if not isinstance(data, dict):
         raise RedditRecordError("line is not a JSON object")
     subreddit = data.get("subreddit")
@@ -125,12 +143,13 @@ def thing_to_record(data: dict) -> tuple[CommunityRecord, InteractionRecord]:
         posted_at = utc_from_timestamp(data.get("created_utc"))
         edited_at = _edited(data.get("edited"))
         score = _score(data.get("score"))
-    except (TypeError, ValueError) as error:
+    # OverflowError: a number past what a float holds (a 400-digit created_utc), or int() of inf.
+    except (TypeError, ValueError, OverflowError) as error:
         raise RedditRecordError(f"bad field value ({error})") from None
     community = community_record(subreddit.strip())
     author = author_record(data.get("author"))
-    permalink = data.get("permalink")
-    url = f"https://www.reddit.com{permalink}" if isinstance(permalink, str) and permalink.startswith("/") else ""
+    permalink = _text(data.get("permalink"))
+    url = f"https://www.reddit.com{permalink}" if permalink.startswith("/") else ""
 
     is_comment = "body" in data or str(data.get("parent_id", "")).startswith(("t1_", "t3_"))
     if is_comment:
@@ -162,8 +181,9 @@ def thing_to_record(data: dict) -> tuple[CommunityRecord, InteractionRecord]:
     title = data.get("title")
     if not isinstance(title, str):
         raise RedditRecordError("submission without a title")
+    title = _text(title)
     selftext = _text(data.get("selftext"))
-    link = data.get("url") if isinstance(data.get("url"), str) else ""
+    link = _text(data.get("url"))
     fullname = f"t3_{thing_id}"
     return community, InteractionRecord(
         community_key=community.key,

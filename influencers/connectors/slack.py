@@ -9,9 +9,10 @@ The archive is checked before anything is read: entries that would escape the ex
 
 from __future__ import annotations
 
-import json
+import lzma
 import re
 import zipfile
+import zlib
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -25,6 +26,7 @@ from influencers.connectors.records import (
     SourceError,
     count_bytes,
     directed_records,
+    parse_json,
 )
 
 PLATFORM = "slack"
@@ -39,6 +41,14 @@ SYSTEM_SUBTYPES = {
     "channel_convert_to_private", "channel_posting_permissions", "joiner_notification", "slackbot_response",
 }  # fmt: skip
 BOT_SUBTYPES = {"bot_message", "bot_add", "bot_remove"}
+# What zipfile raises on a damaged archive or entry: headers or CRC that do not match (BadZipFile),
+# a damaged deflate, bzip2 or lzma stream (zlib.error, OSError, LZMAError, EOFError), a version or
+# feature it cannot read (NotImplementedError), an entry flagged encrypted (RuntimeError: it asks
+# for a password), a name flagged UTF-8 that is not (UnicodeDecodeError).
+ZIP_DAMAGE = (
+    zipfile.BadZipFile, zlib.error, lzma.LZMAError, OSError, EOFError, NotImplementedError, RuntimeError,
+    UnicodeDecodeError,
+)  # fmt: skip
 MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 DAY_FILE = re.compile(r"^\d{4}-\d{2}-\d{2}\.json$")
 
@@ -67,40 +77,76 @@ def check_archive(archive: zipfile.ZipFile, path: Path) -> None:
         raise SourceError(f"{path}: refused, the export unpacks to more than {MAX_TOTAL_BYTES} bytes")
 
 
+class _DamagedEntry(ValueError):
+    pass
+
+
 def _load(archive: zipfile.ZipFile, name: str):
+    """An entry's JSON, None if the export has no such entry; ValueError if it cannot be read."""
     try:
         with archive.open(name) as handle:
             data = handle.read(MAX_ENTRY_BYTES + 1)
     except KeyError:
         return None
+    # Among them: data that inflates past the entry's stated size (zipfile stops there: bad CRC).
+    except ZIP_DAMAGE as error:
+        # (zipfile may quote a whole damaged header: the start says what went wrong.)
+        raise _DamagedEntry(f"damaged entry ({error!s:.200})") from None
     if len(data) > MAX_ENTRY_BYTES:
         raise SourceError(f"{name}: larger than {MAX_ENTRY_BYTES} bytes once unpacked")
-    return json.loads(data)
+    return parse_json(data)
+
+
+def _list(value) -> list:
+    return value if isinstance(value, list) else []
+
+
+def _object(value, what: str) -> dict:
+    """An object (absent or empty: an empty one); anything else makes the message unusable."""
+    if not value:
+        return {}
+    if not isinstance(value, dict):
+        raise ValueError(f"{what} is not an object")
+    return value
 
 
 def _users(users_json: list) -> dict[str, AuthorRecord]:
+    """Members by id; an entry that does not describe one is passed over (its messages, if any,
+    get an account of their own from the message)."""
     users = {}
     for user in users_json:
-        if not isinstance(user, dict) or not user.get("id"):
+        if not isinstance(user, dict) or not isinstance(user.get("id"), str):
             continue
-        profile = user.get("profile") or {}
+        profile = user.get("profile") if isinstance(user.get("profile"), dict) else {}
         handle = profile.get("display_name") or user.get("name") or user["id"]
-        users[user["id"]] = AuthorRecord(
-            platform=PLATFORM,
-            external_id=user["id"],
-            handle=str(handle),
-            display_name=str(profile.get("real_name") or user.get("real_name") or ""),
-            is_bot=bool(user.get("is_bot") or user.get("is_app_user")) or user["id"] == "USLACKBOT",
-            is_deleted=bool(user.get("deleted")),
-        )
+        try:
+            users[user["id"]] = AuthorRecord(
+                platform=PLATFORM,
+                external_id=user["id"],
+                handle=str(handle),
+                display_name=str(profile.get("real_name") or user.get("real_name") or ""),
+                is_bot=bool(user.get("is_bot") or user.get("is_app_user")) or user["id"] == "USLACKBOT",
+                is_deleted=bool(user.get("deleted")),
+            )
+        except ValueError:  # an id no database column holds (records.check_id)
+            continue
     return users
 
 
 def _workspace(users_json, path: Path) -> CommunityRecord:
     """Exports do not name their workspace; its id is the team most users belong to."""
-    teams = Counter(u.get("team_id") for u in users_json if isinstance(u, dict) and u.get("team_id"))
-    workspace_id = teams.most_common(1)[0][0] if teams else path.stem
-    return CommunityRecord(PLATFORM, workspace_id, name=path.stem)
+    teams = Counter(
+        u["team_id"] for u in users_json if isinstance(u, dict) and isinstance(u.get("team_id"), str) and u["team_id"]
+    )
+    for workspace_id, _ in teams.most_common(1):
+        try:
+            return CommunityRecord(PLATFORM, workspace_id, name=path.stem)
+        except ValueError:  # a team id no database column holds: the file's name instead
+            break
+    try:
+        return CommunityRecord(PLATFORM, path.stem, name=path.stem)
+    except ValueError as error:
+        raise SourceError(f"{path}: {error}") from None
 
 
 def read_export(path: str | Path) -> Iterator:
@@ -111,24 +157,29 @@ def read_export(path: str | Path) -> Iterator:
         archive = zipfile.ZipFile(path)
     except zipfile.BadZipFile:
         raise SourceError(f"{path}: not a zip archive (a Slack export is the .zip Slack sends)") from None
+    except ZIP_DAMAGE as error:
+        raise SourceError(f"{path}: a damaged zip archive ({error!s:.200})") from None
     with archive:
         check_archive(archive, path)
         names = archive.namelist()
         if "channels.json" not in names and "users.json" not in names:
             raise SourceError(f"{path}: not a Slack export (no users.json or channels.json inside)")
         try:
-            users_json = _load(archive, "users.json") or []
-            users = _users(users_json if isinstance(users_json, list) else [])
+            users_json = _list(_load(archive, "users.json"))
             channels = [
                 c
-                for c in (_load(archive, "channels.json") or []) + (_load(archive, "groups.json") or [])
+                for c in _list(_load(archive, "channels.json")) + _list(_load(archive, "groups.json"))
                 if isinstance(c, dict)
             ]
-        except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        except _DamagedEntry as error:
+            raise SourceError(f"{path}: users.json or channels.json cannot be read: {error}") from None
+        except ValueError as error:
             raise SourceError(f"{path}: users.json or channels.json is not valid JSON ({error})") from None
-        community = _workspace(users_json if isinstance(users_json, list) else [], path)
+        users = _users(users_json)
+        community = _workspace(users_json, path)
         yield community
-        channel_names = {c.get("name") or c.get("id") for c in channels}
+        # Only names that are strings: a list or an object is not a folder name (nor hashable).
+        channel_names = {n for c in channels if isinstance(n := c.get("name") or c.get("id"), str)}
         folders = sorted({n.split("/")[0] for n in names if "/" in n and DAY_FILE.match(n.split("/")[-1])})
         for folder in folders:
             if channel_names and folder not in channel_names:
@@ -137,7 +188,10 @@ def read_export(path: str | Path) -> Iterator:
                 count_bytes(archive.getinfo(name).compress_size)
                 try:
                     messages = _load(archive, name)
-                except (json.JSONDecodeError, UnicodeDecodeError) as error:
+                except _DamagedEntry as error:
+                    yield Skipped(name, str(error))
+                    continue
+                except ValueError as error:
                     yield Skipped(name, f"not valid JSON ({error})")
                     continue
                 if not isinstance(messages, list):
@@ -146,33 +200,41 @@ def read_export(path: str | Path) -> Iterator:
                 for position, message in enumerate(messages, start=1):
                     try:
                         yield from _message(message, community, folder, users)
-                    except (KeyError, TypeError, ValueError) as error:
+                    # OverflowError: a time past what a float or a datetime holds ("1e400"), or int(inf).
+                    except (KeyError, TypeError, ValueError, OverflowError) as error:
                         yield Skipped(f"{name} message {position}", f"unusable message ({error})")
 
 
-def _author(user_id: str | None, message: dict, users: dict[str, AuthorRecord]) -> AuthorRecord | None:
+def _author(user_id, message: dict, users: dict[str, AuthorRecord]) -> AuthorRecord | None:
+    if user_id and not isinstance(user_id, str):  # a number would be stored under another key than "17"
+        raise ValueError("user is not an id")
     if user_id and user_id in users:
         return users[user_id]
     if user_id:
-        profile = message.get("user_profile") or {}
+        profile = _object(message.get("user_profile"), "user_profile")
         return AuthorRecord(PLATFORM, user_id, str(profile.get("display_name") or profile.get("name") or user_id))
     if message.get("bot_id"):
-        name = message.get("username") or (message.get("bot_profile") or {}).get("name") or message["bot_id"]
+        bot_profile = _object(message.get("bot_profile"), "bot_profile")
+        name = message.get("username") or bot_profile.get("name") or message["bot_id"]
         return AuthorRecord(PLATFORM, f"bot-{message['bot_id']}", str(name), is_bot=True)
     return None
 
 
-def _message(message, community: CommunityRecord, channel: str, users: dict[str, AuthorRecord]) -> Iterator:
+def _message(message, community: CommunityRecord, channel: str, users: dict[str, AuthorRecord]) -> list:
+    """The message's records, itself then its mentions and reactions, all built before any is
+    yielded: a message is imported whole or skipped whole, never both."""
     if not isinstance(message, dict):
         raise ValueError("not an object")
+    kind = message.get("type", "message")
+    if not isinstance(kind, str):
+        raise ValueError("type is not a string")
     subtype = message.get("subtype")
-    if subtype in SYSTEM_SUBTYPES or message.get("type", "message") != "message":
-        return
+    if subtype in SYSTEM_SUBTYPES or kind != "message":
+        return []
     ts = str(message["ts"])
     posted_at = _ts(ts)
     if subtype == "file_comment" and isinstance(message.get("comment"), dict):
-        yield _file_comment(message, community, channel, users, ts)
-        return
+        return [_file_comment(message, community, channel, users, ts)]
     author = _author(message.get("user"), message, users)
     if author is None:
         raise ValueError("message without a user or bot")
@@ -184,6 +246,9 @@ def _message(message, community: CommunityRecord, channel: str, users: dict[str,
     thread = f"{channel}:{thread_ts or ts}"
     edited = message.get("edited") or {}
     text = str(message.get("text") or "")
+    reactions_json = message.get("reactions") or []
+    if not isinstance(reactions_json, list) or not all(isinstance(r, dict) for r in reactions_json):
+        raise ValueError("reactions is not a list of objects")
     record = InteractionRecord(
         community_key=community.key,
         external_id=external_id,
@@ -193,22 +258,23 @@ def _message(message, community: CommunityRecord, channel: str, users: dict[str,
         parent_external_id=thread if is_reply else "",
         thread_external_id=thread,
         text=text,
-        score=sum(int(r.get("count") or 0) for r in message.get("reactions") or [] if isinstance(r, dict)),
+        score=sum(int(r.get("count") or 0) for r in reactions_json),
         edited_at=_ts(edited["ts"]) if isinstance(edited, dict) and edited.get("ts") else None,
         is_removed=subtype == "tombstone",
     )
-    yield record
 
-    def member(user_id: str) -> AuthorRecord:
+    def member(user_id) -> AuthorRecord:
+        if not isinstance(user_id, str):
+            raise ValueError("a reaction's user is not an id")
         return users.get(user_id) or AuthorRecord(PLATFORM, user_id, user_id)
 
     reactions = [
         (str(reaction.get("name") or "?"), member(user_id))
-        for reaction in message.get("reactions") or []
-        for user_id in reaction.get("users") or []
+        for reaction in reactions_json
+        for user_id in _list(reaction.get("users"))
     ]
     mentioned = [member(user_id) for user_id in dict.fromkeys(MENTION.findall(text))]
-    yield from directed_records(record, mentioned=mentioned, reactions=reactions)
+    return [record, *directed_records(record, mentioned=mentioned, reactions=reactions)]
 
 
 def _file_comment(message: dict, community: CommunityRecord, channel: str, users, ts: str) -> InteractionRecord:
@@ -217,14 +283,17 @@ def _file_comment(message: dict, community: CommunityRecord, channel: str, users
     author = _author(comment.get("user"), message, users)
     if author is None:
         raise ValueError("file comment without a user")
-    owner = (message.get("file") or {}).get("user")
+    file = _object(message.get("file"), "file")
+    owner = file.get("user")
+    if owner and not isinstance(owner, str):
+        raise ValueError("the file's user is not an id")
     return InteractionRecord(
         community_key=community.key,
         external_id=f"{channel}:{ts}",
         kind="comment",
         author=author,
         posted_at=_ts(ts),
-        thread_external_id=f"{channel}:file:{(message.get('file') or {}).get('id', ts)}",
+        thread_external_id=f"{channel}:file:{file.get('id', ts)}",
         target=users.get(owner) or (AuthorRecord(PLATFORM, owner, owner) if owner else None),
         text=str(comment.get("comment") or ""),
     )

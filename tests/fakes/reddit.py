@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections import defaultdict, deque
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -30,6 +31,7 @@ class FakeReddit:
     def __init__(self):
         self.routes: dict[tuple[str, str], list[tuple[frozenset | None, deque]]] = defaultdict(list)
         self.requests: list[tuple[str, str]] = []
+        self.times: list[float] = []  # when each request arrived (time.monotonic)
         self.add("POST", "/api/v1/access_token", TOKEN)
         self._server = None
 
@@ -39,9 +41,26 @@ class FakeReddit:
         wanted = frozenset((query or {}).items()) if query is not None else None
         for existing_query, responses in self.routes[key]:
             if existing_query == wanted:
-                responses.append((status, body, headers or {}))
+                responses.append((status, body, headers or {}, 0.0))
                 return
-        self.routes[key].append((wanted, deque([(status, body, headers or {})])))
+        self.routes[key].append((wanted, deque([(status, body, headers or {}, 0.0)])))
+
+    def replace(self, method: str, path: str, body, **options) -> None:
+        """From now on, this route answers ``body`` (what changed on Reddit since)."""
+        self.routes.pop((method, _normal_path(path)), None)
+        self.add(method, path, body, **options)
+
+    def fail_first(self, method: str, path: str, *answers: tuple[int, dict] | float) -> None:
+        """Before a route's recorded answers, these: (status, headers) pairs, or a number of
+        seconds to stay silent before answering normally (a timeout for a client that waits less)."""
+        [(_, responses)] = self.routes[(method, _normal_path(path))]
+        for answer in reversed(answers):
+            if isinstance(answer, (int, float)):
+                status, body, headers, _delay = responses[0]
+                responses.appendleft((status, body, headers, float(answer)))
+            else:
+                status, headers = answer
+                responses.appendleft((status, {"message": f"error {status}", "error": status}, headers, 0.0))
 
     def load_cassette(self, path: Path) -> None:
         """Every interaction of a praw cassette, in the order it was recorded."""
@@ -62,7 +81,7 @@ class FakeReddit:
     def _respond(self, method: str, path: str, query: frozenset):
         candidates = self.routes.get((method, _normal_path(path)), [])
         if not candidates:
-            return 404, {"message": "Not Found", "error": 404}, {}
+            return 404, {"message": "Not Found", "error": 404}, {}, 0.0
         # The route whose recorded query agrees best with this request's.
         best = max(candidates, key=lambda c: -1 if c[0] is None else len(c[0] & query) - len(c[0] - query))
         responses = best[1]
@@ -81,15 +100,24 @@ class FakeReddit:
                 if length:
                     self.rfile.read(length)
                 fake.requests.append((self.command, url.path + (f"?{url.query}" if url.query else "")))
-                status, body, headers = fake._respond(self.command, url.path, _query(url.query))
+                fake.times.append(time.monotonic())
+                status, body, headers, delay = fake._respond(self.command, url.path, _query(url.query))
+                time.sleep(delay)
                 data = body.encode() if isinstance(body, str) else json.dumps(body).encode()
                 self.send_response(status)
                 for name, value in {**RATE_LIMIT_HEADERS, **headers}.items():
                     self.send_header(name, value)
                 self.send_header("Content-Type", "application/json; charset=UTF-8")
                 self.send_header("Content-Length", str(len(data)))
+                # One request per connection: with keep-alive, praw now and then sent a request on a
+                # connection this server was closing (RemoteDisconnected: a retry praw counted).
+                self.send_header("Connection", "close")
+                self.close_connection = True
                 self.end_headers()
-                self.wfile.write(data)
+                try:
+                    self.wfile.write(data)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up waiting (a timeout test)
 
             do_GET = do_POST = _serve  # noqa: N815
 
