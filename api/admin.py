@@ -1,14 +1,13 @@
 from django.contrib import admin, messages
-from simple_history.admin import SimpleHistoryAdmin
 
 from api.keys import api_key_create, api_key_revoke
 from api.models import ApiKey
 from crm import tenancy
-from crm.admin_scoping import OrganizationScopedAdmin
+from crm.admin_scoping import OrganizationScopedHistoryAdmin
 
 
 @admin.register(ApiKey)
-class ApiKeyAdmin(OrganizationScopedAdmin, SimpleHistoryAdmin):
+class ApiKeyAdmin(OrganizationScopedHistoryAdmin):
     """Keys are created here (the key is shown once, in the confirmation message) and revoked,
     never edited: a changed scope is a new key. Only owners manage their organization's keys."""
 

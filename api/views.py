@@ -179,7 +179,7 @@ class CreatorViewSet(RowsListMixin, ScopedQuerysetMixin, viewsets.ReadOnlyModelV
 
     @extend_schema(responses={200: OpenApiTypes.OBJECT, **READ_ERRORS})
     @action(detail=True, methods=["get"], url_path="personal-data")
-    def personal_data(self, request, pk=None):
+    def personal_data(self, request, pk=None, format=None):
         """Everything held about the creator (a data subject's access request): accounts, what they
         wrote, rankings, and your organizations' partnership records."""
         creator = self.get_object()
@@ -188,7 +188,7 @@ class CreatorViewSet(RowsListMixin, ScopedQuerysetMixin, viewsets.ReadOnlyModelV
 
     @extend_schema(request=s.CreatorEraseSerializer, responses={200: s.ErasureSerializer, **WRITE_ERRORS})
     @action(detail=True, methods=["post"])
-    def erase(self, request, pk=None):
+    def erase(self, request, pk=None, format=None):
         """Erase the creator's personal data (accounts, texts) for every organization, keeping anonymous
         figures; their accounts are not imported again. Write keys, organization owners and operators."""
         if not privacy.can_erase(request.user):
@@ -231,7 +231,7 @@ class MembershipViewSet(ScopedQuerysetMixin, viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(responses={200: s.ScoreSerializer(many=True), **READ_ERRORS})
     @action(detail=True, pagination_class=None)
-    def history(self, request, pk=None):
+    def history(self, request, pk=None, format=None):
         """Every ranking of this member, newest first: the trajectory."""
         membership = self.get_object()
         scores = MemberScore.objects.filter(membership=membership).select_related("run").order_by("-run__window_end")
@@ -291,7 +291,7 @@ class PartnershipViewSet(
 
     @extend_schema(request=s.PartnershipMoveSerializer, responses={200: s.PartnershipSerializer, **WRITE_ERRORS})
     @action(detail=True, methods=["post"])
-    def move(self, request, pk=None):
+    def move(self, request, pk=None, format=None):
         """Move to another stage, through the same rules as the board (observe first; a reason to decline)."""
         partnership = self.get_object()
         move = s.PartnershipMoveSerializer(data=request.data)
@@ -379,6 +379,10 @@ class WebhookSubscriptionViewSet(ScopedQuerysetMixin, viewsets.ModelViewSet):
         data = s.WebhookSubscriptionCreatedSerializer(subscription).data | {"secret": secret}
         return Response(data, status=status.HTTP_201_CREATED)
 
+    def perform_destroy(self, instance):
+        instance._history_user = actor_of(self.request)  # an API key is no User: history records none
+        instance.delete()
+
     def perform_update(self, serializer):
         serializer.instance = webhook_subscription_update(
             subscription=serializer.instance, actor=actor_of(self.request), **serializer.validated_data
@@ -386,7 +390,7 @@ class WebhookSubscriptionViewSet(ScopedQuerysetMixin, viewsets.ModelViewSet):
 
     @extend_schema(responses={200: s.WebhookDeliverySerializer(many=True), **READ_ERRORS})
     @action(detail=True)
-    def deliveries(self, request, pk=None):
+    def deliveries(self, request, pk=None, format=None):
         """The delivery log of this subscription, newest first."""
         subscription = self.get_object()
         page = self.paginate_queryset(WebhookDelivery.objects.filter(subscription=subscription).order_by("-id"))
@@ -435,7 +439,7 @@ class AgreementViewSet(
 
     @extend_schema(request=s.AgreementRenewalSerializer, responses={201: s.AgreementSerializer, **WRITE_ERRORS})
     @action(detail=True, methods=["post"])
-    def renew(self, request, pk=None):
+    def renew(self, request, pk=None, format=None):
         """A new agreement for the next period, same terms, as a draft; this one is kept."""
         agreement = self.get_object()
         renewal = s.AgreementRenewalSerializer(data=request.data)
@@ -474,7 +478,7 @@ class DeliverableViewSet(ScopedQuerysetMixin, mixins.CreateModelMixin, viewsets.
 
     @extend_schema(request=s.DeliverableStatusSerializer, responses={200: s.DeliverableSerializer, **WRITE_ERRORS})
     @action(detail=True, methods=["post"], url_path="status")
-    def set_status(self, request, pk=None):
+    def set_status(self, request, pk=None, format=None):
         """Move it on: in progress, published (with its date and link), cancelled."""
         deliverable = self.get_object()
         change = s.DeliverableStatusSerializer(data=request.data)
@@ -551,7 +555,7 @@ class TaskViewSet(ScopedQuerysetMixin, mixins.CreateModelMixin, viewsets.ReadOnl
 
     @extend_schema(request=None, responses={200: s.TaskSerializer, **WRITE_ERRORS})
     @action(detail=True, methods=["post"])
-    def complete(self, request, pk=None):
+    def complete(self, request, pk=None, format=None):
         """Mark it done (noted in the partnership's timeline); done twice is still done once."""
         task = services.task_complete(task=self.get_object(), actor=actor_of(request))
         return Response(self.get_serializer(task).data)

@@ -322,7 +322,8 @@ class SyncRunAdmin(SharedDataAdmin):
 @admin.register(ErasedAccount)
 class ErasedAccountAdmin(admin.ModelAdmin):
     """Accounts whose people asked to be erased: no names, only when, by whom, and whether an
-    operator has let imports bring them in again."""
+    operator has let imports bring them in again. For operators only: who passed a request on
+    (an organization's owner, an API key) is no other organization's business."""
 
     list_display = ["__str__", "platform", "erased_at", "erased_by", "requested_through", "reapproved_at"]
     list_filter = ["platform", ("reapproved_at", admin.EmptyFieldListFilter)]
@@ -331,10 +332,10 @@ class ErasedAccountAdmin(admin.ModelAdmin):
     actions = ["reapprove"]
 
     def has_module_permission(self, request):
-        return tenancy.can_view(request.user)
+        return request.user.is_superuser
 
     def has_view_permission(self, request, obj=None):
-        return tenancy.can_view(request.user)
+        return request.user.is_superuser
 
     def has_add_permission(self, request):
         return False  # made by erasing a creator

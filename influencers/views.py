@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_safe
 
 from crm import tenancy
 from influencers import pages
@@ -19,6 +20,7 @@ def _member_or_403(request: HttpRequest) -> None:
 
 
 @login_required
+@require_safe
 def community_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """Members by rank with their components, reasons and reach; participation over time; the
     stance of the user's brands."""
@@ -30,6 +32,7 @@ def community_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def creator_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A person across platforms: identities, memberships with scores and trend, partnerships,
     timeline."""

@@ -15,7 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from crm import tenancy
 from influencers.models import Community, Creator, Identity
@@ -56,6 +56,7 @@ def _int(value: str | None) -> int | None:
 
 
 @login_required
+@require_safe
 def pipeline(request: HttpRequest) -> HttpResponse:
     """The pipeline board: a column per stage; drag a card, or use its Move button, to move it."""
     _member_or_403(request)
@@ -88,7 +89,7 @@ def pipeline(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def pipeline_move(request: HttpRequest, pk: int) -> HttpResponse:
     """Move one partnership to another stage: JSON for the board's script, a form page otherwise."""
     _member_or_403(request)
@@ -127,6 +128,7 @@ def pipeline_move(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def partnership_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A partnership over the years: agreements and their creative-control terms (every change
     audited), deliverables, tasks, referral links and the timeline."""
@@ -152,6 +154,7 @@ def partnership_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def my_tasks(request: HttpRequest) -> HttpResponse:
     """The logged-in manager's follow-ups, overdue first."""
     _member_or_403(request)
@@ -396,6 +399,7 @@ def referral_redirect(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def brand_list(request: HttpRequest) -> HttpResponse:
     """The user's brands, each with the headline of its latest measurement."""
     _member_or_403(request)
@@ -409,6 +413,7 @@ def _visible_brand(request: HttpRequest, pk: int) -> Brand:
 
 
 @login_required
+@require_safe
 def brand_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A brand's relationships by depth: mentions and their tone when it is absent, organic
     recommendations, referrals, and each partnership's return engagement and before/after."""
@@ -430,6 +435,7 @@ def brand_measure_now(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def brand_metrics_csv(request: HttpRequest, pk: int) -> HttpResponse:
     """The latest measurement as tidy CSV rows, for a spreadsheet."""
     brand = _visible_brand(request, pk)
