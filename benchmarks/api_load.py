@@ -107,6 +107,52 @@ def percentile(values: list[float], p: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[int(p) - 1] if len(values) > 1 else values[0]
 
 
+def production_environment() -> dict:
+    """The server's environment: production settings on loopback, a shared Redis cache, no throttle."""
+    return {
+        **os.environ, "DEBUG": "0", "SECRET_KEY": secrets.token_urlsafe(50), "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_SSL_REDIRECT": "0", "SECURE_HSTS_SECONDS": "0", "CACHE_URL": "redis://127.0.0.1:6379/14",
+        "API_RATE": "1000000/min", "LOG_LEVEL": "WARNING",
+    }  # fmt: skip
+
+
+def start_gunicorn(port: int, env: dict, *, workers: int = 8, threads: int = 1) -> subprocess.Popen:
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "crm.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
+         "--threads", str(threads), "--keep-alive", "30", "--log-level", "warning"],
+        cwd=ROOT, env=env,
+    )  # fmt: skip
+    return server
+
+
+def wait_until_answering(port: int, key: str, path: str) -> None:
+    for _ in range(100):
+        try:
+            probe = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            probe.request("GET", path, headers={"Authorization": f"Bearer {key}"})
+            if probe.getresponse().status == 200:
+                return
+        except OSError:
+            time.sleep(0.2)
+
+
+def run_clients(port: int, key: str, paths: tuple, *, clients: int, seconds: int) -> tuple[list, list, float, float]:
+    """``clients`` threads for ``seconds``: (path, seconds) per answer, errors, wall time, and the
+    cores the clients themselves used."""
+    results: list = []
+    errors: list = []
+    stop = time.monotonic() + seconds
+    arguments = (port, key, paths, stop, results, errors)
+    threads = [threading.Thread(target=client, args=arguments) for _ in range(clients)]
+    began, cpu_before = time.monotonic(), time.process_time()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    wall = time.monotonic() - began
+    return results, errors, wall, (time.process_time() - cpu_before) / wall
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--creators", type=int, default=100_000)
@@ -134,37 +180,12 @@ def main(argv=None):
 
         connections.close_all()
         port = 8700 + os.getpid() % 200
-        env = {
-            **os.environ, "DEBUG": "0", "SECRET_KEY": secrets.token_urlsafe(50), "ALLOWED_HOSTS": "127.0.0.1",
-            "SECURE_SSL_REDIRECT": "0", "SECURE_HSTS_SECONDS": "0", "CACHE_URL": "redis://127.0.0.1:6379/14",
-            "API_RATE": "1000000/min", "LOG_LEVEL": "WARNING",
-        }  # fmt: skip
-        server = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "crm.wsgi", "--bind", f"127.0.0.1:{port}", "--workers",
-             str(options.workers), "--threads", str(options.threads), "--keep-alive", "30", "--log-level", "warning"],
-            cwd=ROOT, env=env,
-        )  # fmt: skip
+        server = start_gunicorn(port, production_environment(), workers=options.workers, threads=options.threads)
         try:
-            for _ in range(100):
-                try:
-                    probe = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-                    probe.request("GET", paths[0], headers={"Authorization": f"Bearer {key}"})
-                    if probe.getresponse().status == 200:
-                        break
-                except OSError:
-                    time.sleep(0.2)
-            results: list = []
-            errors: list = []
-            stop = time.monotonic() + options.seconds
-            arguments = (port, key, paths, stop, results, errors)
-            threads = [threading.Thread(target=client, args=arguments) for _ in range(options.clients)]
-            began, cpu_before = time.monotonic(), time.process_time()
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join()
-            wall = time.monotonic() - began
-            client_cores = (time.process_time() - cpu_before) / wall
+            wait_until_answering(port, key, paths[0])
+            results, errors, wall, client_cores = run_clients(
+                port, key, paths, clients=options.clients, seconds=options.seconds
+            )
         finally:
             server.send_signal(signal.SIGTERM)
             server.wait(timeout=30)

@@ -18,14 +18,11 @@ is missing.
 from __future__ import annotations
 
 import argparse
-import http.client
 import os
-import secrets
 import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -33,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from api_load import LISTS, client, percentile  # noqa: E402
+from api_load import LISTS, percentile, production_environment, run_clients, start_gunicorn, wait_until_answering  # noqa: E402
 from generate_reddit_dump import generate  # noqa: E402
 from throwaway import DEFAULT_URL, is_postgresql, throwaway_database  # noqa: E402
 
@@ -77,47 +74,22 @@ def main(argv=None) -> int:
         connections.close_all()
 
         port = 8700 + os.getpid() % 200
-        env = {
-            **os.environ, "DEBUG": "0", "SECRET_KEY": secrets.token_urlsafe(50), "ALLOWED_HOSTS": "127.0.0.1",
-            "SECURE_SSL_REDIRECT": "0", "SECURE_HSTS_SECONDS": "0", "CACHE_URL": "redis://127.0.0.1:6379/14",
-            "API_RATE": "1000000/min", "LOG_LEVEL": "WARNING",
-        }  # fmt: skip
+        env = production_environment()
         log = (Path(scratch) / "worker.log").open("w")
-        server = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "crm.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "8",
-             "--keep-alive", "30", "--log-level", "warning"],
-            cwd=ROOT, env=env,
-        )  # fmt: skip
+        server = start_gunicorn(port, env)
         worker = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "crm", "worker", "--concurrency", "2", "--loglevel", "INFO"],
             cwd=ROOT, env={**env, "LOG_LEVEL": "INFO"}, stdout=log, stderr=subprocess.STDOUT,
         )  # fmt: skip
         try:
-            for _ in range(100):
-                try:
-                    probe = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-                    probe.request("GET", LISTS[0], headers={"Authorization": f"Bearer {key}"})
-                    if probe.getresponse().status == 200:
-                        break
-                except OSError:
-                    time.sleep(0.2)
+            wait_until_answering(port, key, LISTS[0])
             run = sync_run_create(source="reddit-dump", arguments={"paths": [str(dump)]})
             rankings_before = RankingRun.objects.count()
             run_sync.delay(run.pk)
             rank_community.delay(demo_community.pk)
             connections.close_all()
 
-            results: list = []
-            errors: list = []
-            stop = time.monotonic() + options.seconds
-            arguments = (port, key, LISTS, stop, results, errors)
-            threads = [threading.Thread(target=client, args=arguments) for _ in range(options.clients)]
-            began = time.monotonic()
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join()
-            wall = time.monotonic() - began
+            results, errors, wall, _ = run_clients(port, key, LISTS, clients=options.clients, seconds=options.seconds)
             busy = SyncRun.objects.get(pk=run.pk).status
             print(f"{options.clients} clients for {wall:.1f} s (the import was {busy} at the end)")
             print(f"  {len(results):,} requests answered, {len(results) / wall:,.0f} per second; errors: {len(errors)}")

@@ -19,7 +19,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
-from crm.models import Role
+from crm import tenancy
 from influencers.models import (
     Creator,
     ErasedAccount,
@@ -37,21 +37,13 @@ ERASED_HANDLE = "[erased]"
 def can_erase(user) -> bool:
     """Erasing reaches every organization's view of a person: operators, organization owners and
     write API keys (an agency's data-protection process) may; managers and viewers may not."""
-    if not user or not user.is_authenticated:
-        return False
-    if user.is_superuser:
-        return True
-    roles = getattr(user, "_organization_roles", None)
-    if roles is None:
-        from crm import tenancy
-
-        tenancy.organization_ids_for(user)  # fills the roles
-        roles = user._organization_roles
     from api.authentication import ApiKeyPrincipal
 
+    if not user or not user.is_authenticated:
+        return False
     if isinstance(user, ApiKeyPrincipal):
         return user.api_key.can_write
-    return Role.OWNER in roles.values()
+    return user.is_superuser or bool(tenancy.owned_organization_ids(user))
 
 
 # --- export ---------------------------------------------------------------------------------
