@@ -154,7 +154,11 @@ class CommunityAdmin(SharedDataAdmin):
     list_display = ["name", "platform", "external_id", "member_count", "is_tracked", "last_activity_at"]
     list_filter = ["platform", "is_tracked"]
     search_fields = ["name", "external_id", "description"]
-    readonly_fields = ["last_activity_at", "members", "created_at", "updated_at"]
+    # Guidelines are the source's to say (each sync replaces them): shown, never edited here.
+    exclude = ["guidelines"]
+    readonly_fields = [
+        "last_activity_at", "members", "source_guidelines", "guidelines_updated_at", "created_at", "updated_at"
+    ]  # fmt: skip
     actions = ["rank_now"]
 
     @admin.action(description="Rank the selected communities now (in the background)", permissions=["change"])
@@ -169,6 +173,20 @@ class CommunityAdmin(SharedDataAdmin):
     def members(self, obj):
         url = reverse("admin:influencers_membership_changelist") + f"?community__id__exact={obj.pk}"
         return format_html('<a href="{}">{} members</a>', url, obj.memberships.count())
+
+    @admin.display(description="guidelines (from the source)")
+    def source_guidelines(self, obj):
+        """The community's own rules or categories as a numbered list: title, kind, description
+        (its lines kept). Everything is escaped: it is what strangers wrote."""
+        guidelines = [g for g in obj.guidelines or [] if isinstance(g, dict)]
+        if not guidelines:
+            return "None read from the source."
+
+        def lines(text) -> str:
+            return format_html_join(mark_safe("<br>"), "{}", ((line,) for line in str(text).splitlines()))
+
+        items = ((str(g.get("title", "")), str(g.get("kind", "")), lines(g.get("description", ""))) for g in guidelines)
+        return format_html("<ol>{}</ol>", format_html_join("", "<li><strong>{}</strong> ({})<br>{}</li>", items))
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(member_total=Count("memberships"))

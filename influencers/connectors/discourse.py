@@ -6,6 +6,11 @@ An ``Api-Key`` is optional (``DISCOURSE_API_KEY`` / ``DISCOURSE_API_USERNAME``);
 out as its ``Retry-After`` says. Saved files: a file or a folder of topic (``post_stream``) and
 ``latest_posts`` documents; topic lists hold no posts and are passed over.
 
+A forum's categories (``/categories.json`` live, after the posts; a saved ``category_list``
+document) are what the community says it is for: they come as its guidelines (kind "category",
+name and description as text), with the community record again. Categories that cannot be read
+live do not fail the sync: the community goes without them this time.
+
 Posts are keyed ``topic/post_number`` (the forum's own URL scheme), so a reply's parent is known
 without a lookup: ``reply_to_post_number``, or the topic's first post.
 """
@@ -15,6 +20,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urlparse
@@ -25,6 +31,7 @@ from influencers.connectors.records import (
     AuthorRecord,
     Checkpoint,
     CommunityRecord,
+    Guideline,
     InteractionRecord,
     Skipped,
     SourceError,
@@ -153,6 +160,37 @@ def _posts_in(document) -> list | None:
     return None
 
 
+_END = object()
+
+
+def categories_to_guidelines(document) -> tuple[Guideline, ...] | None:
+    """A ``/categories.json`` document's categories (subcategories, when it lists them, after their
+    parent) as guidelines in the forum's order; None if it is not a category list. A category's
+    description is its cooked HTML as text, or else its plain-text forms."""
+    category_list = document.get("category_list") if isinstance(document, dict) else None
+    top = category_list.get("categories") if isinstance(category_list, dict) else None
+    if not isinstance(top, list):
+        return None
+    guidelines = []
+    pending = [iter(top)]  # a stack, not recursion: subcategory lists nest as deep as a file likes
+    while pending:
+        category = next(pending[-1], _END)
+        if category is _END:
+            pending.pop()
+            continue
+        if not isinstance(category, dict):
+            continue
+        description = next(
+            (text for key in ("description", "description_text", "description_excerpt")
+             if isinstance(text := category.get(key), str) and text.strip()),
+            "",
+        )  # fmt: skip
+        guidelines.append(Guideline("category", category.get("name"), html_to_text(description)))
+        if isinstance(category.get("subcategory_list"), list):
+            pending.append(iter(category["subcategory_list"]))
+    return tuple(guidelines)
+
+
 def read_saved(path: str | Path, *, forum: str | None = None) -> Iterator:
     """Saved API responses: one JSON file, or every ``*.json`` in a folder."""
     path = Path(path)
@@ -170,6 +208,11 @@ def read_saved(path: str | Path, *, forum: str | None = None) -> Iterator:
             document = parse_json(file.read_bytes())
         except ValueError as error:
             yield Skipped(file.name, f"not valid JSON ({error})")
+            continue
+        guidelines = categories_to_guidelines(document)
+        if guidelines is not None:
+            understood += 1
+            yield replace(community, guidelines=guidelines)
             continue
         posts = _posts_in(document)
         if posts is None:
@@ -265,8 +308,21 @@ def read_forum(base_url: str, *, checkpoint: dict | None = None, limit: int | No
         if not topics or (limit and topics_seen >= limit) or not topic_list.get("more_topics_url"):
             break
         page += 1
+    guidelines = forum_categories(client)
+    if guidelines is not None:
+        yield replace(community, guidelines=guidelines)
     if newest:
         yield Checkpoint({"bumped_at": newest})
+
+
+def forum_categories(client: DiscourseClient) -> tuple[Guideline, ...] | None:
+    """The forum's categories, or None when they cannot be read: refused, missing, not JSON, or the
+    forum unavailable after the client's retries. Not worth failing a sync for."""
+    try:
+        document = client.get("/categories.json", params={"include_subcategories": "true"})
+    except (SourceError, requests.RequestException):  # TemporarySourceError is a SourceError
+        return None
+    return categories_to_guidelines(document)
 
 
 def _topic_posts(client: DiscourseClient, community: CommunityRecord, topic_id: int) -> Iterator:

@@ -1,10 +1,11 @@
 """The plain records every connector produces, and the ingest service consumes.
 
 No ORM here: a connector can be tested on a file alone. A connector yields, in any order:
-``CommunityRecord`` (before the first interaction of that community), ``InteractionRecord`` and
-``Skipped`` (a malformed line or record: where, and why). A source it cannot read at all (missing
-file, not a zip, not the expected format) raises ``SourceError`` with one readable line. A record
-refuses an id no database can store (ValueError), which the connector reports as skipped.
+``CommunityRecord`` (before the first interaction of that community, and again if it learns the
+community's guidelines later), ``InteractionRecord`` and ``Skipped`` (a malformed line or record:
+where, and why). A source it cannot read at all (missing file, not a zip, not the expected format)
+raises ``SourceError`` with one readable line. A record refuses an id no database can store
+(ValueError), which the connector reports as skipped.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from collections.abc import Iterable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import islice
 
 # The columns account and community ids are stored in (Identity.external_id, Community.external_id).
 # Interaction ids are checked by the ingest service, which counts a too-long one as skipped.
@@ -76,16 +78,71 @@ class Checkpoint:
     values: dict
 
 
+GUIDELINE_KINDS = ("rule", "category")
+MAX_GUIDELINE_TITLE = 300
+MAX_GUIDELINE_DESCRIPTION = 5000
+MAX_GUIDELINES = 100
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _guideline_text(value, limit: int) -> str:
+    """Text a source gave, made storable: not a string is empty; no NUL (PostgreSQL's jsonb refuses
+    it) nor lone surrogate; clipped, since a hostile or broken source may send megabytes."""
+    if not isinstance(value, str):
+        return ""
+    value = without_lone_surrogates(value.replace("\x00", "")).strip()
+    return _clip(value, limit)
+
+
+@dataclass(frozen=True, slots=True)
+class Guideline:
+    """One of a community's own rules as its source states them: a subreddit rule (``kind``
+    "rule"), or a forum category with what it is for ("category")."""
+
+    kind: str
+    title: str
+    description: str = ""
+
+    def __post_init__(self):
+        if self.kind not in GUIDELINE_KINDS:
+            raise ValueError(f"unknown guideline kind {self.kind!r:.40}")
+        object.__setattr__(self, "title", _guideline_text(self.title, MAX_GUIDELINE_TITLE))
+        object.__setattr__(self, "description", _guideline_text(self.description, MAX_GUIDELINE_DESCRIPTION))
+
+    def as_dict(self) -> dict:
+        """What ``Community.guidelines`` stores for it."""
+        return {"kind": self.kind, "title": self.title, "description": self.description}
+
+
 @dataclass(frozen=True, slots=True)
 class CommunityRecord:
+    """A community, yielded before its first interaction, and again whenever there is more to say.
+
+    ``guidelines`` is what the source says the community's own rules are, in the source's order:
+    None when it did not say (a dump; the rules could not be read), a tuple (even an empty one)
+    when it did, which replaces what is stored. A connector that learns them only later (a saved
+    forum's categories file, a subreddit's rules read after its posts) yields the same community
+    again with them: the ingest service looks a community up by its key, so a second record of it
+    is cheap and changes only what it carries. Guidelines without a title are dropped and at most
+    ``MAX_GUIDELINES`` kept, whatever the source sent.
+    """
+
     platform: str
     external_id: str
     name: str
     url: str = ""
     description: str = ""
+    guidelines: tuple[Guideline, ...] | None = None
 
     def __post_init__(self):
         check_id(self.external_id, "community id")
+        if self.guidelines is not None:
+            # Any iterable will do: a connector may hand over a generator, read no further than needed.
+            kept = tuple(islice((g for g in self.guidelines if g.title), MAX_GUIDELINES))
+            object.__setattr__(self, "guidelines", kept)
 
     @property
     def key(self) -> str:

@@ -8,6 +8,11 @@ then 2–4 s); errors that last (429, 5xx, timeouts) become TemporarySourceError
 with backoff (a 429 not before its Retry-After), the rest one clear SourceError. The checkpoint is
 yielded only after everything it covers, so a sync cut off half-way starts from the old one again.
 
+After the posts, the subreddit's own rules (``/r/{name}/about/rules``) come with the community
+record again. They are not worth a sync: when they cannot be read (private, quarantined, gone, or
+Reddit in trouble even after prawcore's retries) the community goes without them this time, and
+the rules stored before stay.
+
 Credentials come from REDDIT_CLIENT_ID, REDDIT_CLIENT_SECRET, REDDIT_USER_AGENT (optionally
 REDDIT_USERNAME and REDDIT_PASSWORD); REDDIT_OAUTH_URL and REDDIT_AUTH_URL, when set, go to praw as
 ``oauth_url`` and ``reddit_url`` (proxies, and a local fake in tests); REDDIT_TIMEOUT, seconds a
@@ -16,15 +21,25 @@ request may take (praw's default: 16).
 
 from __future__ import annotations
 
+import logging
 import os
 from collections import Counter
 from collections.abc import Iterator, Mapping
+from dataclasses import replace
 
 import praw
 import prawcore
 
-from influencers.connectors.records import Checkpoint, Skipped, SourceError, TemporarySourceError
-from influencers.connectors.reddit_things import RedditRecordError, author_record, community_record, thing_to_record
+from influencers.connectors.records import Checkpoint, Guideline, Skipped, SourceError, TemporarySourceError
+from influencers.connectors.reddit_things import (
+    RedditRecordError,
+    author_record,
+    community_record,
+    rules_to_guidelines,
+    thing_to_record,
+)
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_LIMIT = 1000  # Reddit's listings stop at about 1,000 items anyway
 DEFAULT_MORE_LIMIT = 8  # "load more comments" expansions per submission
@@ -136,6 +151,27 @@ def redditor_reach(reddit: praw.Reddit, name: str):
     return author_record(redditor.name, karma=karma)
 
 
+def subreddit_rules(reddit: praw.Reddit, name: str) -> tuple[Guideline, ...] | None:
+    """The subreddit's rules through praw, or None when they cannot be read. Any failure means
+    going without: a prawcore error, lasting or not (prawcore has retried a 5xx or a timeout
+    already), or an answer praw cannot make Rule objects of (an error it raises as
+    AttributeError/TypeError/KeyError/ValueError while parsing)."""
+    try:
+        # vars(): what Reddit sent for each rule, with no lazy praw fetch for a field it left out.
+        rules = [vars(rule) for rule in reddit.subreddit(name).rules]
+    except (
+        prawcore.exceptions.PrawcoreException,
+        praw.exceptions.PRAWException,
+        AttributeError,
+        TypeError,
+        KeyError,
+        ValueError,
+    ) as error:
+        logger.info("%s; the community goes without them this time", _translate(error, f"rules of r/{name}"))
+        return None
+    return rules_to_guidelines(rules)
+
+
 def read_subreddit(
     name: str,
     *,
@@ -176,5 +212,8 @@ def read_subreddit(
                 continue  # suspended or deleted since: reach stays unknown
     except prawcore.exceptions.PrawcoreException as error:
         raise _translate(error, f"r/{name}") from None
+    guidelines = subreddit_rules(reddit, name)
+    if guidelines is not None:
+        yield replace(community_record(name), guidelines=guidelines)
     if newest:
         yield Checkpoint({"newest_created_utc": newest})

@@ -8,12 +8,15 @@ era: ``created_utc`` is a number or a string, ``author_fullname`` may be missing
 
 from __future__ import annotations
 
+import math
 import re
+from collections.abc import Iterable
 from functools import lru_cache
 
 from influencers.connectors.records import (
     AuthorRecord,
     CommunityRecord,
+    Guideline,
     InteractionRecord,
     utc_from_timestamp,
     without_lone_surrogates,
@@ -94,6 +97,21 @@ def community_record(subreddit: str) -> CommunityRecord:
         name=f"r/{subreddit}",
         url=f"https://www.reddit.com/r/{subreddit}/",
     )
+
+
+def rules_to_guidelines(rules: Iterable) -> tuple[Guideline, ...]:
+    """A subreddit's rules (``/r/{name}/about/rules``: objects with ``short_name``, ``description``
+    in Markdown, ``kind`` link/comment/all and ``priority``) as guidelines, in the subreddit's own
+    order: by priority, where Reddit gives one, else as listed. Anything that is not a rule with a
+    name is passed over (the record drops a guideline without a title, and keeps at most
+    ``MAX_GUIDELINES``); reddit-wide ``site_rules`` are not the community's own and are not read."""
+
+    def priority(rule: dict):
+        value = rule.get("priority")
+        return value if isinstance(value, int) and not isinstance(value, bool) else math.inf
+
+    rules = sorted((rule for rule in rules if isinstance(rule, dict)), key=priority)  # stable: ties keep their order
+    return tuple(Guideline("rule", rule.get("short_name"), rule.get("description")) for rule in rules)
 
 
 def _edited(value):

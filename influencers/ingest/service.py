@@ -106,6 +106,16 @@ def _validation_problem(record: InteractionRecord) -> str | None:
     return None
 
 
+def _community_guidelines_store(*, community: Community, record: CommunityRecord) -> None:
+    """What the source says the community's own rules are now replaces what is stored (a record
+    without guidelines never comes here: a dump knows none, and stored ones stay). One UPDATE of
+    those columns alone: what an operator edited on the community (its notes, tags) is kept."""
+    now = timezone.now()
+    guidelines = [guideline.as_dict() for guideline in record.guidelines]
+    Community.objects.filter(pk=community.pk).update(guidelines=guidelines, guidelines_updated_at=now, updated_at=now)
+    community.guidelines, community.guidelines_updated_at, community.updated_at = guidelines, now, now
+
+
 class Ingestor:
     """Consumes one connector's stream. Use ``run(items)``; read ``summary`` afterwards."""
 
@@ -233,6 +243,8 @@ class Ingestor:
                 raise TypeError(f"connector produced {type(item).__name__}")
 
     def _community(self, record: CommunityRecord) -> Community:
+        """The community a record names, created the first time; the same one for every later
+        record of it in this import, each of which may bring the community's guidelines."""
         community = self._communities.get(record.key)
         if community is None:
             community, _ = Community.objects.get_or_create(
@@ -243,6 +255,8 @@ class Ingestor:
             self._communities[record.key] = community
             self.sync_run.communities.add(community)
             self.summary.communities.append(community.key)
+        if record.guidelines is not None:
+            _community_guidelines_store(community=community, record=record)
         return community
 
     # --- one batch ------------------------------------------------------------------------

@@ -1,3 +1,6 @@
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django.core.exceptions import ValidationError
 from django.db import models
 
 
@@ -7,6 +10,13 @@ class Platform(models.TextChoices):
     SLACK = "slack", "Slack"
     DISCOURSE = "discourse", "Discourse forum"
     OTHER = "other", "Other"
+
+
+def validate_timezone(name: str) -> None:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValidationError(f"{name!r} is not a time zone name (such as Europe/Berlin, America/New_York).") from None
 
 
 class Community(models.Model):
@@ -26,6 +36,23 @@ class Community(models.Model):
         blank=True,
         verbose_name="norms and culture notes",
         help_text="What members expect: rules, taboos, how newcomers are received.",
+    )
+    guidelines = models.JSONField(
+        default=list,
+        blank=True,
+        help_text=(
+            "The community's own rules, as its source gives them, in the source's order: a list of "
+            '{"kind": "rule" | "category", "title": ..., "description": ...} (subreddit rules, forum categories).'
+        ),
+    )
+    guidelines_updated_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the guidelines were last read from the source."
+    )
+    timezone = models.CharField(
+        max_length=64,
+        default="UTC",
+        help_text="Where most members live (e.g. Europe/Berlin): the community's rhythms are shown in it.",
+        validators=[validate_timezone],
     )
     is_tracked = models.BooleanField(default=False, help_text="Synced periodically by the background workers.")
     last_activity_at = models.DateTimeField(null=True, blank=True, help_text="Time of the newest imported interaction.")

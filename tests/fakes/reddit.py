@@ -62,6 +62,13 @@ class FakeReddit:
                 status, headers = answer
                 responses.appendleft((status, {"message": f"error {status}", "error": status}, headers, 0.0))
 
+    def set_rules(self, subreddit: str, rules: list[dict], *, status: int = 200) -> None:
+        """From now on ``/r/{subreddit}/about/rules`` answers these rules (see ``rule``), or, with
+        an error ``status`` (403: private or quarantined), Reddit's error body. Until this is
+        called, the route is unknown: 404, as for a subreddit that has gone."""
+        body = rules_body(rules) if status == 200 else {"message": f"error {status}", "error": status}
+        self.replace("GET", f"/r/{subreddit}/about/rules", body, status=status)
+
     def load_cassette(self, path: Path) -> None:
         """Every interaction of a praw cassette, in the order it was recorded."""
         for interaction in json.loads(path.read_text())["interactions"]:
@@ -194,4 +201,26 @@ def about(name: str, link_karma: int, comment_karma: int) -> dict:
             "comment_karma": comment_karma,
             "created_utc": 1400000000,
         },
+    }
+
+
+SITE_RULES = ["Spam", "Personal and confidential information", "Threatening, harassing, or inciting violence"]
+
+
+def rule(short_name: str, description: str = "", *, kind: str = "all", priority: int = 0, **extra) -> dict:
+    """One rule as ``/r/{name}/about/rules`` lists it (praw makes a Rule of an object with kind,
+    short_name and violation_reason)."""
+    return {
+        "kind": kind, "short_name": short_name, "description": description,
+        "description_html": f"<!-- SC_OFF --><div class=\"md\"><p>{description}</p></div><!-- SC_ON -->",
+        "violation_reason": short_name, "created_utc": 1500000000.0, "priority": priority, **extra,
+    }  # fmt: skip
+
+
+def rules_body(rules: list[dict]) -> dict:
+    """The whole answer: the subreddit's rules, then Reddit's own, which every subreddit lists."""
+    return {
+        "rules": rules,
+        "site_rules": SITE_RULES,
+        "site_rules_flow": [{"reasonTextToShow": "This is spam", "reasonText": "This is spam"}],
     }

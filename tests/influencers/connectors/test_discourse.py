@@ -39,13 +39,17 @@ def test_a_saved_file_that_is_not_discourse_is_one_clear_error(tmp_path):
 
 
 class FakeForum(BaseHTTPRequestHandler):
-    """latest.json (one topic), the topic with two posts inline, the rest via posts.json; one 429 first."""
+    """latest.json (one topic), the topic with two posts inline, the rest via posts.json; one 429 first.
+    ``categories``, when a test sets it, is the (status, body) /categories.json answers (else 404)."""
 
     calls: list = []
+    categories: tuple[int, dict] | None = None
 
     def do_GET(self):  # noqa: N802
         url = urlparse(self.path)
         FakeForum.calls.append(url.path)
+        if url.path == "/categories.json" and FakeForum.categories is not None:
+            return self._send(*FakeForum.categories)
         if url.path == "/latest.json" and FakeForum.calls.count("/latest.json") == 1:
             return self._send(429, {"errors": ["slow down"]}, {"Retry-After": "0"})
         if url.path == "/latest.json":
@@ -78,7 +82,7 @@ class FakeForum(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def forum():
-    FakeForum.calls = []
+    FakeForum.calls, FakeForum.categories = [], None
     server = ThreadingHTTPServer(("127.0.0.1", 0), FakeForum)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
