@@ -16,7 +16,7 @@ from django.db.models import Exists, F, Func, IntegerField, OuterRef, Q, Subquer
 from django.db.models.functions import RowNumber, Substr
 from django.utils import timezone
 
-from crm.database import write_despite_a_broken_connection
+from crm.database import fetch_rows, write_despite_a_broken_connection
 from graph.promotion import host
 from graph.scoring import ALGORITHM_VERSION, CommunityData, Member, Ranking, TextReader, rank
 from influencers import services
@@ -77,28 +77,6 @@ class EpochDay(Func):
         return self.as_sql(compiler, connection, template=template, **extra)
 
 
-def _rows(queryset, *, stream: bool = False):
-    """Run a values_list query without the ORM's per-row conversions (plain ints and strings).
-
-    On PostgreSQL with room to aggregate and sort in memory: the default 4 MB spilled the
-    million-row DISTINCTs to disk. ``stream``: through a server-side cursor, so a large result
-    (members' texts) arrives in pieces instead of being held whole by the client.
-    """
-    sql, params = queryset.query.sql_with_params()
-    postgresql = connection.vendor == "postgresql"
-    with connection.cursor() as settings:
-        if postgresql:
-            settings.execute("SET work_mem = '64MB'")
-        try:
-            with connection.chunked_cursor() if stream else connection.cursor() as cursor:
-                cursor.execute(sql, params)
-                while chunk := cursor.fetchmany(20_000):
-                    yield from chunk
-        finally:
-            if postgresql:
-                settings.execute("RESET work_mem")
-
-
 def _in_own_connection(function, *args):
     try:
         return function(*args)
@@ -122,7 +100,7 @@ def _read_texts(authored, own_sites: frozenset):
     )
     reader = TextReader(own_sites)
     current, texts = None, []
-    for author, title, body, url in _rows(newest, stream=True):
+    for author, title, body, url in fetch_rows(newest, stream=True):
         if author != current:
             if texts:
                 reader.add(current, texts)
@@ -149,7 +127,7 @@ def load_community(community: Community, *, start: datetime, end: datetime, lang
         texts_future = pool.submit(_in_own_connection, _read_texts, authored, own_sites)
         pool.shutdown(wait=False)
     active_days: dict[int, list[int]] = {}
-    for author, day in _rows(
+    for author, day in fetch_rows(
         authored.exclude(kind=InteractionKind.REACTION)
         .annotate(day=EpochDay("posted_at"))
         .values_list("author_id", "day")
@@ -157,7 +135,7 @@ def load_community(community: Community, *, start: datetime, end: datetime, lang
     ):
         active_days.setdefault(author, []).append(day)
     ties = list(
-        _rows(
+        fetch_rows(
             authored.filter(target__isnull=False)
             .annotate(day=EpochDay("posted_at"))
             .values_list("author_id", "target_id", "kind", "day")

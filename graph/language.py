@@ -18,8 +18,9 @@ from __future__ import annotations
 import itertools
 import math
 import re
+from array import array
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -56,6 +57,28 @@ def general_frequencies(language: str = "en") -> Mapping[str, float]:
     from wordfreq import get_frequency_dict
 
     return get_frequency_dict(language)
+
+
+def general_frequency(term: str, language: str = "en") -> float:
+    """How often general language uses a word or a phrase. A phrase ("fountain pen") is combined
+    from its words as wordfreq combines them (1/f = 1/f1 + 1/f2 + ...: below its rarest word's
+    frequency, an estimate that errs towards common), so a phrase counts as the community's own only
+    when it is used far more than its words would allow."""
+    frequencies = general_frequencies(language)
+    if " " not in term:
+        return frequencies.get(term, 0.0)
+    inverse = 0.0
+    for word in term.split(" "):
+        frequency = frequencies.get(word, 0.0)
+        if not frequency:
+            return 0.0
+        inverse += 1.0 / frequency
+    return 1.0 / inverse
+
+
+def phrases(tokens: list[str]) -> list[str]:
+    """A text's two-word phrases, in order ("fountain pen", "pen ink", ...)."""
+    return [f"{first} {second}" for first, second in zip(tokens, tokens[1:], strict=False)]
 
 
 @dataclass(frozen=True)
@@ -118,9 +141,44 @@ class Corpus:
         return corpus
 
 
-def community_vocabulary(corpus: Corpus, *, language: str = "en", min_members: int | None = None) -> Vocabulary:
+class CorpusBuilder:
+    """A corpus read text by text (for a stream of messages, newest first), each member keeping at
+    most ``max_tokens`` tokens, as ``Corpus.add`` keeps them."""
+
+    def __init__(self, max_tokens: int = MAX_TOKENS_PER_MEMBER):
+        self.max_tokens = max_tokens
+        self._corpus = Corpus()
+        self._members: dict[object, array] = {}
+
+    def wants(self, member) -> bool:
+        """Whether the member still has room (tokenizing a full member's text is wasted work)."""
+        ids = self._members.get(member)
+        return ids is None or len(ids) < self.max_tokens
+
+    def add(self, member, tokens: list[str]) -> None:
+        ids = self._members.get(member)
+        if ids is None:
+            ids = self._members[member] = array("i")
+        room = self.max_tokens - len(ids)
+        if room > 0:
+            ids.extend(map(self._corpus.ids.__getitem__, tokens[:room]))
+
+    def build(self) -> Corpus:
+        self._corpus.members = {member: np.frombuffer(ids, dtype=np.int32) for member, ids in self._members.items()}
+        return self._corpus
+
+
+def community_vocabulary(
+    corpus: Corpus,
+    *,
+    language: str = "en",
+    min_members: int | None = None,
+    general: Callable[[str], float] | None = None,
+) -> Vocabulary:
     """Distinctive words: specific to this community and used by at least ``min_members`` members
-    (by default 3, or 2% of the members who wrote anything, whichever is more)."""
+    (by default 3, or 2% of the members who wrote anything, whichever is more). ``general``: how
+    often general language uses a term, by default wordfreq's list (``general_frequency`` for
+    corpora of phrases)."""
     size = len(corpus.ids)
     written = [ids for ids in corpus.members.values() if len(ids)]
     if not written:
@@ -130,11 +188,11 @@ def community_vocabulary(corpus: Corpus, *, language: str = "en", min_members: i
     total = int(counts.sum())
     if min_members is None:
         min_members = max(3, math.ceil(0.02 * len(written)))
-    general = general_frequencies(language)
+    general = general or general_frequencies(language).get
     terms = {}
     for word_id in np.flatnonzero(members_using >= min_members):
         word = corpus.words[word_id]
-        specificity = math.log10((counts[word_id] / total) / max(general.get(word, 0.0), GENERAL_FLOOR))
+        specificity = math.log10((counts[word_id] / total) / max(general(word) or 0.0, GENERAL_FLOOR))
         if specificity >= SPECIFIC:
             terms[word] = Term(word, round(specificity, 3), int(members_using[word_id]), int(counts[word_id]))
     return Vocabulary(terms=terms, members_with_text=len(written), tokens=total, min_members=min_members)

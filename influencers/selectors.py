@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import Count, QuerySet
 from django.db.models.functions import Lower
 
-from influencers.models import Identity, MemberScore, Membership, RankingStatus
+from influencers.models import Community, Identity, MemberScore, Membership, Platform, RankingStatus
 
 
 def identity_same_handle_suggestions(*, limit: int = 200) -> list[list[Identity]]:
@@ -51,3 +51,17 @@ def membership_trajectory(*, membership: Membership, limit: int = 26) -> list[Me
         .order_by("-run__window_end", "-run__started_at")[:limit]
     )
     return list(reversed(scores))
+
+
+def community_by_key(key: str) -> Community:
+    """The community a command line names as ``PLATFORM:EXTERNAL_ID`` (a subreddit's name in any
+    case). Raises LookupError with a sentence for the operator."""
+    platform, _, external_id = key.partition(":")
+    if not external_id or platform not in Platform.values:
+        raise LookupError(f"{key!r} is not PLATFORM:COMMUNITY (platforms: {', '.join(Platform.values)})")
+    community = Community.objects.filter(platform=platform, external_id=external_id).first()
+    if community is None and platform == "reddit":
+        community = Community.objects.filter(platform=platform, external_id=external_id.lower()).first()
+    if community is None:
+        raise LookupError(f"no community {key!r} (import it first with `manage.py ingest`)")
+    return community

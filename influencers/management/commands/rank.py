@@ -8,7 +8,8 @@ import sys
 from django.core.management.base import BaseCommand, CommandParser
 
 from graph.adapter import NothingToRank, rank_community
-from influencers.models import Community, Platform
+from influencers.models import Community
+from influencers.selectors import community_by_key
 
 
 class Command(BaseCommand):
@@ -57,15 +58,10 @@ class Command(BaseCommand):
                 self.stdout.write(f"{'':6}{reason}")
 
     def _community(self, key: str) -> Community:
-        platform, _, external_id = key.partition(":")
-        if not external_id or platform not in Platform.values:
-            self._fail(f"{key!r} is not PLATFORM:COMMUNITY (platforms: {', '.join(Platform.values)})")
-        community = Community.objects.filter(platform=platform, external_id=external_id).first()
-        if community is None and platform == "reddit":
-            community = Community.objects.filter(platform=platform, external_id=external_id.lower()).first()
-        if community is None:
-            self._fail(f"no community {key!r} (import it first with `manage.py ingest`)")
-        return community
+        try:
+            return community_by_key(key)
+        except LookupError as error:
+            self._fail(str(error))
 
     def _fail(self, message: str, status: int = 2):
         self.stderr.write(f"rank: {message}")
