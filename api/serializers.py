@@ -10,6 +10,7 @@ from rest_framework import serializers
 from api.models import WebhookDelivery, WebhookEvent, WebhookSubscription
 from crm import tenancy
 from influencers.models import Community, Creator, Identity, MemberScore, Membership
+from insight.models import CommunityInsight
 from partnerships.models import (
     Activity,
     ActivityKind,
@@ -55,7 +56,27 @@ class CommunitySerializer(serializers.ModelSerializer):
     class Meta:
         model = Community
         fields = ["id", "key", "platform", "external_id", "name", "url", "description", "topic_tags",
-                  "last_activity_at", "is_tracked"]  # fmt: skip
+                  "timezone", "guidelines", "last_activity_at", "is_tracked"]  # fmt: skip
+        read_only_fields = ["guidelines"]
+
+
+class CommunityInsightSerializer(serializers.ModelSerializer):
+    community = serializers.IntegerField(source="community_id", read_only=True)
+    document = serializers.JSONField(
+        read_only=True,
+        help_text="What `manage.py insight --json` prints: vocabulary (term, score, best first, with examples), "
+        "phrases, vocabulary_shift, formats, rhythms (weekday × hour heatmap in `rhythms.timezone`), questions "
+        "(themes), norms, basis (what the figures rest on; `basis.small` for a small community) and highlights.",
+    )
+
+    class Meta:
+        model = CommunityInsight
+        fields = ["id", "community", "computed_at", "seconds", "messages", "document"]
+
+
+class InsightQueuedSerializer(serializers.Serializer):
+    community = serializers.IntegerField()
+    queued = serializers.BooleanField()
 
 
 class IdentitySerializer(serializers.ModelSerializer):

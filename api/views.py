@@ -11,7 +11,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.response import Response
 
 from api import serializers as s
@@ -22,6 +22,8 @@ from api.webhooks import webhook_subscription_create, webhook_subscription_updat
 from crm import tenancy
 from crm.models import Organization
 from influencers.models import Community, Creator, Identity, MemberScore, Membership, Platform
+from insight.models import CommunityInsight
+from insight.tasks import refresh_community_insight
 from partnerships import privacy, services
 from partnerships.models import (
     Activity,
@@ -46,6 +48,7 @@ ERRORS = {
     403: OpenApiResponse(description="A read-only key or a viewer trying to change something."),
     404: OpenApiResponse(description="No such object in your organizations."),
     409: OpenApiResponse(description="The same Idempotency-Key was used with a different body."),
+    415: OpenApiResponse(description="A body in a media type the API does not read (send JSON)."),
     429: OpenApiResponse(description="Too many requests for this key: wait as long as Retry-After says."),
 }
 
@@ -55,7 +58,7 @@ def errors(*codes: int) -> dict:
 
 
 READ_ERRORS = errors(400, 401, 404, 429)  # 400: a filter's value is not of its kind
-WRITE_ERRORS = errors(400, 401, 403, 404, 409, 429)
+WRITE_ERRORS = errors(400, 401, 403, 404, 409, 415, 429)
 
 
 def answers(serializer, *, create=False, update=False):
@@ -141,6 +144,29 @@ class CommunityViewSet(ScopedQuerysetMixin, viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         return self.scoped(Community.objects.all())
+
+    @extend_schema(responses={200: s.CommunityInsightSerializer, **READ_ERRORS})
+    @action(detail=True, pagination_class=None)
+    def insight(self, request, pk=None, format=None):
+        """The community's latest insight: its own words, formats, rhythms, recurring questions and
+        norms. Computed after each sync (404 until the first)."""
+        community = self.get_object()
+        latest = CommunityInsight.objects.filter(community=community).order_by("-computed_at").first()
+        if latest is None:
+            raise NotFound(
+                "No insight into this community yet: it is computed after each sync, or now with "
+                "POST /api/v1/communities/{id}/insight/refresh/.".replace("{id}", str(community.pk))
+            )
+        return Response(s.CommunityInsightSerializer(latest).data)
+
+    @extend_schema(request=None, responses={202: s.InsightQueuedSerializer, **WRITE_ERRORS})
+    @action(detail=True, methods=["post"], url_path="insight/refresh")
+    def refresh_insight(self, request, pk=None, format=None):
+        """Compute the community's insight again, in the background (a million messages take under a
+        minute); GET .../insight/ shows it when done."""
+        community = self.get_object()
+        refresh_community_insight.delay(community.pk)
+        return Response({"community": community.pk, "queued": True}, status=status.HTTP_202_ACCEPTED)
 
 
 # --- creators ---------------------------------------------------------------------------------

@@ -49,15 +49,39 @@ def line(
     }, separators=(",", ":"))  # fmt: skip
 
 
+ASKING = [
+    "What {a} would you recommend for {b}?", "How do I fix {a} with my {b}?", "Is {a} worth it for {b}?",
+    "Why does my {a} keep {b}?", "Any tips on {a} and {b}", "Which {a} for a beginner who likes {b}?",
+    "Help: {a} problem after {b}", "Should I worry about {a} when {b}?",
+]  # fmt: skip
+TELLING = ["My new {a} arrived, {b} included", "Finally restored a {a}: {b}", "{a} review after a month of {b}"]
+
+
+def submission(rng: random.Random, thread: int, author: str, created: int, subreddit: str) -> str:
+    """A thread's first post: most ask something (a few templates over the same words)."""
+    a, b = rng.sample(WORDS, 2)
+    title = rng.choice(ASKING if rng.random() < 0.6 else TELLING).format(a=a, b=b)
+    return json.dumps({
+        "author": author, "created_utc": created, "id": f"s{thread:06x}", "title": title[:1].upper() + title[1:],
+        "selftext": " ".join(rng.choices(WORDS, k=rng.randint(10, 80))), "is_self": True,
+        "permalink": f"/r/{subreddit}/comments/s{thread:06x}/x/", "score": rng.randint(0, 300),
+        "num_comments": 0, "subreddit": subreddit, "subreddit_id": "t5_2rbwp", "url": "",
+        "link_flair_text": None, "over_18": False, "stickied": False, "locked": False,
+    }, separators=(",", ":"))  # fmt: skip
+
+
 def generate(
     path: Path, *, comments: int, seed: int = 1, subreddits: tuple[str, ...] = ("fountainpens", "pens"),
-    talk: tuple[str, ...] = (), talk_rate: float = 0.0,
+    talk: tuple[str, ...] = (), talk_rate: float = 0.0, submissions: bool = False,
 ) -> int:  # fmt: skip
     """Write the dump; with two subreddits 80 % of comments go to the first, with more they share
     evenly. ``talk``: sentences appended to a ``talk_rate`` share of comments (brand mentions, for
-    the measurement benchmark), drawn from their own generator so the rest stays as without."""
+    the measurement benchmark), drawn from their own generator so the rest stays as without.
+    ``submissions``: also each thread's first post (a line of its own, drawn from its own generator:
+    the comments stay as without)."""
     rng = random.Random(seed)
     talk_rng = random.Random(f"{seed}:talk")
+    post_rng = random.Random(f"{seed}:posts")
     authors = ["".join(rng.choices(string.ascii_lowercase + "_", k=rng.randint(5, 14))) + str(i) for i in range(50_000)]
     # Zipf-like activity: a few authors write much of the conversation.
     cumulative, total = [], 0.0
@@ -84,6 +108,9 @@ def generate(
                 subreddit = subreddits[0] if len(subreddits) == 1 or rng.random() < 0.8 else subreddits[-1]
             else:
                 subreddit = subreddits[thread % len(subreddits)]  # a thread stays in its subreddit
+            if submissions and not thread_ids and parent.startswith("t3_"):  # the thread's first comment
+                poster = post_rng.choices(authors, cum_weights=cumulative)[0]
+                out.write((submission(post_rng, thread, poster, created - 60, subreddit) + "\n").encode())
             extra = talk_rng.choice(talk) if talk and talk_rng.random() < talk_rate else ""
             out.write((line(rng, n, thread, parent, author, created, subreddit, extra) + "\n").encode())
             thread_ids.append(f"c{n:07x}")

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "crm",
     "influencers",
     "partnerships",
+    "insight",
     "api",
     "drf_spectacular",
     "drf_spectacular_sidecar",

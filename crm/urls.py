@@ -11,5 +11,6 @@ urlpatterns = [
     path("api/v1/", include("api.urls")),
     path("", include("partnerships.urls")),
     path("", include("influencers.urls")),
+    path("", include("insight.urls")),
     path("", RedirectView.as_view(pattern_name="pipeline", permanent=False), name="home"),
 ]

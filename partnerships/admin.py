@@ -19,12 +19,37 @@ from partnerships.models import (
     Stage,
     Task,
 )
+from partnerships.readiness import SPEAKING, refusal
 
 CREATIVE_CONTROL_FIELDS = list(Agreement.CREATIVE_CONTROL_FIELDS)
 
 
+class CommunityStanceForm(forms.ModelForm):
+    """The admin moves stances under the same rule as the pages: speaking needs readiness."""
+
+    class Meta:
+        model = CommunityStance
+        fields = ["community", "stance", "since", "notes"]
+
+    def clean(self):
+        cleaned = super().clean()
+        stance, community = cleaned.get("stance"), cleaned.get("community")
+        if not stance or community is None:
+            return cleaned
+        same_row = self.instance.pk and self.instance.community_id == community.pk
+        current = self.instance.stance if same_row else ""
+        if not self.instance.brand_id:
+            why_not = None if stance not in SPEAKING else "A new brand has not observed this community yet."
+        else:
+            why_not = refusal(brand=self.instance.brand, community=community, current=current, wanted=stance)
+        if why_not:
+            self.add_error("stance", why_not)
+        return cleaned
+
+
 class CommunityStanceInline(OrganizationScopedInline):
     model = CommunityStance
+    form = CommunityStanceForm
     fields = ["community", "stance", "since", "notes"]
     autocomplete_fields = ["community"]
 

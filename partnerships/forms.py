@@ -101,3 +101,10 @@ class DeliverableStatusForm(forms.Form):
     published_on = forms.DateField(
         required=False, label="Published on (if not today)", widget=forms.DateInput(attrs={"type": "date"})
     )
+
+
+class ObservationForm(forms.Form):
+    """A note in a brand's observation log (the service refuses an empty note or a future date)."""
+
+    observed_on = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    text = forms.CharField(max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))

@@ -29,6 +29,7 @@ from influencers.models import (
     Membership,
     account_fingerprint,
 )
+from insight.services import insight_forget
 from partnerships.models import Activity, Agreement, Deliverable, Partnership, ReferralLink, Task
 
 ERASED_HANDLE = "[erased]"
@@ -184,7 +185,14 @@ def creator_erase(*, creator: Creator, actor=None, requested_through: str = "") 
         identity.is_deleted = True  # never ranks again, like any deleted account
         identity.save()
     texts = Interaction.objects.filter(author__in=identities).exclude(title="", text="", url="")
+    written = list(texts.values_list("pk", "community_id", "external_id", "kind"))
     texts_erased = texts.update(title="", text="", url="")
+    # Community insight quotes members: their sentences and thread titles leave it too.
+    insight_forget(
+        community_ids={community for _, community, _, _ in written},
+        interaction_ids={pk for pk, _, _, _ in written},
+        thread_ids={external_id for _, _, external_id, kind in written if kind == "post"},
+    )
     scores = MemberScore.objects.filter(membership__identity__in=identities).exclude(reasons=[], details={})
     scores_cleared = scores.update(reasons=[], details={})
     creator.display_name = f"Erased creator #{creator.pk}"

@@ -30,6 +30,7 @@ from partnerships.models import (
     Stance,
     Task,
 )  # fmt: skip
+from partnerships.readiness import refusal
 
 PIPELINE_ORDER = [
     Stage.DISCOVERED,
@@ -323,10 +324,14 @@ def community_stance_set(
 ) -> CommunityStance:
     """Set how a brand takes part in a community. A new stance starts today; notes (the norms the
     brand has learned) are kept unless new ones are given. Raises ValidationError for an unknown
-    stance."""
+    stance, or for speaking (contributing, partnered) before the readiness checklist is done."""
     if stance not in Stance.values:
         raise ValidationError({"stance": f"Unknown stance {stance!r}."})
-    record, _ = CommunityStance.objects.get_or_create(brand=brand, community=community)
+    record = CommunityStance.objects.filter(brand=brand, community=community).first()
+    if why_not := refusal(brand=brand, community=community, current=record.stance if record else "", wanted=stance):
+        raise ValidationError({"stance": why_not})
+    if record is None:
+        record = CommunityStance.objects.create(brand=brand, community=community)
     if record.stance != stance or record.since is None:
         record.stance, record.since = stance, timezone.localdate()
     if notes is not None:

@@ -22,5 +22,7 @@ urlpatterns = [
     path("brands/<int:pk>/metrics.csv", views.brand_metrics_csv, name="brand-metrics-csv"),
     path("brands/<int:pk>/referral-events/", views.referral_events_upload, name="referral-events-upload"),
     path("communities/<int:pk>/stance/", views.community_stance, name="community-stance"),
+    path("communities/<int:pk>/observations/", views.observation_new, name="observation-new"),
+    path("communities/<int:pk>/readiness/", views.readiness_checklist, name="readiness-checklist"),
     path("tasks/<int:pk>/done/", views.task_done, name="task-done"),
 ]

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from crm import tenancy
 from influencers.models import Community, Creator, Identity
-from partnerships import dashboard, selectors, services
+from partnerships import dashboard, readiness, selectors, services
 from partnerships.board_html import cards_html
 from partnerships.forms import (
     ActivityForm,
@@ -27,10 +27,11 @@ from partnerships.forms import (
     CreativeControlForm,
     DeliverableForm,
     DeliverableStatusForm,
+    ObservationForm,
     RenewalForm,
     TaskForm,
 )
-from partnerships.models import Agreement, Brand, Deliverable, Partnership, ReferralLink, Stage, Task
+from partnerships.models import Agreement, Brand, Deliverable, Partnership, ReadinessItem, ReferralLink, Stage, Task
 from partnerships.referrals import ReferralFileError, referral_click_record, referral_events_import
 from partnerships.tasks import measure_brand
 
@@ -259,17 +260,30 @@ def agreement_terms(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(reverse("partnership", args=[partnership.pk]))
 
 
-@login_required
-@require_http_methods(["POST"])
-def community_stance(request: HttpRequest, pk: int) -> HttpResponse:
-    """Set one of the user's brands' stance in a community (observing, contributing, partnered)."""
+def _editable_brand(request: HttpRequest, community_pk: int) -> tuple[Community, Brand]:
+    """The community and the brand named in the form, which the user may change (404: not theirs)."""
     _member_or_403(request)
-    community = get_object_or_404(Community, pk=pk)
+    community = get_object_or_404(Community, pk=community_pk)
     brand = get_object_or_404(
         tenancy.scope_to_user(Brand.objects.all(), request.user), pk=_int(request.POST.get("brand"))
     )
     if not tenancy.can_edit(request.user, brand):
         raise PermissionDenied("You can look at this community but not change your brands' stance.")
+    return community, brand
+
+
+def _back_to_community(request: HttpRequest, community: Community) -> HttpResponse:
+    """To the insight page when the form was sent from there, else to the community page."""
+    page = "community-insight" if request.POST.get("return_to") == "insight" else "community"
+    return redirect(reverse(page, args=[community.pk]) + ("#readiness" if page == "community-insight" else ""))
+
+
+@login_required
+@require_http_methods(["POST"])
+def community_stance(request: HttpRequest, pk: int) -> HttpResponse:
+    """Set one of the user's brands' stance in a community (observing, contributing, partnered).
+    Speaking (contributing, partnered) needs the readiness checklist done."""
+    community, brand = _editable_brand(request, pk)
     try:
         record = services.community_stance_set(
             brand=brand, community=community, stance=request.POST.get("stance", ""), notes=request.POST.get("notes")
@@ -278,7 +292,39 @@ def community_stance(request: HttpRequest, pk: int) -> HttpResponse:
         _say_refusal(request, refusal)
     else:
         messages.success(request, f"{brand} is now {record.get_stance_display().lower()} in {community.name}.")
-    return redirect(reverse("community", args=[community.pk]))
+    return _back_to_community(request, community)
+
+
+@login_required
+@require_http_methods(["POST"])
+def observation_new(request: HttpRequest, pk: int) -> HttpResponse:
+    """Add a dated note to a brand's observation log for the community."""
+    community, brand = _editable_brand(request, pk)
+    _written(
+        request, ObservationForm(request.POST),
+        lambda **data: readiness.observation_note_add(brand=brand, community=community, actor=request.user, **data),
+        lambda note: f"Observation of {note.observed_on} logged for {brand}.",
+    )  # fmt: skip
+    return _back_to_community(request, community)
+
+
+@login_required
+@require_http_methods(["POST"])
+def readiness_checklist(request: HttpRequest, pk: int) -> HttpResponse:
+    """Save a brand's readiness checklist for the community: the items ticked in the form are
+    ticked, the others unticked."""
+    community, brand = _editable_brand(request, pk)
+    ticked = set(request.POST.getlist("item"))
+    unknown = ticked - set(ReadinessItem.values)
+    if unknown:
+        messages.error(request, f"Item: unknown checklist item {sorted(unknown)[0]!r}.")
+        return _back_to_community(request, community)
+    for item in ReadinessItem.values:
+        readiness.readiness_item_set(
+            brand=brand, community=community, item=item, checked=item in ticked, actor=request.user
+        )
+    messages.success(request, f"{brand}'s checklist saved: {len(ticked)} of {len(ReadinessItem.values)} done.")
+    return _back_to_community(request, community)
 
 
 @login_required

@@ -30,6 +30,8 @@ class CommunitySpec:
     handles: list[str]
     reach_kind: str = ""
     brand_talk: list[str] = field(default_factory=list)  # members speaking of the community's brand
+    # What newcomers ask again and again, each theme in several phrasings (the insight page groups them).
+    questions: list[list[str]] = field(default_factory=list)
 
 
 @dataclass
@@ -71,6 +73,13 @@ QUESTION_BODIES = [
     "Budget is tight. Is {j1} worth it, or should I start with {j2}?",
     "Everything I read about {j1} contradicts itself. How do you handle {j2}?",
     "Tried {j1} twice now and got different results both times. Any tips?",
+]
+ASKING_BODIES = [
+    "Any advice appreciated, thanks in advance.",
+    "Sorry if this has been asked a hundred times.",
+    "Photos in the comments if that helps.",
+    "Still new to all of this, so be gentle.",
+    "",
 ]
 ANSWERS = [
     "Had the same issue. It was the {j1} for me; once I sorted the {j2} it went away.",
@@ -161,6 +170,16 @@ def generate(spec: CommunitySpec, *, end: datetime, seed: int = 7) -> CommunityA
     # was; it grows towards the end, as partnerships start.
     talk = random.Random(f"{seed}:talk:{spec.platform}:{spec.external_id}")
 
+    # Newcomers' questions come from the community's own recurring themes, drawn from their own
+    # generator too; some themes grow over the half-year, as real ones do.
+    asking = random.Random(f"{seed}:questions:{spec.platform}:{spec.external_id}")
+
+    def question(template_title: str, template_body: str, week: int) -> tuple[str, str]:
+        if not spec.questions or asking.random() < 0.15:
+            return template_title, template_body
+        weights = [1 + (i % 3) * week / WEEKS for i in range(len(spec.questions))]
+        return asking.choice(asking.choices(spec.questions, weights=weights)[0]), asking.choice(ASKING_BODIES)
+
     def with_talk(text: str, week: int) -> str:
         if spec.brand_talk and talk.random() < 0.03 + 0.12 * (week / WEEKS) ** 2:
             return f"{text} {talk.choice(spec.brand_talk)}"
@@ -185,7 +204,7 @@ def generate(spec: CommunitySpec, *, end: datetime, seed: int = 7) -> CommunityA
         askers = rng.sample(drivebys, k=min(len(drivebys), rng.randint(4, 7)))
         for asker in askers:
             title = _fill(rng.choice(QUESTION_OPENERS), rng, spec)
-            threads.append((asker, title, _fill(rng.choice(QUESTION_BODIES), rng, spec)))
+            threads.append((asker, *question(title, _fill(rng.choice(QUESTION_BODIES), rng, spec), week)))
         # Regulars and core members start guides and weekly threads of their own.
         for author in rng.sample(core + regulars, k=2):
             threads.append(

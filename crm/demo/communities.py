@@ -130,6 +130,44 @@ FOUNTAIN_PENS = CommunitySpec(
         "The Inkwell sample set is a cheap way to find out what you like.",
         "I&N's new shimmer clogged my converter, had to flush it twice.",
     ],
+    questions=[
+        [
+            "Best first fountain pen under $30?",
+            "Looking for my first fountain pen, what should I get?",
+            "Starter pen recommendations for a student?",
+            "First fountain pen: Lamy Safari or Pilot Metropolitan?",
+        ],
+        [
+            "Which ink won't feather on cheap copy paper?",
+            "My ink bleeds through office paper, any fix?",
+            "Feathering on notebook paper, is it the ink or the paper?",
+            "Ink that behaves on bad paper at work?",
+        ],
+        [
+            "How do I fix a scratchy nib?",
+            "New pen writes scratchy, can I smooth the nib myself?",
+            "Nib feels like sandpaper, send it back or tune it?",
+            "Is micromesh safe for smoothing a nib?",
+        ],
+        [
+            "How do I clean a pen that sat with ink for a year?",
+            "Best way to flush dried ink out of a piston filler?",
+            "Is dish soap okay for cleaning fountain pens?",
+            "Cleaning an old pen: ammonia solution or just water?",
+        ],
+        [
+            "Are shimmer inks safe for my vintage pens?",
+            "Shimmer ink clogged my pen, how do I get the particles out?",
+            "Which pens can handle shimmer ink?",
+            "Do shimmer inks ruin converters?",
+        ],
+        [
+            "Why does my pen hard start every morning?",
+            "Pen skips and hard starts after a day, what causes it?",
+            "Hard starts with a new EF nib, ink or pen?",
+            "How do I stop my pen drying out overnight?",
+        ],
+    ],
 )
 
 SOURDOUGH = CommunitySpec(
@@ -193,6 +231,38 @@ SOURDOUGH = CommunitySpec(
         "Is Crumb Co worth the price difference? Honest answers please.",
         "Switched from Crumb flour back to my local mill, honestly can't taste a difference.",
     ],
+    questions=[
+        [
+            "My starter isn't rising after a week, what am I doing wrong?",
+            "Starter stopped doubling, is it dead?",
+            "How often should I feed my starter when it's cold?",
+            "Starter smells like nail polish remover, normal?",
+        ],
+        [
+            "Why is my crumb so dense and gummy?",
+            "Gummy crumb even after a long bake, underproofed?",
+            "Tight crumb every time, how do I get an open crumb?",
+            "Dense loaf with big holes at the top, what happened?",
+        ],
+        [
+            "How do I shape without the dough sticking to everything?",
+            "High hydration dough too sticky to shape, tips?",
+            "Shaping a batard: my loaves spread flat, why?",
+            "How tight should the shaping be?",
+        ],
+        [
+            "Dutch oven or baking steel for the first loaf?",
+            "Do I need a Dutch oven to bake sourdough?",
+            "Steam without a Dutch oven, what works?",
+            "Best cheap Dutch oven for bread?",
+        ],
+        [
+            "How long should bulk fermentation take at 20°C?",
+            "How do I know when bulk fermentation is done?",
+            "Overproofed or underproofed? Here's my crumb shot",
+            "Cold retard overnight: before or after shaping?",
+        ],
+    ],
 )
 
 TRAIL_RUNNERS = CommunitySpec(
@@ -254,6 +324,38 @@ TRAIL_RUNNERS = CommunitySpec(
         "Anyone running in the Ridgeline Trail 2? Sizing question.",
         "Love my Ridgeline vest, the pockets fit a full soft flask.",
         "Ridgeline customer service replaced a torn strap for free, good experience.",
+    ],
+    questions=[
+        [
+            "Which trail shoes for muddy winter runs?",
+            "Shoe recommendation for rocky technical trails?",
+            "Road shoes on trails: is it really that bad?",
+            "Best trail shoes for wide feet?",
+        ],
+        [
+            "How do I train for my first 50k?",
+            "First ultra training plan: how many miles a week?",
+            "Back-to-back long runs for a 50k, worth it?",
+            "How long before a 50k should the longest run be?",
+        ],
+        [
+            "What do you eat during a long run?",
+            "Gels upset my stomach, what else works on long runs?",
+            "How many calories per hour in an ultra?",
+            "Real food or gels for a 6-hour race?",
+        ],
+        [
+            "Knee pain on downhills, what helps?",
+            "How do I run downhill without trashing my quads?",
+            "IT band pain after long descents, any fixes?",
+            "Poles for steep descents: worth carrying?",
+        ],
+        [
+            "Which running vest for races with mandatory gear?",
+            "Hydration vest or belt for two-hour runs?",
+            "Vest bouncing on descents, how do you fit it?",
+            "Soft flasks or bladder in a running vest?",
+        ],
     ],
 )
 
@@ -317,6 +419,38 @@ HOMEBREWERS = CommunitySpec(
         "My Hopsmith fermenter lid never sealed properly, avoid the old version.",
         "Hopsmith's yeast was fresh and took off in six hours.",
         "Does the Hopsmith kit include a hydrometer?",
+    ],
+    questions=[
+        [
+            "Fermentation stuck at 1.030, how do I restart it?",
+            "My airlock stopped bubbling after two days, is it done?",
+            "Stuck fermentation: add more yeast or wait?",
+            "Gravity hasn't moved in a week, what now?",
+        ],
+        [
+            "Why does my beer taste like green apples?",
+            "Off-flavour like cardboard after bottling, oxidation?",
+            "Buttery taste in my ale, diacetyl? How do I fix it?",
+            "Homebrew tastes like bandaids, what went wrong?",
+        ],
+        [
+            "Do I need temperature control for my first brews?",
+            "How do I keep fermentation cool in summer without a fridge?",
+            "Swamp cooler or heat belt for fermenting ale?",
+            "What fermentation temperature for a pale ale?",
+        ],
+        [
+            "Bottles are flat after three weeks, what happened?",
+            "How much priming sugar for bottling a stout?",
+            "Bottle bombs: how do I avoid overcarbonation?",
+            "Kegging vs bottling for a beginner?",
+        ],
+        [
+            "All-grain or extract for a first batch?",
+            "Is brew in a bag good enough for all-grain?",
+            "What equipment do I need to start all-grain?",
+            "Mash temperature: how much does it matter?",
+        ],
     ],
 )
 

@@ -18,6 +18,8 @@ from crm.demo.activity import CommunityActivity, CommunitySpec, generate
 from crm.demo.communities import COMMUNITIES, identity_external_id, profile_url
 from influencers import services as influencer_services
 from influencers.models import Community, Creator, Identity, Interaction, RankingRun
+from insight.adapter import refresh_insight
+from insight.models import CommunityInsight
 from partnerships.measurement.services import brand_measure
 from partnerships.models import Brand, BrandMention
 
@@ -134,6 +136,10 @@ def load_demo(*, now: datetime | None = None) -> dict[str, int]:
     # Each brand measured once (its mentions found, its metrics kept): loading again adds nothing.
     for brand in Brand.objects.filter(measurements__isnull=True):
         brand_measure(brand=brand)
+    # What each community is like (the insight page): computed once, as a sync would.
+    for community in communities.values():
+        if not community.insights.exists():
+            refresh_insight(community)
     return {
         "communities": Community.objects.count(),
         "identities": Identity.objects.count(),
@@ -141,5 +147,6 @@ def load_demo(*, now: datetime | None = None) -> dict[str, int]:
         "ranking runs": RankingRun.objects.count(),
         "creators": Creator.objects.count(),
         "brand mentions": BrandMention.objects.count(),
+        "community insights": CommunityInsight.objects.count(),
         **demo_partnerships.counts(),
     }

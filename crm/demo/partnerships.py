@@ -22,7 +22,10 @@ from partnerships.models import (
     CompensationType,
     Deliverable,
     DeliverableStatus,
+    ObservationNote,
     Partnership,
+    ReadinessCheck,
+    ReadinessItem,
     ReferralEvent,
     ReferralEventKind,
     ReferralLink,
@@ -355,6 +358,7 @@ def load(
                 "notes": "Started by lurking for a month; the weekly threads are the heart of it.",
             },
         )
+        _observe(brand, communities[community_id], stance, today, users)
         brands[slug] = brand
 
     for index, planned in enumerate(PLANNED):
@@ -429,3 +433,30 @@ def counts() -> dict[str, int]:
         "referral_links": ReferralLink.objects.count(),
         "referral_events": ReferralEvent.objects.count(),
     }
+
+
+# What a brand's team noted while observing: brands that speak now went through the whole checklist
+# before they did; the one still observing is half-way.
+OBSERVATIONS = [
+    (62, "Read the rules and the wiki. Links to shops are removed within the hour; the weekly threads are pinned."),
+    (48, "Members answer beginners fast, and with photos. Nobody says 'content' or 'amazing deal'."),
+    (33, "The same questions come back every week; a clear answer with pictures would be welcomed."),
+    (9, "A member asked the moderators about brands: they want disclosure in every post, no exceptions."),
+]
+
+
+def _observe(brand, community, stance: str, today: date, users: dict) -> None:
+    if ObservationNote.objects.filter(brand=brand, community=community).exists():
+        return
+    writer = users.get("demo")
+    speaking = stance != "observing"
+    for days_ago, text in OBSERVATIONS if speaking else OBSERVATIONS[2:]:
+        ObservationNote.objects.create(
+            brand=brand, community=community, text=text, written_by=writer,
+            observed_on=today - timedelta(days=days_ago + (120 if speaking else 0)),
+        )  # fmt: skip
+    items = ReadinessItem.values if speaking else ["rules", "vocabulary", "norms"]
+    for item in items:
+        ReadinessCheck.objects.get_or_create(
+            brand=brand, community=community, item=item, defaults={"checked_by": writer}
+        )

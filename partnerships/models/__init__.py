@@ -14,6 +14,7 @@ from partnerships.models.agreement import (
 )
 from partnerships.models.brand import Brand, BrandMeasurement, BrandMention, CommunityStance, MentionScan, Stance
 from partnerships.models.pipeline import Partnership, Stage
+from partnerships.models.readiness import ObservationNote, ReadinessCheck, ReadinessItem
 from partnerships.models.referral import ReferralEvent, ReferralEventKind, ReferralLink
 from partnerships.models.timeline import Activity, ActivityKind, Task
 
@@ -26,11 +27,14 @@ __all__ = [
     "BrandMeasurement",
     "BrandMention",
     "MentionScan",
+    "ObservationNote",
     "CommunityStance",
     "CompensationType",
     "Deliverable",
     "DeliverableStatus",
     "Partnership",
+    "ReadinessCheck",
+    "ReadinessItem",
     "ReferralEvent",
     "ReferralEventKind",
     "ReferralLink",

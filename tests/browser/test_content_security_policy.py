@@ -15,11 +15,15 @@ document.addEventListener("securitypolicyviolation", (event) => {
 def test_no_page_breaks_the_content_security_policy(
     page, log_in, live_server, manager_a, partnership_a, brand_a, community, ranked_creator
 ):
+    from insight.adapter import refresh_insight
+
+    refresh_insight(community)  # the insight page drawn: its heatmap, bars and charts
     page.add_init_script(LISTEN)
     log_in(page, "manager-a")
     paths = [
         "/pipeline/", f"/partnerships/{partnership_a.pk}/", f"/communities/{community.pk}/",
-        f"/creators/{ranked_creator.pk}/", "/tasks/", "/brands/", f"/brands/{brand_a.pk}/",
+        f"/communities/{community.pk}/insight/", f"/creators/{ranked_creator.pk}/", "/tasks/", "/brands/",
+        f"/brands/{brand_a.pk}/",
         reverse("admin:index"), reverse("admin:partnerships_partnership_changelist"),
         reverse("admin:partnerships_partnership_change", args=[partnership_a.pk]),
         reverse("admin:partnerships_partnership_history", args=[partnership_a.pk]),

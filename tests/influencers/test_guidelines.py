@@ -318,7 +318,13 @@ def test_the_admin_shows_guidelines_escaped_and_read_only(client, manager_a):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "<script>alert(1)" not in page
     assert "line one<br>line &lt;b&gt;two&lt;/b&gt;" in page
     assert 'name="guidelines"' not in page  # shown, not a field of the form
-    form = {"platform": "reddit", "external_id": "fountainpens", "name": "r/fountainpens", "topic_tags": "[]"}
+    form = {
+        "platform": "reddit",
+        "external_id": "fountainpens",
+        "name": "r/fountainpens",
+        "topic_tags": "[]",
+        "timezone": "UTC",
+    }
     form["guidelines"] = "[]"  # a crafted POST cannot replace them either
     assert client.post(url, form).status_code == 302
     community.refresh_from_db()

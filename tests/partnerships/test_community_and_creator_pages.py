@@ -1,6 +1,7 @@
 """The community and creator pages, and "add to pipeline" from them."""
 
 import io
+from datetime import date, timedelta
 
 import pytest
 from django.core.management import call_command
@@ -108,6 +109,18 @@ def test_pages_need_a_login_and_unknown_ones_are_404(client, manager_a):
     assert Community.objects.count() == 0
 
 
+def get_ready(brand, community):
+    from partnerships import readiness
+    from partnerships.models import ReadinessItem
+
+    for days_ago in (40, 20, 3):
+        readiness.observation_note_add(
+            brand=brand, community=community, text="Seen", observed_on=date.today() - timedelta(days=days_ago)
+        )
+    for item in ReadinessItem.values:
+        readiness.readiness_item_set(brand=brand, community=community, item=item, checked=True)
+
+
 def test_a_manager_sets_a_brands_stance_and_norms_and_a_viewer_cannot(
     client, manager_a, viewer_a, manager_b, community, brand_a
 ):
@@ -118,6 +131,7 @@ def test_a_manager_sets_a_brands_stance_and_norms_and_a_viewer_cannot(
     client.post(url, {"brand": brand_a.pk, "stance": "observing", "notes": "Weekly threads matter; no links."})
     stance = CommunityStance.objects.get(brand=brand_a, community=community)
     assert (stance.stance, stance.notes) == ("observing", "Weekly threads matter; no links.") and stance.since
+    get_ready(brand_a, community)  # observed four weeks, logged, checklist ticked
     client.post(url, {"brand": brand_a.pk, "stance": "contributing"})  # notes kept when not sent
     stance.refresh_from_db()
     assert (stance.stance, stance.notes) == ("contributing", "Weekly threads matter; no links.")

@@ -49,6 +49,7 @@ from influencers.models import (
     RankingRun,
     SyncRun,
 )
+from insight.adapter import refresh_insight
 from partnerships import services
 from partnerships.measurement.services import brand_measure
 from partnerships.models import (
@@ -143,6 +144,7 @@ def _shared_discovery_data(world: World) -> tuple[Community, Creator, Identity]:
     )
     Membership.objects.filter(pk=membership.pk).update(latest_score=score)
     sync = SyncRun.objects.create(source="reddit")
+    refresh_insight(community)  # its insight page and API answer with a document, not "none yet"
     for record in (community, creator, identity, membership, interaction, run, score, sync):
         world.objects[type(record)] = record
     return community, creator, identity

@@ -94,7 +94,8 @@ def status(code: int) -> Answer:
 
 LOGIN = Answer("redirect to the login page", (302,), redirect_to="/admin/login/")
 READ = status(200)
-API_WRITE = Answer("2xx, or 400 naming fields", (200, 201, 204, 400), fields_on_400=True)
+# 202: work queued for a worker (a community's insight computed again).
+API_WRITE = Answer("2xx, or 400 naming fields", (200, 201, 202, 204, 400), fields_on_400=True)
 PAGE_WRITE = Answer("done: 200, 302 (not to login) or a 400 form", (200, 302, 400), not_to_login=True)
 HIDDEN = Answer("as if it did not exist", (302, 403, 404), as_if_missing=True, keeps_record=True)
 REFUSED = Answer(
@@ -261,6 +262,10 @@ PAGES = {
     "brand-metrics-csv": Page(GET, Brand),
     "referral-events-upload": Page(POST, Brand, editors_only=True),
     "community-stance": Page(POST, Community, editors_only=True, brand_in_body=True),
+    "observation-new": Page(POST, Community, editors_only=True, brand_in_body=True),
+    "readiness-checklist": Page(POST, Community, editors_only=True, brand_in_body=True),
+    "community-insight": Page(GET, Community, shows_a=True),  # with A's brands' readiness
+    "community-insight-refresh": Page(POST, Community, editors_only=True),  # shared data: any editor recomputes
     "task-done": Page(POST, Task, editors_only=True),
     "community": Page(GET, Community),
     "creator": Page(GET, Creator),
@@ -528,7 +533,13 @@ def _check_data_shown(role: str, route: Route, verb: str, response, world: World
     record = world.of(model) if model else None
     if route.surface == "api" and record is not None and response["Content-Type"].startswith("application/json"):
         body = response.json()
-        if "pk" in route.params and isinstance(body, dict) and "id" in body and body["id"] != record.pk:
+        # The record itself, or a record about it that names it (a community's insight: "community").
+        if (
+            "pk" in route.params
+            and isinstance(body, dict)
+            and "id" in body
+            and record.pk not in (body["id"], body.get(model._meta.model_name))
+        ):
             return f"shows record {body['id']} instead of {record.pk}"
         if "pk" not in route.params and isinstance(body, dict) and "results" in body:
             ids = {row.get("id") for row in body["results"]}

@@ -1,0 +1,41 @@
+"""Writes to stored insight besides computing it."""
+
+from __future__ import annotations
+
+import logging
+
+from django.db import transaction
+
+from insight.models import CommunityInsight
+
+logger = logging.getLogger(__name__)
+
+
+def insight_forget(*, community_ids: set[int], interaction_ids: set[int], thread_ids: set[str]) -> int:
+    """Take erased people's words out of stored insight at once (the quoted examples of vocabulary,
+    phrases and question themes), then compute those communities' insight again after the commit.
+    Returns how many stored documents changed."""
+    changed = 0
+    for insight in CommunityInsight.objects.select_for_update().filter(community_id__in=community_ids):
+        document = insight.document
+        before = repr(document)
+        for key in ("vocabulary", "phrases"):
+            for term in document.get(key, []):
+                term["examples"] = [e for e in term.get("examples", []) if e.get("interaction") not in interaction_ids]
+        for theme in document.get("questions", {}).get("themes", []):
+            theme["examples"] = [e for e in theme.get("examples", []) if e.get("thread_id") not in thread_ids]
+        if repr(document) != before:
+            insight.save(update_fields=["document"])
+            changed += 1
+    transaction.on_commit(lambda: _refresh(community_ids))
+    return changed
+
+
+def _refresh(community_ids: set[int]) -> None:
+    from insight.tasks import refresh_community_insight
+
+    for community_id in sorted(community_ids):
+        try:
+            refresh_community_insight.delay(community_id)
+        except Exception:  # eager run failed or no broker: the examples are gone all the same
+            logger.exception("refreshing the insight into community %s after an erasure failed", community_id)
