@@ -48,6 +48,10 @@ def tokenize(text: str, limit: int = TOKENS_PER_TEXT) -> list[str]:
         text = NOT_WORDS.sub(" ", text)
     if text.isascii():  # most text: a simpler pattern, a third faster
         return ASCII_WORD.findall(text)[:limit]
+    if "’" in text:  # a typographic apostrophe ("I’ll") is the same word as "I'll" in general language
+        text = text.replace("’", "'")
+        if text.isascii():
+            return ASCII_WORD.findall(text)[:limit]
     return WORD.findall(text)[:limit]
 
 

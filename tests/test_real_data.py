@@ -51,6 +51,26 @@ def test_slack_exports(path):
     assert summary["created"] > 0 and summary["skipped"] == 0, summary["skipped_examples"]
 
 
+def test_insight_into_a_real_community_places_it_where_it_lives():
+    """The Houston data-visualisation Slack (Houston is UTC−6, UTC−5 in summer): its own words are
+    its tools, its evenings are busy in Houston time, and its regular members are placed in the
+    Americas from when they are silent — nothing in the export says where anyone lives."""
+    from influencers.models import Community
+    from insight.adapter import compute_insight
+
+    ingest("slack", str(REAL / "slack" / "houstondatavis_slack_export_2016-07-31_emails-redacted.zip"))
+    document = compute_insight(Community.objects.get(platform="slack"), timezone="America/Chicago")
+    assert {"d3", "github", "sharelatex", "python", "houston"} <= {t["term"] for t in document["vocabulary"]}
+    assert not any("’" in t["term"] for t in document["vocabulary"])  # "I’ll" is read as "I'll", a known word
+    heatmap = document["rhythms"]["heatmap"]
+    evenings, nights = sum(sum(day[17:24]) for day in heatmap), sum(sum(day[1:7]) for day in heatmap)
+    assert evenings > 10 * nights
+    mix = document["rhythms"]["timezone_mix"]
+    assert mix["members_placed"] >= 5
+    assert all(-8 <= row["utc_offset"] <= -3 for row in mix["offsets"])
+    assert document["basis"]["small"] is True and document["questions"]["basis"]["questions"] > 50
+
+
 def test_discourse_api_responses():
     summary = ingest("discourse", str(REAL / "discourse"))
     assert summary["created"] > 0 and summary["skipped"] == 0, summary["skipped_examples"]

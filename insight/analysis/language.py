@@ -32,6 +32,9 @@ TERMS_SHOWN = 40
 PHRASES_SHOWN = 25
 SHIFT_SHOWN = 12
 FUNCTION_WORD = 1e-3  # "the", "of", "my", "for": more frequent than one word in a thousand
+# Chat markup shown as people read it: <@U061A2UFL> → @member, <#C024BE7LR|general> → #general,
+# <https://x|label> → label, <https://x> → https://x.
+MARKUP = re.compile(r"<([@#!])[^>|\s]*(?:\|([^>]*))?>|<(https?://[^>|\s]+)(?:\|([^>]*))?>")
 SENTENCE = re.compile(r"[^.!?\n]+[.!?]?")
 
 
@@ -214,9 +217,18 @@ def _term(term: Term, examples: dict[str, list[Example]]) -> dict:
     }
 
 
+def _readable(match: re.Match) -> str:
+    sigil, label, link, link_label = match.groups()
+    if link:
+        return link_label or link
+    return {"@": "@", "#": "#", "!": "@"}[sigil] + (label or ("member" if sigil == "@" else "channel"))
+
+
 def _sentence_with(text: str, term: str) -> str:
     """The sentence of ``text`` that uses ``term``, cut around it to EXAMPLE_CHARS."""
-    words = r"\s+".join(re.escape(word) for word in term.split())
+    if "<" in text:
+        text = MARKUP.sub(_readable, text)
+    words = r"\s+".join(re.escape(word).replace("'", "['’]") for word in term.split())
     pattern = re.compile(r"(?<![\w'’-])" + words + r"(?![\w'’-])", re.IGNORECASE)
     for sentence in SENTENCE.findall(text):
         match = pattern.search(sentence)
