@@ -11,8 +11,12 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 WEEKS = 26
+# How much people write at each local hour: little at night, a lunchtime bump, busy evenings.
+DAY_CURVE = [1.0, 0.5, 0.3, 0.2, 0.2, 0.3, 0.8, 1.5, 2.0, 2.0, 2.0, 2.2, 2.6, 2.3, 2.2, 2.3, 2.5, 3.0, 3.5, 4.0,
+             4.2, 3.8, 3.0, 2.0]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -32,6 +36,8 @@ class CommunitySpec:
     brand_talk: list[str] = field(default_factory=list)  # members speaking of the community's brand
     # What newcomers ask again and again, each theme in several phrasings (the insight page groups them).
     questions: list[list[str]] = field(default_factory=list)
+    timezone: str = "UTC"  # where most members live: they write in its evenings, sleep in its nights
+    elsewhere: tuple[int, float] = (0, 0.0)  # hours from it where some members live, and their share
 
 
 @dataclass
@@ -192,12 +198,31 @@ def generate(spec: CommunitySpec, *, end: datetime, seed: int = 7) -> CommunityA
         activity.messages.append(message)
         return message
 
+    # The hour of the day each thread starts, from its own generator (the rest stays as it was):
+    # in the community's time zone, or a few hours off for members who live elsewhere.
+    clock = random.Random(f"{seed}:clock:{spec.platform}:{spec.external_id}")
+    zone = ZoneInfo(spec.timezone)
+    shift, share = spec.elsewhere
+    away = {m.handle: shift if clock.random() < share else 0 for m in members}
+
     start = end - timedelta(weeks=WEEKS)
     for week in range(WEEKS):
         week_start = start + timedelta(weeks=week)
 
-        def moment(day_min=0.0, day_max=6.5, week_start=week_start):
-            return week_start + timedelta(days=rng.uniform(day_min, day_max), minutes=rng.randint(0, 59))
+        def moment(day_min=0.0, day_max=6.5, week_start=week_start, who: Member | None = None):
+            day, minute = rng.uniform(day_min, day_max), rng.randint(0, 59)
+            local_day = (week_start + timedelta(days=int(day))).astimezone(zone)
+            midnight = local_day.replace(hour=0, minute=0, second=0, microsecond=0)
+            hour = clock.choices(range(24), weights=DAY_CURVE)[0] - (away[who.handle] if who else 0)
+            when = midnight + timedelta(hours=hour, minutes=minute)
+            return min(when, end - timedelta(hours=12))  # nothing in the future of the data set
+
+        def awake(when: datetime, who: Member) -> datetime:
+            """A reply written at night is written in the morning instead (later, never earlier)."""
+            local = when.astimezone(zone) + timedelta(hours=away[who.handle])
+            if local.hour < 7:
+                when += timedelta(hours=7 - local.hour + clock.randint(0, 3))
+            return when
 
         threads = []
         # Newcomers' questions: the core and regulars answer them, the asker thanks them.
@@ -214,7 +239,7 @@ def generate(spec: CommunitySpec, *, end: datetime, seed: int = 7) -> CommunityA
         present = [m for m in core if rng.random() < 0.9] + [m for m in regulars if rng.random() < 0.6]
 
         for author, title, body in threads:
-            when = moment(0, 5)
+            when = moment(0, 6, who=author)
             post = emit(
                 kind="post",
                 author=author.handle,
@@ -238,7 +263,7 @@ def generate(spec: CommunitySpec, *, end: datetime, seed: int = 7) -> CommunityA
                 )
             repliers = [m for m in present if m.handle != author.handle]
             for replier in rng.sample(repliers, k=min(len(repliers), rng.randint(1, 4))):
-                when += timedelta(minutes=rng.randint(10, 600))
+                when = awake(when + timedelta(minutes=rng.randint(10, 600)), replier)
                 answer = emit(
                     kind="comment",
                     author=replier.handle,
@@ -251,7 +276,7 @@ def generate(spec: CommunitySpec, *, end: datetime, seed: int = 7) -> CommunityA
                 )
                 # Conversations go both ways: the asker or another regular answers back.
                 if author.role != "driveby" or rng.random() < 0.6:
-                    when += timedelta(minutes=rng.randint(5, 300))
+                    when = awake(when + timedelta(minutes=rng.randint(5, 300)), author)
                     template = FOLLOW_UPS if author.role == "driveby" else BANTER
                     emit(
                         kind="comment",
@@ -265,7 +290,7 @@ def generate(spec: CommunitySpec, *, end: datetime, seed: int = 7) -> CommunityA
                     )
                 if rng.random() < 0.35:
                     other = rng.choice([m for m in present if m.handle != replier.handle] or [author])
-                    when += timedelta(minutes=rng.randint(5, 300))
+                    when = awake(when + timedelta(minutes=rng.randint(5, 300)), other)
                     emit(
                         kind="comment",
                         author=other.handle,
@@ -304,7 +329,7 @@ def generate(spec: CommunitySpec, *, end: datetime, seed: int = 7) -> CommunityA
 
         # Once in a while a famous account drops in; crowds answer, it never answers back.
         if week % 9 == 4:
-            when = moment()
+            when = moment(who=celebrity)
             post = emit(
                 kind="post",
                 author=celebrity.handle,
@@ -319,7 +344,7 @@ def generate(spec: CommunitySpec, *, end: datetime, seed: int = 7) -> CommunityA
                 emit(
                     kind="comment",
                     author=fan.handle,
-                    posted_at=when + timedelta(minutes=rng.randint(1, 900)),
+                    posted_at=awake(when + timedelta(minutes=rng.randint(1, 900)), fan),
                     thread_id=post.external_id,
                     parent_id=post.external_id,
                     target=celebrity.handle,

@@ -66,6 +66,8 @@ def _drive_by_handles(seed: str, count: int, style: str) -> list[str]:
 
 # Core (5), regulars (7), promoters (2), bot (1), celebrity (1); drive-by handles are generated.
 FOUNTAIN_PENS = CommunitySpec(
+    timezone="America/New_York",
+    elsewhere=(6, 0.3),
     platform="reddit",
     external_id="fountainpens",
     name="r/fountainpens",
@@ -171,6 +173,8 @@ FOUNTAIN_PENS = CommunitySpec(
 )
 
 SOURDOUGH = CommunitySpec(
+    timezone="Europe/London",
+    elsewhere=(-5, 0.25),
     platform="discord",
     external_id="704112345678901234",
     name="Sourdough Society",
@@ -266,6 +270,8 @@ SOURDOUGH = CommunitySpec(
 )
 
 TRAIL_RUNNERS = CommunitySpec(
+    timezone="America/Denver",
+    elsewhere=(1, 0.15),
     platform="slack",
     external_id="T03TRAILRUN",
     name="Trail Runners Collective",
@@ -360,6 +366,8 @@ TRAIL_RUNNERS = CommunitySpec(
 )
 
 HOMEBREWERS = CommunitySpec(
+    timezone="America/Chicago",
+    elsewhere=(7, 0.2),
     platform="discourse",
     external_id="https://forum.homebrewers.example",
     name="Homebrewers Forum",

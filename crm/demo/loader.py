@@ -37,6 +37,7 @@ def _load_community(spec: CommunitySpec, *, end: datetime) -> tuple[Community, d
             "description": spec.description,
             "topic_tags": spec.topic_tags,
             "norms_notes": spec.norms_notes,
+            "timezone": spec.timezone,
             "is_tracked": False,  # fictional: nothing to sync periodically
         },
     )
