@@ -18,12 +18,16 @@ from partnerships.models import (
     Brand,
     BrandMeasurement,
     BrandMention,
+    CommunityStance,
     Deliverable,
     DeliverableStatus,
+    ObservationNote,
     Partnership,
+    ReadinessItem,
     ReferralEvent,
     ReferralLink,
     Stage,
+    Stance,
     Task,
 )
 
@@ -77,6 +81,68 @@ class CommunityInsightSerializer(serializers.ModelSerializer):
 class InsightQueuedSerializer(serializers.Serializer):
     community = serializers.IntegerField()
     queued = serializers.BooleanField()
+
+
+class ReadinessItemSerializer(serializers.Serializer):
+    item = serializers.ChoiceField(choices=ReadinessItem.choices)
+    label = serializers.CharField()
+    why = serializers.CharField()
+    checked = serializers.BooleanField()
+    checked_by = serializers.CharField(allow_null=True, help_text="Who ticked it (empty for an API key).")
+    checked_at = serializers.DateTimeField(allow_null=True)
+
+
+class ObservationNoteSerializer(serializers.ModelSerializer):
+    written_by = serializers.CharField(source="written_by.username", default=None, read_only=True)
+
+    class Meta:
+        model = ObservationNote
+        fields = ["id", "brand", "community", "observed_on", "text", "written_by", "created_at"]
+
+
+class BrandReadinessSerializer(serializers.Serializer):
+    """Where one of your brands stands in a community: its stance, and what it still has to do
+    before it may contribute (the stance moves only when ``ready``)."""
+
+    brand = serializers.IntegerField(source="brand.pk")
+    brand_name = serializers.CharField(source="brand.name")
+    stance = serializers.ChoiceField(choices=Stance.choices, allow_null=True, help_text="None: no stance yet.")
+    since = serializers.DateField(allow_null=True)
+    ready = serializers.BooleanField()
+    missing = serializers.ListField(child=serializers.CharField(), help_text="What is still to do, in words.")
+    observed_since = serializers.DateField(allow_null=True, help_text="The observation log's first note.")
+    observed_days = serializers.IntegerField()
+    items = ReadinessItemSerializer(many=True)
+    notes = ObservationNoteSerializer(many=True)
+
+
+class BrandInBody(serializers.Serializer):
+    brand = ScopedPrimaryKey(queryset=Brand.objects.all(), help_text="One of your organizations' brands.")
+
+
+class ChecklistSerializer(BrandInBody):
+    items = serializers.ListField(
+        child=serializers.ChoiceField(choices=ReadinessItem.choices),
+        allow_empty=True,
+        max_length=len(ReadinessItem.values),
+        help_text="The items ticked; the others are unticked.",
+    )
+
+
+class ObservationWriteSerializer(BrandInBody):
+    observed_on = serializers.DateField(required=False, help_text="When it was seen (default: today).")
+    text = serializers.CharField(max_length=5000)
+
+
+class StanceWriteSerializer(BrandInBody):
+    stance = serializers.ChoiceField(choices=Stance.choices)
+    notes = serializers.CharField(required=False, allow_blank=True, max_length=10_000, help_text="Kept when left out.")
+
+
+class StanceSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CommunityStance
+        fields = ["brand", "community", "stance", "since", "notes", "updated_at"]
 
 
 class IdentitySerializer(serializers.ModelSerializer):

@@ -24,17 +24,20 @@ from crm.models import Organization
 from influencers.models import Community, Creator, Identity, MemberScore, Membership, Platform
 from insight.models import CommunityInsight
 from insight.tasks import refresh_community_insight
-from partnerships import privacy, services
+from partnerships import privacy, readiness, services
 from partnerships.models import (
     Activity,
     ActivityKind,
     Agreement,
     AgreementStatus,
+    Brand,
     BrandMeasurement,
     BrandMention,
+    CommunityStance,
     Deliverable,
     DeliverableStatus,
     Partnership,
+    ReadinessItem,
     ReferralEvent,
     ReferralLink,
     Stage,
@@ -159,6 +162,59 @@ class CommunityViewSet(ScopedQuerysetMixin, viewsets.ReadOnlyModelViewSet):
             )
         return Response(s.CommunityInsightSerializer(latest).data)
 
+    # --- observe first: each of your brands' readiness to speak here ----------------------------
+    @extend_schema(responses={200: s.BrandReadinessSerializer(many=True), **READ_ERRORS})
+    @action(detail=True, pagination_class=None, filter_backends=[])
+    def readiness(self, request, pk=None, format=None):
+        """Each of your brands here: its stance, checklist, observation log, and what is still missing
+        before it may move from observing to contributing."""
+        community = self.get_object()
+        brands = tenancy.scope_to_user(Brand.objects.all(), request.user).order_by("name")
+        stances = {s_.brand_id: s_ for s_ in CommunityStance.objects.filter(community=community, brand__in=brands)}
+        rows = [_readiness_row(brand, community, stances.get(brand.pk)) for brand in brands]
+        return Response(s.BrandReadinessSerializer(rows, many=True).data)
+
+    def _brand_to_change(self, serializer_class):
+        """The community and the checked body; 403 when the caller may read but not change the brand."""
+        community = self.get_object()
+        body = serializer_class(data=self.request.data, context=self.get_serializer_context())
+        body.is_valid(raise_exception=True)
+        if not tenancy.can_edit(self.request.user, body.validated_data["brand"]):
+            raise PermissionDenied("You may read this brand's readiness but not change it.")
+        return community, body.validated_data
+
+    @extend_schema(request=s.ChecklistSerializer, responses={200: s.BrandReadinessSerializer, **WRITE_ERRORS})
+    @action(detail=True, methods=["post"], url_path="readiness/checklist", filter_backends=[])
+    def readiness_checklist(self, request, pk=None, format=None):
+        """Tick the checklist items named (and untick the others) for one of your brands."""
+        community, data = self._brand_to_change(s.ChecklistSerializer)
+        for item in ReadinessItem.values:
+            readiness.readiness_item_set(
+                brand=data["brand"], community=community, item=item, checked=item in data["items"],
+                actor=actor_of(request),
+            )  # fmt: skip
+        stance = CommunityStance.objects.filter(brand=data["brand"], community=community).first()
+        return Response(s.BrandReadinessSerializer(_readiness_row(data["brand"], community, stance)).data)
+
+    @extend_schema(request=s.ObservationWriteSerializer, responses={201: s.ObservationNoteSerializer, **WRITE_ERRORS})
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def observations(self, request, pk=None, format=None):
+        """Add a dated note to one of your brands' observation log for this community."""
+        community, data = self._brand_to_change(s.ObservationWriteSerializer)
+        note = readiness.observation_note_add(community=community, actor=actor_of(request), **data)
+        return Response(s.ObservationNoteSerializer(note).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.StanceWriteSerializer, responses={200: s.StanceSerializer, **WRITE_ERRORS})
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def stance(self, request, pk=None, format=None):
+        """Set one of your brands' stance here. Moving from observing to contributing or partnered is
+        a 400 naming ``stance``, with what is still missing, until the brand is ready."""
+        community, data = self._brand_to_change(s.StanceWriteSerializer)
+        record = services.community_stance_set(
+            brand=data["brand"], community=community, stance=data["stance"], notes=data.get("notes")
+        )
+        return Response(s.StanceSerializer(record).data)
+
     @extend_schema(request=None, responses={202: s.InsightQueuedSerializer, **WRITE_ERRORS})
     @action(detail=True, methods=["post"], url_path="insight/refresh")
     def refresh_insight(self, request, pk=None, format=None):
@@ -167,6 +223,15 @@ class CommunityViewSet(ScopedQuerysetMixin, viewsets.ReadOnlyModelViewSet):
         community = self.get_object()
         refresh_community_insight.delay(community.pk)
         return Response({"community": community.pk, "queued": True}, status=status.HTTP_202_ACCEPTED)
+
+
+def _readiness_row(brand: Brand, community: Community, stance: CommunityStance | None) -> dict:
+    state = readiness.readiness(brand=brand, community=community)
+    return {
+        "brand": brand, "stance": stance.stance if stance else None, "since": stance.since if stance else None,
+        "ready": state.ready, "missing": state.missing, "observed_since": state.observed_since,
+        "observed_days": state.observed_days, "items": state.items, "notes": state.notes,
+    }  # fmt: skip
 
 
 # --- creators ---------------------------------------------------------------------------------

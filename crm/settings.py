@@ -251,6 +251,8 @@ SPECTACULAR_SETTINGS = {
         "AgreementStatusEnum": "partnerships.models.AgreementStatus",
         "DeliverableStatusEnum": "partnerships.models.DeliverableStatus",
         "DeliveryStatusEnum": "api.models.DeliveryStatus",
+        "ReadinessItemEnum": "partnerships.models.ReadinessItem",
+        "StanceEnum": "partnerships.models.Stance",
     },
 }
 
