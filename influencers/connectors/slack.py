@@ -41,6 +41,9 @@ SYSTEM_SUBTYPES = {
     "channel_convert_to_private", "channel_posting_permissions", "joiner_notification", "slackbot_response",
 }  # fmt: skip
 BOT_SUBTYPES = {"bot_message", "bot_add", "bot_remove"}
+# Older exports write a file share as Slack's own sentence ("<@U1|ann> uploaded a file: <link|name>
+# and commented: …"): only the comment is the member's words; the link stays, for what it shares.
+FILE_SHARED = re.compile(r"<@[^>\s]+> uploaded a file: (<[^>]+>)(?: and commented: (.*))?", re.DOTALL)
 # What zipfile raises on a damaged archive or entry: headers or CRC that do not match (BadZipFile),
 # a damaged deflate, bzip2 or lzma stream (zlib.error, OSError, LZMAError, EOFError), a version or
 # feature it cannot read (NotImplementedError), an entry flagged encrypted (RuntimeError: it asks
@@ -246,6 +249,8 @@ def _message(message, community: CommunityRecord, channel: str, users: dict[str,
     thread = f"{channel}:{thread_ts or ts}"
     edited = message.get("edited") or {}
     text = str(message.get("text") or "")
+    if subtype == "file_share" and (shared := FILE_SHARED.fullmatch(text)):
+        text = "\n".join(part for part in (shared.group(2), shared.group(1)) if part)
     reactions_json = message.get("reactions") or []
     if not isinstance(reactions_json, list) or not all(isinstance(r, dict) for r in reactions_json):
         raise ValueError("reactions is not a list of objects")

@@ -84,3 +84,30 @@ def test_something_that_is_not_a_slack_export_is_one_clear_error(tmp_path):
         archive.writestr("cat.jpg", b"\xff\xd8")
     with pytest.raises(SourceError, match="not a Slack export"):
         read(other)
+
+
+def test_a_file_share_keeps_the_members_words_not_slacks_sentence(tmp_path):
+    import json
+
+    path = tmp_path / "export.zip"
+    shares = [
+        {"type": "message", "subtype": "file_share", "user": "U1", "ts": "1712048400.000100",
+         "text": "<@U1|ann> uploaded a file: <https://x.slack.com/files/ann/F1/chart.png|chart.png> and commented: "
+                 "the d3 version of last month's chart"},
+        {"type": "message", "subtype": "file_share", "user": "U1", "ts": "1712048500.000100",
+         "text": "<@U1|ann> uploaded a file: <https://x.slack.com/files/ann/F2/notes.pdf|notes.pdf>"},
+        {"type": "message", "subtype": "file_share", "user": "U1", "ts": "1712048600.000100",
+         "text": "Here is the deck from tonight"},  # newer exports: the member's own text
+    ]  # fmt: skip
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("users.json", json.dumps([{"id": "U1", "name": "ann", "team_id": "T1"}]))
+        archive.writestr("channels.json", json.dumps([{"id": "C1", "name": "general"}]))
+        archive.writestr("general/2024-04-02.json", json.dumps(shares))
+    _, records, skipped = read(path)
+    texts = [records[f"general:{m['ts']}"].text for m in shares]
+    assert texts == [
+        "the d3 version of last month's chart\n<https://x.slack.com/files/ann/F1/chart.png|chart.png>",
+        "<https://x.slack.com/files/ann/F2/notes.pdf|notes.pdf>",
+        "Here is the deck from tonight",
+    ]
+    assert not skipped
