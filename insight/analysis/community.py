@@ -152,10 +152,9 @@ def highlights(document: dict) -> list[str]:
         said.append(f"A typical reply: {replies['words']['median']:.0f} words.")
     answer = document["formats"]["first_answer"]
     if answer.get("minutes"):
-        said.append(
-            f"Questions get a first answer in {_duration(answer['minutes']['median'])} (median); "
-            f"{_percent(answer.get('never_answered_share'))} are never answered."
-        )
+        never = answer.get("never_answered_share")
+        unanswered = f"; {_percent(never)} are never answered" if never is not None else ""
+        said.append(f"Questions get a first answer in {_duration(answer['minutes']['median'])} (median){unanswered}.")
     busiest = document["rhythms"]["busiest"]
     if busiest:
         cell = busiest[0]

@@ -50,6 +50,8 @@ class Command(BaseCommand):
         for sentence in d["highlights"]:
             out(f"  • {sentence}")
         out("\nIts own words (score: how much more than in general language × how many members use it)")
+        if not d["vocabulary"]:
+            out(f"  none yet: no word used by {d['language_basis']['min_members']} members or more is rare elsewhere")
         for term in d["vocabulary"][:15]:
             out(f"  {term['term']:<24} {term['score']:6.2f}  {term['members']:>5} members")
             for example in term["examples"][:1]:
