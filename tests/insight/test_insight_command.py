@@ -160,3 +160,15 @@ def test_erasing_a_person_takes_their_words_out_of_stored_insight(
     newest = CommunityInsight.objects.order_by("-computed_at").first().document
     assert CommunityInsight.objects.count() == 2
     assert not {e["interaction"] for t in newest["vocabulary"] for e in t["examples"]} & theirs
+
+
+def test_a_sync_that_brings_nothing_new_keeps_the_latest_insight(community, make_identity, make_interaction):
+    _talk(community, make_identity, make_interaction, members=3)
+    first = refresh_community_insight.delay(community.pk, only_if_new=True).get()
+    assert first is not None and CommunityInsight.objects.count() == 1  # none yet: computed
+    assert refresh_community_insight.delay(community.pk, only_if_new=True).get() == first
+    assert CommunityInsight.objects.count() == 1  # nothing imported since
+    make_interaction("t3_late", make_identity("newcomer"), at=datetime(2026, 3, 20, tzinfo=UTC), title="Hello?")
+    assert refresh_community_insight.delay(community.pk, only_if_new=True).get() != first
+    assert refresh_community_insight.delay(community.pk).get() is not None  # asked for: always computed
+    assert CommunityInsight.objects.count() == 3
