@@ -39,6 +39,11 @@ class BrandReadiness:
     state: Readiness
     can_edit: bool
 
+    @property
+    def speaking(self) -> bool:
+        """Already contributing or partnered: the checklist no longer gates anything."""
+        return self.stance is not None and self.stance.stance in (Stance.CONTRIBUTING, Stance.PARTNERED)
+
 
 def insight_page(*, community: Community, user) -> dict:
     """The page's context: the latest insight (None before the first), the document as plain

@@ -186,3 +186,15 @@ def test_example_links_lead_only_to_web_pages(client, manager_a, small_community
     html = _page(client, manager_a, small_community).content.decode()
     assert "javascript:" not in html and "<script>alert" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_a_brand_already_speaking_is_not_told_it_may_not(client, manager_a, brand_a, community):
+    """Stances set before the checklist existed (or moved by an operator) stay; the page says the
+    checklist is incomplete without claiming the brand may not contribute."""
+    CommunityStance.objects.create(brand=brand_a, community=community, stance="partnered")
+    page = _page(client, manager_a, community).content.decode()
+    assert "Inkwell already speaks here; its checklist and log are not complete (9 to do)" in page
+    assert "Before Inkwell may contribute" not in page
+    CommunityStance.objects.filter(brand=brand_a).update(stance="observing")
+    page = _page(client, manager_a, community).content.decode()
+    assert "Before Inkwell may contribute, still to do:" in page
