@@ -60,7 +60,7 @@ class CommunitySerializer(serializers.ModelSerializer):
     class Meta:
         model = Community
         fields = ["id", "key", "platform", "external_id", "name", "url", "description", "topic_tags",
-                  "timezone", "guidelines", "last_activity_at", "is_tracked"]  # fmt: skip
+                  "timezone", "language", "guidelines", "last_activity_at", "is_tracked"]  # fmt: skip
         read_only_fields = ["guidelines"]
 
 
@@ -81,6 +81,9 @@ class CommunityInsightSerializer(serializers.ModelSerializer):
 class InsightQueuedSerializer(serializers.Serializer):
     community = serializers.IntegerField()
     queued = serializers.BooleanField()
+    already_pending = serializers.BooleanField(
+        help_text="A computation was already waiting or running: it answers this too."
+    )
 
 
 class ReadinessItemSerializer(serializers.Serializer):

@@ -23,7 +23,7 @@ from crm import tenancy
 from crm.models import Organization
 from influencers.models import Community, Creator, Identity, MemberScore, Membership, Platform
 from insight.models import CommunityInsight
-from insight.tasks import refresh_community_insight
+from insight.tasks import refresh_soon
 from partnerships import privacy, readiness, services
 from partnerships.models import (
     Activity,
@@ -169,9 +169,12 @@ class CommunityViewSet(ScopedQuerysetMixin, viewsets.ReadOnlyModelViewSet):
         """Each of your brands here: its stance, checklist, observation log, and what is still missing
         before it may move from observing to contributing."""
         community = self.get_object()
-        brands = tenancy.scope_to_user(Brand.objects.all(), request.user).order_by("name")
+        brands = list(tenancy.scope_to_user(Brand.objects.all(), request.user).order_by("name"))
         stances = {s_.brand_id: s_ for s_ in CommunityStance.objects.filter(community=community, brand__in=brands)}
-        rows = [_readiness_row(brand, community, stances.get(brand.pk)) for brand in brands]
+        states = readiness.readiness_of_brands(brands=brands, community=community)
+        rows = [
+            _readiness_row(brand, stances.get(brand.pk), state) for brand, state in zip(brands, states, strict=True)
+        ]
         return Response(s.BrandReadinessSerializer(rows, many=True).data)
 
     def _brand_to_change(self, serializer_class):
@@ -194,7 +197,8 @@ class CommunityViewSet(ScopedQuerysetMixin, viewsets.ReadOnlyModelViewSet):
                 actor=actor_of(request),
             )  # fmt: skip
         stance = CommunityStance.objects.filter(brand=data["brand"], community=community).first()
-        return Response(s.BrandReadinessSerializer(_readiness_row(data["brand"], community, stance)).data)
+        state = readiness.readiness(brand=data["brand"], community=community)
+        return Response(s.BrandReadinessSerializer(_readiness_row(data["brand"], stance, state)).data)
 
     @extend_schema(request=s.ObservationWriteSerializer, responses={201: s.ObservationNoteSerializer, **WRITE_ERRORS})
     @action(detail=True, methods=["post"], filter_backends=[])
@@ -221,12 +225,14 @@ class CommunityViewSet(ScopedQuerysetMixin, viewsets.ReadOnlyModelViewSet):
         """Compute the community's insight again, in the background (a million messages take under a
         minute); GET .../insight/ shows it when done."""
         community = self.get_object()
-        refresh_community_insight.delay(community.pk)
-        return Response({"community": community.pk, "queued": True}, status=status.HTTP_202_ACCEPTED)
+        queued_now = refresh_soon(community.pk)
+        return Response(
+            {"community": community.pk, "queued": True, "already_pending": not queued_now},
+            status=status.HTTP_202_ACCEPTED,
+        )
 
 
-def _readiness_row(brand: Brand, community: Community, stance: CommunityStance | None) -> dict:
-    state = readiness.readiness(brand=brand, community=community)
+def _readiness_row(brand: Brand, stance: CommunityStance | None, state: readiness.Readiness) -> dict:
     return {
         "brand": brand, "stance": stance.stance if stance else None, "since": stance.since if stance else None,
         "ready": state.ready, "missing": state.missing, "observed_since": state.observed_since,

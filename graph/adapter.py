@@ -193,7 +193,7 @@ def rank_community(
         parameters={"window_days": days, "texts_per_member": TEXTS_PER_MEMBER},
     )
     try:
-        data = load_community(community, start=start, end=end)
+        data = load_community(community, start=start, end=end, language=community.language)
         ranking = rank(data, weights=weights)
         _write_snapshot(run, community, ranking, data)
     except BaseException as error:

@@ -74,7 +74,8 @@ def run_sync(self, sync_run_id: int) -> dict | None:
             rank_community.delay(community_id)  # rankings follow the data they rest on
         except Exception:  # run in-process without a broker: the sync itself succeeded all the same
             logger.exception("ranking community %s after sync run %s failed", community_id, sync_run_id)
-    for _receiver, outcome in sync_completed.send_robust(sender=SyncRun, community_ids=community_ids):
+    changed = bool(summary.created or summary.updated)
+    for _receiver, outcome in sync_completed.send_robust(sender=SyncRun, community_ids=community_ids, changed=changed):
         if isinstance(outcome, Exception):  # a listener's failure is logged; the sync succeeded
             logger.error("after sync run %s: %r", sync_run_id, outcome, exc_info=outcome)
     return {key: value for key, value in summary.as_dict().items() if key != "skipped_examples"}

@@ -12,15 +12,16 @@ from __future__ import annotations
 import logging
 import time
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.db import transaction
 from django.db.models import Count, Func, IntegerField, Q
 from django.db.models.functions import Length, Substr, TruncMonth
+from django.utils.timezone import now
 
 from crm.database import fetch_rows
 from graph.promotion import host
 from influencers.models import Community, Identity, Interaction, InteractionKind, Membership
+from influencers.models.community import is_timezone
 from insight.analysis.community import Context, build_insight
 from insight.analysis.messages import TEXT_CHARS, Message
 from insight.models import CommunityInsight
@@ -48,16 +49,24 @@ class EpochSecond(Func):
         return self.as_sql(compiler, connection, template=template, **extra)
 
 
+TALK = [InteractionKind.POST, InteractionKind.COMMENT]
+
+
 def _talk(community: Community):
     """Posts and replies, without bots' (their schedules and templates are not the community's)."""
-    return Interaction.objects.filter(
-        community=community, kind__in=[InteractionKind.POST, InteractionKind.COMMENT]
-    ).filter(Q(author__isnull=True) | Q(author__is_bot=False))
+    return Interaction.objects.filter(community=community, kind__in=TALK).filter(
+        Q(author__isnull=True) | Q(author__is_bot=False)
+    )
 
 
 def insight_window(community: Community, *, days: int = WINDOW_DAYS, end: datetime | None = None):
+    """The ``days`` up to the newest message (imports may be years old) — never past now: a message
+    dated in the future (a broken clock, a bad export) would empty the whole year."""
     if end is None:
-        end = _talk(community).order_by("-posted_at").values_list("posted_at", flat=True).first()
+        end = (
+            _talk(community).filter(posted_at__lte=now()).order_by("-posted_at")
+            .values_list("posted_at", flat=True).first()
+        )  # fmt: skip
     if end is None:
         raise NothingToRead(f"{community.key} has no posts or replies yet")
     return end - timedelta(days=days), end
@@ -74,7 +83,7 @@ def messages(community: Community, *, start: datetime, end: datetime):
     bots, deleted = set(), set()
     for identity_id, is_bot in accounts.values_list("pk", "is_bot"):
         (bots if is_bot else deleted).add(identity_id)
-    talk = Interaction.objects.filter(community=community, kind__in=[InteractionKind.POST, InteractionKind.COMMENT])
+    talk = Interaction.objects.filter(community=community, kind__in=TALK)
     post = InteractionKind.POST.value
     upper = end + timedelta(microseconds=1)  # months are [lower, upper): the window's end included
     while upper > start:
@@ -84,18 +93,18 @@ def messages(community: Community, *, start: datetime, end: datetime):
             .annotate(at=EpochSecond("posted_at"), body=Substr("text", 1, TEXT_CHARS), length=Length("text"))
             .values_list(
                 "id", "kind", "author_id", "at", "parent_id", "thread_external_id", "title", "body", "length", "url",
-                "score", "is_removed",
+                "score", "is_removed", "external_id",
             )
             .order_by("-posted_at", "-id")
         )  # fmt: skip
-        for id_, kind, author, at, parent, thread, title, body, length, url, score, removed in fetch_rows(
+        for id_, kind, author, at, parent, thread, title, body, length, url, score, removed, external_id in fetch_rows(
             rows, stream=True
         ):
             if author in bots:
                 continue
             yield Message(
                 id_, kind == post, author, author is not None and author not in deleted, int(at), parent, thread,
-                title, body or "", length or 0, url, score, bool(removed),
+                title, body or "", length or 0, url, score, bool(removed), external_id,
             )  # fmt: skip
         upper = lower
 
@@ -104,6 +113,7 @@ def monthly_activity(community: Community) -> list[dict]:
     """Every month of the community's history (UTC): posts and replies, members active, members new."""
     active = (
         _talk(community)
+        .filter(posted_at__lte=now())
         .annotate(month=TruncMonth("posted_at", tzinfo=UTC))
         .order_by()
         .values("month")
@@ -145,11 +155,9 @@ def _month(value) -> str:
 def community_timezone(community: Community, override: str | None = None) -> str:
     """The time zone the community's rhythms are shown in: an explicit choice, the community's
     own, or UTC. Raises ValueError for a name the time-zone database does not know."""
-    name = override or getattr(community, "timezone", "") or "UTC"
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"unknown time zone {name!r} (use a name such as Europe/Berlin or America/New_York)") from None
+    name = override or community.timezone or "UTC"
+    if not is_timezone(name):
+        raise ValueError(f"unknown time zone {name[:80]!r} (use a name such as Europe/Berlin or America/New_York)")
     return name
 
 
@@ -160,8 +168,9 @@ def compute_insight(
     zone = community_timezone(community, timezone)
     start, end = insight_window(community, days=days, end=end)
     bots = Interaction.objects.filter(
-        community=community, posted_at__gte=start, posted_at__lte=end, author__is_bot=True
+        community=community, kind__in=TALK, posted_at__gte=start, posted_at__lte=end, author__is_bot=True
     ).count()
+    future = _talk(community).filter(posted_at__gt=now()).count()
     context = Context(
         key=community.key,
         name=community.name,
@@ -170,9 +179,11 @@ def compute_insight(
         end=int(end.timestamp()),
         timezone=zone,
         monthly=monthly_activity(community),
-        guidelines=list(getattr(community, "guidelines", None) or []),
+        guidelines=list(community.guidelines or []),
         own_sites=frozenset({host(community.url)} - {""}),
+        language=community.language,
         bots_left_out=bots,
+        future_left_out=future,
     )
     return build_insight(messages(community, start=start, end=end), context)
 

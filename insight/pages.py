@@ -9,7 +9,6 @@ small community, an older document version), so every reader here takes what is 
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from urllib.parse import urlsplit
@@ -18,10 +17,11 @@ from django.utils import timezone
 
 from crm import tenancy
 from influencers.models import Community
+from insight.analysis.language import term_pattern
 from insight.charts import SPARK_HEIGHT, SPARK_WIDTH, heatmap, messages_said, monthly_chart, sparkline
 from insight.models import CommunityInsight
 from partnerships.models import Brand, CommunityStance, Stance
-from partnerships.readiness import MIN_NOTES, OBSERVE_DAYS, Readiness, readiness
+from partnerships.readiness import MIN_NOTES, OBSERVE_DAYS, Readiness, readiness_of_brands
 
 BAR = 100  # a share bar's full width (SVG units)
 EXAMPLES_SHOWN = 2  # quotes per term
@@ -65,16 +65,12 @@ def insight_page(*, community: Community, user) -> dict:
 
 def brand_readiness(*, community: Community, user) -> list[BrandReadiness]:
     """Each brand of the user's organizations, by name (another organization's are never read)."""
-    brands = tenancy.scope_to_user(Brand.objects.select_related("organization"), user).order_by("name")
+    brands = list(tenancy.scope_to_user(Brand.objects.select_related("organization"), user).order_by("name"))
     stances = {s.brand_id: s for s in CommunityStance.objects.filter(community=community, brand__in=brands)}
+    states = readiness_of_brands(brands=brands, community=community)
     return [
-        BrandReadiness(
-            brand=brand,
-            stance=stances.get(brand.pk),
-            state=readiness(brand=brand, community=community),
-            can_edit=tenancy.can_edit(user, brand),
-        )
-        for brand in brands
+        BrandReadiness(brand=brand, stance=stances.get(brand.pk), state=state, can_edit=tenancy.can_edit(user, brand))
+        for brand, state in zip(brands, states, strict=True)
     ]
 
 
@@ -151,8 +147,7 @@ def _basis(document: dict) -> dict:
 def quote(text: str, term: str) -> dict:
     """An example split around the first use of ``term`` (as the analysis finds it: whole words,
     any case, any spacing), so the template can mark it without marking anything else safe."""
-    words = r"\s+".join(re.escape(word) for word in term.split())
-    match = re.search(r"(?<![\w'’-])" + words + r"(?![\w'’-])", text, re.IGNORECASE) if words else None
+    match = term_pattern(term).search(text) if term.strip() else None
     if match is None:
         return {"before": text, "term": "", "after": ""}
     return {"before": text[: match.start()], "term": match.group(0), "after": text[match.end() :]}

@@ -3,37 +3,63 @@
 import logging
 
 from celery import shared_task
+from django.core.cache import cache
 
 from crm.celery import RETRY_WHILE_DATABASE_IS_DOWN
 from influencers.models import Community
 
 logger = logging.getLogger(__name__)
+PENDING = "insight-refresh-pending:{}"
+PENDING_AT_MOST = 15 * 60  # seconds: a worker that died mid-computation does not block refreshes for ever
+
+
+def refresh_soon(community_id: int) -> bool:
+    """Queue a refresh of the community's insight unless one is already waiting or running (the
+    page, the API and syncs may all ask at once: one computation answers them all). Returns
+    whether this call queued it."""
+    if not cache.add(PENDING.format(community_id), True, timeout=PENDING_AT_MOST):
+        return False
+    try:
+        refresh_community_insight.delay(community_id)
+    except Exception:
+        cache.delete(PENDING.format(community_id))
+        raise
+    return True
 
 
 @shared_task(**RETRY_WHILE_DATABASE_IS_DOWN)
-def refresh_community_insight(community_id: int, only_if_new: bool = False) -> int | None:
+def refresh_community_insight(community_id: int) -> int | None:
     """Compute and keep a community's insight; returns the CommunityInsight id (None: the
-    community is gone or has nothing to read yet). Safe to run twice: each is a dated document.
-    ``only_if_new`` (after a sync): keep the latest insight when nothing was imported since it."""
+    community is gone or has nothing to read yet). Safe to run twice: each is a dated document."""
     from insight import adapter  # numpy, scikit-learn and wordfreq load in the workers that compute, not at start
-    from insight.models import CommunityInsight
 
-    community = Community.objects.filter(pk=community_id).first()
-    if community is None:
-        return None
-    latest = CommunityInsight.objects.filter(community=community).order_by("-computed_at").first()
-    if only_if_new and latest and not community.interactions.filter(imported_at__gt=latest.computed_at).exists():
-        return latest.pk  # an hourly sync that found nothing new: a million messages are not read again
     try:
+        community = Community.objects.filter(pk=community_id).first()
+        if community is None:
+            return None
         return adapter.refresh_insight(community).pk
     except adapter.NothingToRead:
         return None
+    finally:
+        cache.delete(PENDING.format(community_id))
 
 
-def refresh_insight_after_sync(sender, community_ids, **kwargs) -> None:
-    """Receiver of influencers.signals.sync_completed: what a community is like follows its data."""
+def refresh_insight_after_sync(sender, community_ids, changed: bool = True, **kwargs) -> None:
+    """Receiver of influencers.signals.sync_completed: what a community is like follows its data.
+    A sync that created and updated nothing (an hourly sync of a quiet community) leaves an insight
+    as it is: a million messages are not read again for nothing. New posts, edits, removals and
+    score changes all count as something."""
+    from insight.models import CommunityInsight
+
+    described = set()
+    if not changed:
+        described = set(
+            CommunityInsight.objects.filter(community_id__in=community_ids).values_list("community_id", flat=True)
+        )
     for community_id in community_ids:
+        if community_id in described:
+            continue
         try:
-            refresh_community_insight.delay(community_id, only_if_new=True)
+            refresh_soon(community_id)
         except Exception:  # no broker and the eager run failed: the sync succeeded all the same
             logger.exception("refreshing the insight into community %s after a sync failed", community_id)

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from crm import tenancy
 from influencers.models import Community
 from insight import pages
-from insight.tasks import refresh_community_insight
+from insight.tasks import refresh_community_insight, refresh_soon
 
 
 def _member_or_403(request: HttpRequest) -> None:
@@ -43,10 +43,12 @@ def community_insight_refresh(request: HttpRequest, pk: int) -> HttpResponse:
     community = get_object_or_404(Community, pk=pk)
     if not tenancy.can_edit(request.user):
         raise PermissionDenied("You can read this community's insight but not compute it again.")
-    queued = refresh_community_insight.delay(community.pk)
     if not settings.CELERY_TASK_ALWAYS_EAGER:
-        messages.success(request, "Computing queued: reload in a minute or two.")
-    elif queued.result is None:  # ran here, and found nothing to read
+        if refresh_soon(community.pk):
+            messages.success(request, "Computing queued: reload in a minute or two.")
+        else:
+            messages.info(request, "It is already being computed: reload in a minute or two.")
+    elif refresh_community_insight(community.pk) is None:  # no worker: computed here, and nothing to read
         messages.warning(request, f"Nothing to read in {community.name} yet: no posts or replies imported.")
     else:
         messages.success(request, "Computed just now.")

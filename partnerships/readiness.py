@@ -58,10 +58,23 @@ class Readiness:
 def readiness(*, brand: Brand, community: Community, today: date | None = None) -> Readiness:
     """Where a brand stands in its preparation for a community: the checklist, the log, and what
     is still missing before it may speak."""
+    return readiness_of_brands(brands=[brand], community=community, today=today)[0]
+
+
+def readiness_of_brands(*, brands, community: Community, today: date | None = None) -> list[Readiness]:
+    """``readiness`` of several brands in one community, in two queries whatever their number."""
     today = today or timezone.localdate()
-    checks = {c.item: c for c in ReadinessCheck.objects.filter(brand=brand, community=community).select_related(
-        "checked_by"
-    )}  # fmt: skip
+    brands = list(brands)
+    checks: dict[int, dict[str, ReadinessCheck]] = {brand.pk: {} for brand in brands}
+    for check in ReadinessCheck.objects.filter(brand__in=brands, community=community).select_related("checked_by"):
+        checks[check.brand_id][check.item] = check
+    notes: dict[int, list[ObservationNote]] = {brand.pk: [] for brand in brands}
+    for note in ObservationNote.objects.filter(brand__in=brands, community=community).select_related("written_by"):
+        notes[note.brand_id].append(note)
+    return [_readiness(brand, community, checks[brand.pk], notes[brand.pk], today) for brand in brands]
+
+
+def _readiness(brand, community, checks: dict, notes: list, today: date) -> Readiness:
     items = []
     for item in ReadinessItem:
         check = checks.get(item.value)
@@ -74,15 +87,22 @@ def readiness(*, brand: Brand, community: Community, today: date | None = None) 
             else None,
             "checked_at": check.checked_at if check else None,
         })  # fmt: skip
-    notes = list(ObservationNote.objects.filter(brand=brand, community=community).select_related("written_by"))
     observed_since = min((note.observed_on for note in notes), default=None)
-    observed_days = (today - observed_since).days if observed_since else 0
+    # Counted from when the log was started here, not from the dates notes claim (a note may be
+    # dated from memory, but three notes dated last year do not make a month of observing).
+    log_started = min((timezone.localdate(note.created_at) for note in notes), default=None)
+    observed_days = (today - log_started).days if log_started else 0
     missing = [item["label"] for item in items if not item["checked"]]
     if observed_days < OBSERVE_DAYS:
-        missing.append(f"Observe for at least {OBSERVE_DAYS} days (the log's first note is {observed_days} days old)")
+        started = f"was started {_ago(observed_days)}" if log_started else "has no note yet"
+        missing.append(f"Observe for at least {OBSERVE_DAYS} days (the log {started})")
     if len(notes) < MIN_NOTES:
         missing.append(f"Keep an observation log of at least {MIN_NOTES} notes ({len(notes)} so far)")
     return Readiness(brand, community, items, notes, observed_since, observed_days, missing)
+
+
+def _ago(days: int) -> str:
+    return "today" if days == 0 else f"{days} day{'' if days == 1 else 's'} ago"
 
 
 def refusal(*, brand: Brand, community: Community, current: str, wanted: str) -> str | None:

@@ -451,10 +451,12 @@ def _observe(brand, community, stance: str, today: date, users: dict) -> None:
     writer = users.get("demo")
     speaking = stance != "observing"
     for days_ago, text in OBSERVATIONS if speaking else OBSERVATIONS[2:]:
-        ObservationNote.objects.create(
-            brand=brand, community=community, text=text, written_by=writer,
-            observed_on=today - timedelta(days=days_ago + (120 if speaking else 0)),
-        )  # fmt: skip
+        days = days_ago + (120 if speaking else 0)
+        note = ObservationNote.objects.create(
+            brand=brand, community=community, text=text, written_by=writer, observed_on=today - timedelta(days=days)
+        )
+        # Written on the day it was seen (readiness counts from when the log was started).
+        ObservationNote.objects.filter(pk=note.pk).update(created_at=timezone.now() - timedelta(days=days))
     items = ReadinessItem.values if speaking else ["rules", "vocabulary", "norms"]
     for item in items:
         ReadinessCheck.objects.get_or_create(

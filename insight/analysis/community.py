@@ -22,6 +22,7 @@ DOCUMENT_VERSION = 1
 SMALL_MEMBERS = 50  # fewer members (or messages) than this: figures are first impressions
 SMALL_MESSAGES = 1000
 QUESTION_TEXT = 600
+FOREIGN = 0.5  # more words than this unknown to general language: probably measured in the wrong language
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,7 @@ class Context:
     own_sites: frozenset = frozenset()
     language: str = "en"
     bots_left_out: int = 0
+    future_left_out: int = 0  # messages dated after the computation: a broken clock or export
 
 
 def build_insight(messages: Iterable[Message], context: Context) -> dict:
@@ -44,31 +46,32 @@ def build_insight(messages: Iterable[Message], context: Context) -> dict:
     rhythms = RhythmsReader()
     language = LanguageReader(end=context.end, language=context.language)
     norms = NormsReader(own_sites=context.own_sites, has_downvotes=context.platform == "reddit")
-    posts: list[tuple[int, str, str, int, str]] = []
+    posts: list[tuple[int, str, str, int, str, str]] = []
     authors: set[int] = set()
     count = 0
     for message in messages:
         count += 1
-        thread = formats.add(message)
-        norms.add(message, thread)
+        number = formats.add(message)
+        norms.add(message, number)
         rhythms.add(message.posted_at, message.author if message.person else None)
         if message.person and message.author is not None:
             authors.add(message.author)
             language.add(message)
         if message.is_post:
-            posts.append((thread, message.title, message.text[:QUESTION_TEXT], message.posted_at, message.url))
+            posts.append((number, message.title, message.text[:QUESTION_TEXT], message.posted_at, message.url,
+                          message.external_id or message.thread))  # fmt: skip
 
     end = datetime.fromtimestamp(context.end, tz=UTC)
     shapes = formats.result(end=context.end)
     vocabulary, words = language.result()
-    thread_names = list(formats.threads)  # by number
+    answered = formats.answered[formats.conversation_of]  # by message: its conversation was answered by another
+    replies = formats.reply_counts[formats.conversation_of]
     question_posts = [
         Post(
-            thread_id=thread_names[thread], title=title, text=text,
-            posted_at=datetime.fromtimestamp(posted_at, tz=UTC),
-            replies=int(formats.reply_counts[thread]) if thread < len(formats.reply_counts) else 0, url=url,
+            thread_id=name, title=title, text=text, posted_at=datetime.fromtimestamp(posted_at, tz=UTC),
+            replies=int(replies[number]), url=url, answered=bool(answered[number]),
         )
-        for thread, title, text, posted_at, url in posts
+        for number, title, text, posted_at, url, name in posts
     ]  # fmt: skip
     themes, questions_basis = question_themes(question_posts, end=end)
     document = {
@@ -84,10 +87,14 @@ def build_insight(messages: Iterable[Message], context: Context) -> dict:
         "formats": shapes,
         "rhythms": rhythms.result(timezone=context.timezone, monthly=context.monthly, end=end.date()),
         "questions": {"themes": [_theme(t) for t in themes], "basis": questions_basis},
-        "norms": norms.result(
-            answered=formats.answered, vocabulary=vocabulary, end=context.end, guidelines=context.guidelines
-        ),
+        "norms": norms.result(answered=answered, vocabulary=vocabulary, end=context.end, guidelines=context.guidelines),
     }
+    unknown = words["language_basis"].get("unknown_words_share")
+    if unknown is not None and unknown > FOREIGN and words["language_basis"]["tokens"] >= 200:
+        document["basis"]["language_warning"] = (
+            f"{unknown:.0%} of the words written here are unknown to general language ({context.language}): if members "
+            "write in another language, set it on the community, or its own words will be everyday ones."
+        )
     document["highlights"] = highlights(document)
     return document
 
@@ -122,6 +129,8 @@ def _basis(count: int, shapes: dict, authors: set, words: dict, context: Context
         "members": members,
         "members_with_text": words["language_basis"]["members_with_text"],
         "bots_left_out": context.bots_left_out,
+        "future_dated_left_out": context.future_left_out,
+        "language": context.language,
         "small": small,
         "caution": caution,
         "text_read": f"the first {TEXT_CHARS:,} characters of each message; longer texts' word counts are estimated",
@@ -137,24 +146,28 @@ def highlights(document: dict) -> list[str]:
     said = []
     if document["basis"]["caution"]:
         said.append(document["basis"]["caution"])
+    if document["basis"].get("language_warning"):
+        said.append(document["basis"]["language_warning"])
     terms = [t["term"] for t in document["vocabulary"][:8]]
     if terms:
         said.append("Its own words: " + ", ".join(terms) + ".")
     posts, replies = document["formats"]["posts"], document["formats"]["replies"]
     if posts["count"] and posts["words"]:
         title = posts.get("title_words")
-        title_part = f"a {title['median']:.0f}-word title and " if title else ""
+        title_part = f"{_a(round(title['median']))}-word title and " if title else ""
         said.append(
-            f"A typical post: {title_part}{posts['words']['median']:.0f} words; {_percent(posts['questions_share'])} "
+            f"A typical post: {title_part}{_words(posts['words']['median'])}; {_percent(posts['questions_share'])} "
             f"ask something, {_percent(posts['links_share'])} carry a link, {_percent(posts['images_share'])} an image."
         )
     if replies["count"] and replies["words"]:
-        said.append(f"A typical reply: {replies['words']['median']:.0f} words.")
+        said.append(f"A typical reply: {_words(replies['words']['median'])}.")
     answer = document["formats"]["first_answer"]
+    never = answer.get("never_answered_share")
     if answer.get("minutes"):
-        never = answer.get("never_answered_share")
         unanswered = f"; {_percent(never)} are never answered" if never is not None else ""
         said.append(f"Questions get a first answer in {_duration(answer['minutes']['median'])} (median){unanswered}.")
+    elif answer.get("questions") and not answer.get("answered"):
+        said.append(f"None of the {answer['questions']:,} questions asked here was answered by another member.")
     busiest = document["rhythms"]["busiest"]
     if busiest:
         cell = busiest[0]
@@ -167,6 +180,16 @@ def highlights(document: dict) -> list[str]:
         said.append("Asked again and again: " + "; ".join(f"{t['label']} ({t['count']})" for t in themes) + ".")
     said.extend(document["norms"]["findings"][:3])
     return said
+
+
+def _words(median: float) -> str:
+    n = round(median)
+    return f"{n:,} word" + ("" if n == 1 else "s")
+
+
+def _a(number: int) -> str:
+    """ "a 9", "an 8", "an 11", "an 18": the article as a title's length is spoken."""
+    return f"{'an' if str(number).startswith('8') or number in (11, 18) else 'a'} {number}"
 
 
 def _duration(minutes: float) -> str:

@@ -65,37 +65,44 @@ class _Kind:
 
 
 class FormatsReader:
+    """Reads messages one by one; ``result`` sums them up. A conversation ("thread") is the tree
+    under a post, found by following parent ids: on chat platforms every message of a channel
+    shares one thread id, so the source's own thread id is used only for replies whose post is not
+    known (a dump holding comments without their submissions)."""
+
     def __init__(self):
         self.posts, self.replies = _Kind(), _Kind()
-        # Known after result(), by thread number: replies, and whether someone other than the poster answered.
+        # Known after result(): each message's conversation number, and by conversation the replies
+        # and whether someone other than the poster answered.
+        self.conversation_of = np.zeros(0, dtype=np.int64)
         self.reply_counts = np.zeros(0, dtype=np.int64)
         self.answered = np.zeros(0, dtype=bool)
         self.title_words = array("l")
-        self.threads: dict[str, int] = {}
-        # every message: id, parent id (-1: none), thread number, author (-1: unknown), time, is a post
-        self.ids, self.parents, self.thread_of = array("q"), array("q"), array("q")
+        self.source_threads: dict[str, int] = {}
+        # every message: id, parent id (-1: none), source thread number, author (-1: unknown), time, is a post
+        self.ids, self.parents, self.source_thread = array("q"), array("q"), array("q")
         self.authors, self.times, self.is_post = array("q"), array("q"), array("b")
-        self.question_threads: set[int] = set()
+        self.question_posts: list[int] = []
 
     def add(self, message: m.Message) -> int:
-        """Reads a message; returns its thread's number (0, 1, 2… in order of appearance)."""
-        thread = self.threads.setdefault(message.thread or f"#{message.id}", len(self.threads))
+        """Reads a message; returns its number (0, 1, 2… in the order read)."""
+        index = len(self.ids)
         if message.is_post:
             question = is_question(message.title, message.text)
             self.posts.add(message, question)
             if message.title:
                 self.title_words.append(len(message.title.split()))
             if question:
-                self.question_threads.add(thread)
+                self.question_posts.append(index)
         else:
             self.replies.add(message, m.asks(message.text))
         self.ids.append(message.id)
         self.parents.append(message.parent if message.parent is not None else -1)
-        self.thread_of.append(thread)
+        self.source_thread.append(self.source_threads.setdefault(message.thread, len(self.source_threads)))
         self.authors.append(message.author if message.author is not None else -1)
         self.times.append(message.posted_at)
         self.is_post.append(message.is_post)
-        return thread
+        return index
 
     def result(self, *, end: int) -> dict:
         posts = self.posts.result()
@@ -103,34 +110,47 @@ class FormatsReader:
         threads, first_answer = self._threads(end)
         return {"posts": posts, "replies": self.replies.result(), "threads": threads, "first_answer": first_answer}
 
-    def _depths(self) -> np.ndarray:
-        """Each message's depth: 0 for a post, 1 for a reply to it (or to nothing known), and so on."""
+    def _trees(self) -> tuple[np.ndarray, np.ndarray]:
+        """Each message's depth (0 for a post, 1 for a reply to it or to nothing known, and so on)
+        and the message at the top of its chain of parents (a post, or a reply whose parent is
+        not known)."""
         ids = np.frombuffer(self.ids, dtype=np.int64)
         parents = np.frombuffer(self.parents, dtype=np.int64)
         is_post = np.frombuffer(self.is_post, dtype=np.int8).astype(bool)
         order = np.argsort(ids, kind="stable")
-        position = np.searchsorted(ids[order], parents)
-        position = np.minimum(position, len(ids) - 1)
+        position = np.minimum(np.searchsorted(ids[order], parents), len(ids) - 1)
         parent_index = np.where((parents >= 0) & (ids[order][position] == parents), order[position], -1)
         depth = np.where(is_post, 0, 1)
+        top = np.arange(len(ids))
         current = np.where(is_post, -1, parent_index)
         for _ in range(MAX_DEPTH):
-            climbing = current >= 0
-            climbing[climbing] = ~is_post[current[climbing]]
-            if not climbing.any():
+            moving = current >= 0
+            if not moving.any():
                 break
-            depth[climbing] += 1
-            current = np.where(climbing, parent_index[np.maximum(current, 0)], -1)
-        return depth
+            top[moving] = current[moving]
+            still_replies = moving.copy()
+            still_replies[moving] = ~is_post[current[moving]]
+            depth[still_replies] += 1
+            current = np.where(still_replies, parent_index[np.maximum(current, 0)], -1)
+        return depth, top
+
+    def _depths(self) -> np.ndarray:
+        return self._trees()[0]
 
     def _threads(self, end: int) -> tuple[dict, dict]:
         if not len(self.ids):
             return {"count": 0}, {"questions": 0, "answered": 0}
-        thread_of = np.frombuffer(self.thread_of, dtype=np.int64)
         is_post = np.frombuffer(self.is_post, dtype=np.int8).astype(bool)
         authors = np.frombuffer(self.authors, dtype=np.int64)
         times = np.frombuffer(self.times, dtype=np.int64)
-        n_threads = len(self.threads)
+        depth, top = self._trees()
+        # A conversation: the post at the top of the chain, else the source's thread of the top reply.
+        source = np.frombuffer(self.source_thread, dtype=np.int64)
+        key = np.where(is_post[top], top, len(top) + source[top])
+        _, thread_of = np.unique(key, return_inverse=True)
+        thread_of = thread_of.ravel()
+        self.conversation_of = thread_of
+        n_threads = int(thread_of.max()) + 1
         has_post = np.zeros(n_threads, dtype=bool)
         has_post[thread_of[is_post]] = True
         post_time = np.zeros(n_threads, dtype=np.int64)
@@ -138,7 +158,6 @@ class FormatsReader:
         post_time[thread_of[is_post]] = times[is_post]
         post_author[thread_of[is_post]] = authors[is_post]
 
-        depth = self._depths()
         replies = ~is_post
         reply_counts = np.bincount(thread_of[replies], minlength=n_threads)
         deepest = np.zeros(n_threads, dtype=np.int64)
@@ -156,7 +175,7 @@ class FormatsReader:
         first = np.full(n_threads, np.iinfo(np.int64).max, dtype=np.int64)
         np.minimum.at(first, thread_of[answering], times[answering])
         question = np.zeros(n_threads, dtype=bool)
-        question[list(self.question_threads)] = True
+        question[thread_of[self.question_posts]] = True
         old_enough = has_post & question & (post_time <= end - RECENT_SECONDS)
         answered = first != np.iinfo(np.int64).max
         self.reply_counts, self.answered = reply_counts, answered

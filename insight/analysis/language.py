@@ -78,7 +78,8 @@ class LanguageReader:
             self.pool[slot] = entry
 
     def result(self) -> tuple[Vocabulary, dict]:
-        vocabulary = community_vocabulary(self.words.build(), language=self.language)
+        corpus = self.words.build()
+        vocabulary = community_vocabulary(corpus, language=self.language)
         phrase_vocabulary = community_vocabulary(
             self.phrases.build(),
             language=self.language,
@@ -97,6 +98,7 @@ class LanguageReader:
                 "tokens": vocabulary.tokens,
                 "min_members": vocabulary.min_members,
                 "terms": len(vocabulary.terms),
+                "unknown_words_share": _unknown_share(corpus, self.language),
             },
         }
 
@@ -168,6 +170,20 @@ class LanguageReader:
         }
 
 
+def _unknown_share(corpus, language: str) -> float | None:
+    """Of the words members wrote, the share general language does not know: most of them unknown
+    means the community writes in another language than the one it is measured against."""
+    import numpy as np
+
+    written = [ids for ids in corpus.members.values() if len(ids)]
+    if not written:
+        return None
+    counts = np.bincount(np.concatenate(written), minlength=len(corpus.ids))
+    known = general_frequencies(language)
+    unknown = sum(int(counts[i]) for i, word in enumerate(corpus.words) if counts[i] and word not in known)
+    return round(unknown / int(counts.sum()), 3)
+
+
 def _member_shares(corpus, terms: set[str]) -> dict[str, float]:
     """Of the members who wrote, the share using each term."""
     import numpy as np
@@ -217,6 +233,13 @@ def _term(term: Term, examples: dict[str, list[Example]]) -> dict:
     }
 
 
+def term_pattern(term: str) -> re.Pattern:
+    """A term as the measure reads it in a text: whole words, any case, any spacing between the
+    words of a phrase, either apostrophe ("I'll", "I’ll")."""
+    words = r"\s+".join(re.escape(word).replace("'", "['’]") for word in term.split())
+    return re.compile(r"(?<![\w'’-])" + words + r"(?![\w'’-])", re.IGNORECASE)
+
+
 def _readable(match: re.Match) -> str:
     sigil, label, link, link_label = match.groups()
     if link:
@@ -228,8 +251,7 @@ def _sentence_with(text: str, term: str) -> str:
     """The sentence of ``text`` that uses ``term``, cut around it to EXAMPLE_CHARS."""
     if "<" in text:
         text = MARKUP.sub(_readable, text)
-    words = r"\s+".join(re.escape(word).replace("'", "['’]") for word in term.split())
-    pattern = re.compile(r"(?<![\w'’-])" + words + r"(?![\w'’-])", re.IGNORECASE)
+    pattern = term_pattern(term)
     for sentence in SENTENCE.findall(text):
         match = pattern.search(sentence)
         if not match:

@@ -38,6 +38,7 @@ class Message(NamedTuple):
     url: str  # a link post's link ("" for most)
     score: int  # the platform's votes or reactions
     removed: bool  # removed by moderators or the author
+    external_id: str = ""  # the source's own id (a question's example thread is named by it)
 
 
 def words(message: Message) -> int:

@@ -28,8 +28,8 @@ class NormsReader:
     def __init__(self, *, own_sites: frozenset = frozenset(), has_downvotes: bool = True):
         self.own_sites = own_sites
         self.has_downvotes = has_downvotes
-        # posts: thread number, time, removed, below zero, the site it links (or ""), flags
-        self.post_thread, self.post_time = array("q"), array("q")
+        # posts: message number, time, removed, below zero, the site it links (or ""), flags
+        self.post_number, self.post_time = array("q"), array("q")
         self.post_removed, self.post_below, self.post_question, self.post_image = (array("b") for _ in range(4))
         self.post_author: list[int | None] = []
         self.post_sites: list[frozenset] = []
@@ -38,7 +38,8 @@ class NormsReader:
         self.messages_by_author: Counter = Counter()
         self.sites_by_author: defaultdict[int, Counter] = defaultdict(Counter)
 
-    def add(self, message: m.Message, thread: int) -> None:
+    def add(self, message: m.Message, number: int) -> None:
+        """``number``: the message's number in the reading (``FormatsReader.add``)."""
         linked = frozenset()
         if m.has_link(message):
             linked = frozenset(sites(f"{message.text}\n{message.url}", self.own_sites))
@@ -47,7 +48,7 @@ class NormsReader:
             if linked:
                 self.sites_by_author[message.author].update(linked)
         if message.is_post:
-            self.post_thread.append(thread)
+            self.post_number.append(number)
             self.post_time.append(message.posted_at)
             self.post_removed.append(message.removed)
             self.post_below.append(message.score < 0)
@@ -71,13 +72,14 @@ class NormsReader:
         return promoters
 
     def result(self, *, answered: np.ndarray, vocabulary: Vocabulary, end: int, guidelines: list) -> dict:
-        """``answered``: by thread number, whether someone other than the poster answered."""
-        n = len(self.post_thread)
+        """``answered``: by message number, whether someone other than the poster answered in its
+        conversation."""
+        n = len(self.post_number)
         removed = np.frombuffer(self.post_removed, dtype=np.int8).astype(bool)
         below = np.frombuffer(self.post_below, dtype=np.int8).astype(bool)
-        threads = np.frombuffer(self.post_thread, dtype=np.int64)
+        numbers = np.frombuffer(self.post_number, dtype=np.int64)
         settled = np.frombuffer(self.post_time, dtype=np.int64) <= end - RECENT_SECONDS
-        ignored = ~answered[threads] if n else np.zeros(0, dtype=bool)
+        ignored = ~answered[numbers] if n else np.zeros(0, dtype=bool)
         promoters = self._promoters()
         groups = {
             "All posts": np.ones(n, dtype=bool),
@@ -99,6 +101,7 @@ class NormsReader:
                 "removed_share": _rate(removed, member),
                 "below_zero_share": _rate(below, member) if self.has_downvotes else None,
                 "ignored_share": _rate(ignored, member & settled),
+                "old_enough": int((member & settled).sum()) if n else 0,  # a week old: could have been answered
                 "enough": count >= MIN_GROUP,
             })  # fmt: skip
         replies = self._replies()
@@ -164,7 +167,14 @@ def _findings(posts: list[dict], replies: list[dict]) -> list[str]:
                 rate, base = row.get(field), everyone.get(field)
                 if rate is None or base is None or rate < 0.05:
                     continue
-                if base == 0 or rate >= WORSE * base:
-                    times = "" if base == 0 else f" — {rate / base:.1f} times as often as {everyone['group'].lower()}"
-                    said.append(f"{row['group']} are {outcome} {rate:.0%} of the time ({base:.0%} overall){times}.")
+                if field == "ignored_share" and row.get("old_enough", 0) < MIN_GROUP:
+                    continue  # most of the group is too young to say whether it was ignored
+                if rate >= WORSE * base:
+                    if base < 0.01:  # a ratio to almost nothing would be a meaningless "200 times"
+                        compared = " (under 1% overall)."
+                    else:
+                        compared = (
+                            f" ({base:.0%} overall) — {rate / base:.1f} times as often as {everyone['group'].lower()}."
+                        )
+                    said.append(f"{row['group']} are {outcome} {rate:.0%} of the time{compared}")
     return said

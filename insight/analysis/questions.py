@@ -33,7 +33,7 @@ import warnings
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
@@ -42,7 +42,8 @@ NOT_A_QUESTION = "not a question"
 UNGROUPED = "ungrouped"
 MISSED = "(missed by detection)"  # grouping_quality's cluster for the true questions detection missed
 
-TREND_WINDOW = 3  # months: the last three against the three before
+TREND_WINDOW = 3  # months: the last three full months against the three before
+SETTLED = timedelta(days=7)  # a question younger than this may still be answered
 TREND_MIN = 3  # questions: fewer in both windows together than twice this is "steady" (too few to tell)
 TREND_RATIO = 1.5  # one window must hold half as many again as the other …
 TREND_STEP = 3  # … and at least this many more questions
@@ -447,6 +448,11 @@ class Post:
     posted_at: datetime  # aware, UTC
     replies: int  # replies the thread got
     url: str = ""  # permalink if known
+    answered: bool | None = None  # someone other than the asker replied (None: judged by ``replies``)
+
+    @property
+    def was_answered(self) -> bool:
+        return self.replies > 0 if self.answered is None else self.answered
 
 
 @dataclass(frozen=True)
@@ -460,7 +466,7 @@ class Theme:
     monthly: list[tuple[str, int]]  # ("2026-05", n) for each month of the window, oldest first
     trend: str  # "rising" | "steady" | "falling" | "new" (see theme_trend)
     examples: list[dict]  # up to 3 threads: thread_id, title, replies, posted_at (ISO), url
-    unanswered_share: float  # of its questions, those that got no reply
+    unanswered_share: float | None  # of its questions a week old or more, those no one else replied to
 
 
 @dataclass(frozen=True)
@@ -479,6 +485,14 @@ def month_keys(end: datetime, months: int) -> list[str]:
     end = _utc(end)
     index = end.year * 12 + end.month - 1
     return [f"{i // 12:04d}-{i % 12 + 1:02d}" for i in range(index - months + 1, index + 1)]
+
+
+def _month_in_progress(end: datetime) -> bool:
+    """Whether ``end`` falls before the last days of its month: that month's count is partial, and a
+    trend read from it would call every steady theme "falling"."""
+    end = _utc(end)
+    following = datetime(end.year + end.month // 12, end.month % 12 + 1, 1, tzinfo=UTC)
+    return following - end > timedelta(days=3)
 
 
 def theme_trend(counts: Sequence[int]) -> str:
@@ -555,7 +569,9 @@ def question_grouping(
         # those that got replies first, the most recent first.
         middle = float(np.median([fit for _, fit in members[number]]))
         typical = [post for post, fit in members[number] if fit >= middle]
-        answered_first = sorted(typical, key=lambda p: (p.replies > 0, _utc(p.posted_at), p.thread_id), reverse=True)
+        answered_first = sorted(typical, key=lambda p: (p.was_answered, _utc(p.posted_at), p.thread_id), reverse=True)
+        # Unanswered: among questions old enough to have been answered (a week), as the formats say it.
+        settled = [p for p in group if _utc(p.posted_at) <= end - SETTLED]
         themes.append(
             Theme(
                 label=label,
@@ -563,9 +579,11 @@ def question_grouping(
                 count=len(group),
                 share=round(len(group) / len(questions), 4),
                 monthly=list(zip(keys, counts, strict=True)),
-                trend=theme_trend(counts),
+                trend=theme_trend(counts[:-1] if _month_in_progress(end) else counts),
                 examples=[_example(p) for p in answered_first[:3]],
-                unanswered_share=round(sum(1 for p in group if p.replies == 0) / len(group), 4),
+                unanswered_share=round(sum(1 for p in settled if not p.was_answered) / len(settled), 4)
+                if settled
+                else None,
             )
         )
     assignment = {p.thread_id: NOT_A_QUESTION for p in in_window}

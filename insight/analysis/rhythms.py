@@ -23,9 +23,9 @@ NIGHT_HOURS = 6  # the quietest six hours of a member's day are taken to be thei
 NIGHT_MIDDLE = 4  # ...centred on 04:00 local time
 CLEAR_NIGHT = 0.1  # ...when they hold at most this share of the member's messages
 REGIONS = [
-    (-12, -3, "the Americas"),
+    (-10, -3, "the Americas"),
     (-2, 4, "Europe, Africa and the Middle East"),
-    (5, 14, "Asia and Oceania"),
+    (5, 13, "Asia and Oceania"),
 ]
 
 
@@ -105,7 +105,9 @@ def timezone_mix(times: np.ndarray, authors: np.ndarray) -> dict:
     start = np.arctan2((quietest * np.sin(angle)).sum(axis=1), (quietest * np.cos(angle)).sum(axis=1))
     middle_utc = (start * 24 / (2 * np.pi) + NIGHT_HOURS / 2) % 24
     clear = stretches.min(axis=1) <= CLEAR_NIGHT * histogram.sum(axis=1)
-    offsets = (np.rint(NIGHT_MIDDLE - middle_utc[clear]).astype(int) + 12) % 24 - 12  # local = UTC + offset
+    # local = UTC + offset, folded into UTC−10 … UTC+13: New Zealand (+12, +13 in summer) is far more
+    # likely than the few islands at −11 and −12.
+    offsets = (np.rint(NIGHT_MIDDLE - middle_utc[clear]).astype(int) + 10) % 24 - 10
     counted = Counter(int(o) for o in offsets)
     placed = int(clear.sum())
     regions = []
@@ -132,13 +134,14 @@ def _month_index(month: str) -> int:
 
 def growth(monthly: list[dict], end: date) -> dict | None:
     """Active members in the last three full months against the three before and, when the
-    history reaches back, the same three months a year earlier."""
+    history reaches back, the same three months a year earlier. The month in progress and the
+    first month of the history (an import starts in the middle of one) are never compared."""
     by_month = {row["month"]: row for row in monthly}
     last_full = end.year * 12 + end.month - 2  # the month before the one in progress
 
     def members(first: int) -> int | None:
         rows = [by_month.get(f"{i // 12}-{i % 12 + 1:02d}") for i in range(first, first + 3)]
-        if not monthly or first < _month_index(monthly[0]["month"]):
+        if not monthly or first <= _month_index(monthly[0]["month"]):
             return None
         return sum(row["active_members"] for row in rows if row) // 3
 

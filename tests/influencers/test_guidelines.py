@@ -324,6 +324,7 @@ def test_the_admin_shows_guidelines_escaped_and_read_only(client, manager_a):
         "name": "r/fountainpens",
         "topic_tags": "[]",
         "timezone": "UTC",
+        "language": "en",
     }
     form["guidelines"] = "[]"  # a crafted POST cannot replace them either
     assert client.post(url, form).status_code == 302

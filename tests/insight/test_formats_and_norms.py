@@ -4,7 +4,7 @@ norms (what is removed, voted down or ignored) on hand-built threads. Pure, no d
 import numpy as np
 
 from graph.language import Term, Vocabulary
-from insight.analysis.formats import FormatsReader
+from insight.analysis.formats import MAX_DEPTH, FormatsReader
 from insight.analysis.messages import Message, asks, has_code, has_image, has_link, has_list, words
 from insight.analysis.norms import NormsReader
 
@@ -53,8 +53,9 @@ def test_what_each_text_looks_like():
 def test_formats_of_posts_replies_threads_and_first_answers():
     reader = FormatsReader()
     numbers = [reader.add(message) for message in _threads()]
-    assert numbers == [0, 0, 0, 0, 0, 1, 2]  # thread numbers in order of appearance
+    assert numbers == list(range(7))  # messages, in the order read
     result = reader.result(end=END)
+    assert list(reader.conversation_of) == [0, 0, 0, 0, 0, 1, 2]  # the trees under the three posts
     posts, replies, threads, answer = result["posts"], result["replies"], result["threads"], result["first_answer"]
     assert posts["count"] == 3 and posts["questions_share"] == round(2 / 3, 3)
     assert posts["links_share"] == round(1 / 3, 3) and posts["images_share"] == round(1 / 3, 3)
@@ -74,8 +75,30 @@ def test_a_reply_chain_that_loops_does_not_hang():
     reader = FormatsReader()
     reader.add(_m(1, 1, T0, parent=2, thread="x"))  # two replies answering each other, no post
     reader.add(_m(2, 2, T0 + 1, parent=1, thread="x"))
-    depths = reader._depths()
-    assert len(depths) == 2 and depths.max() > 0
+    depths, tops = reader._trees()
+    assert len(depths) == 2 and depths.max() >= MAX_DEPTH  # climbed until the bound, then stopped
+    assert reader.result(end=END)["threads"]["count"] == 0  # no post: no conversation to describe
+
+
+def test_chat_conversations_are_the_trees_under_each_message_not_the_channel():
+    """Discord gives every message of a channel one thread id: conversations are found by parents."""
+    reader = FormatsReader()
+    channel = "channel-1"
+    messages = [
+        _m(1, 10, T0, post=True, thread=channel, text="Which starter flour do you use?"),
+        _m(2, 11, T0 + 300, parent=1, thread=channel, text="rye, always"),
+        _m(3, 12, T0 + 600, post=True, thread=channel, text="Is it normal for my starter to smell of acetone?"),
+        _m(4, 12, T0 + 700, post=True, thread=channel, text="look at this loaf"),
+        _m(5, 13, T0 + 800, parent=99, thread=channel, text="answering something not in the export"),
+    ]
+    for message in messages:
+        reader.add(message)
+    result = reader.result(end=END)
+    assert result["threads"]["count"] == 3 and result["threads"]["without_replies_share"] == round(2 / 3, 3)
+    assert (result["first_answer"]["questions"], result["first_answer"]["answered"]) == (2, 1)
+    assert result["first_answer"]["never_answered_share"] == 0.5
+    conversations = list(reader.conversation_of)
+    assert conversations[0] == conversations[1] and len(set(conversations)) == 4  # the orphan reply: its own
 
 
 def test_empty_formats():
@@ -160,3 +183,22 @@ def test_a_whole_document_from_almost_nothing():
     document = build_insight(iter(few), context)
     assert document["basis"]["messages"] == 3 and "Only 1 member and 3 messages" in document["basis"]["caution"]
     assert document["formats"]["replies"]["count"] == 2 and document["highlights"]
+
+
+def test_a_finding_never_rests_on_posts_too_young_or_on_a_rate_of_almost_nothing():
+    reader = NormsReader(has_downvotes=False)
+    n = 0
+    for i in range(1000):  # ordinary posts, a month old, answered; one removed
+        reader.add(_m(n, 1000 + i, END - 30 * 86400, post=True, thread=f"o{i}", text="nib talk", removed=i == 0), n)
+        n += 1
+    for i in range(25):  # link posts: 24 of them from the last days; 5 removed
+        at = END - (2 if i else 30) * 86400
+        link = "see https://shop.example/x"
+        reader.add(_m(n, 5000 + i, at, post=True, thread=f"l{i}", text=link, removed=i < 5), n)
+        n += 1
+    answered = np.array([True] * 1000 + [False] * 25)
+    result = reader.result(answered=answered, vocabulary=_vocabulary("nib"), end=END, guidelines=[])
+    linking = {row["group"]: row for row in result["posts"]}["Posts linking an outside site"]
+    assert linking["ignored_share"] == 1.0 and linking["old_enough"] == 1
+    assert not any("left unanswered" in finding for finding in result["findings"])
+    assert result["findings"] == ["Posts linking an outside site are removed 20% of the time (under 1% overall)."]

@@ -35,7 +35,11 @@ def test_insight_is_404_until_computed_then_the_latest_document(talk, org_a):
     assert f"/api/v1/communities/{talk.pk}/insight/refresh/" in missing.json()["detail"]
     write = client_with(api_key_create(organization=org_a, scope="write")[1])
     queued = write.post(f"/api/v1/communities/{talk.pk}/insight/refresh/")
-    assert queued.status_code == 202 and queued.json() == {"community": talk.pk, "queued": True}
+    assert queued.status_code == 202 and queued.json() == {
+        "community": talk.pk,
+        "queued": True,
+        "already_pending": False,
+    }
     answer = read.get(url)
     assert answer.status_code == 200
     body = answer.json()
@@ -55,3 +59,18 @@ def test_refreshing_needs_a_write_key_and_unknown_communities_are_404(talk, org_
     assert other.post(f"/api/v1/communities/{talk.pk}/insight/refresh/").status_code == 202  # communities are shared
     assert other.get("/api/v1/communities/99999/insight/").status_code == 404
     assert other.post("/api/v1/communities/99999/insight/refresh/").status_code == 404
+
+
+def test_many_refreshes_asked_at_once_make_one_computation(talk, org_a, monkeypatch):
+    """While one is waiting for a worker, asking again queues nothing more (the page, the API and
+    syncs may all ask); once it has run, the next ask queues a new one."""
+    from insight import tasks
+
+    sent = []
+    monkeypatch.setattr(tasks.refresh_community_insight, "delay", lambda community_id: sent.append(community_id))
+    write = client_with(api_key_create(organization=org_a, scope="write")[1])
+    answers = [write.post(f"/api/v1/communities/{talk.pk}/insight/refresh/").json() for _ in range(3)]
+    assert [a["already_pending"] for a in answers] == [False, True, True] and sent == [talk.pk]
+    tasks.refresh_community_insight(talk.pk)  # the worker runs it
+    assert write.post(f"/api/v1/communities/{talk.pk}/insight/refresh/").json()["already_pending"] is False
+    assert sent == [talk.pk, talk.pk]

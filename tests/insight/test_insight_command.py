@@ -83,13 +83,15 @@ def test_rhythms_in_the_communitys_time_zone(community, make_identity, make_inte
     _, out, _ = _insight("reddit:fountainpens", "--json", "--timezone", "Asia/Tokyo")
     heatmap = json.loads(out)["rhythms"]["heatmap"]
     assert heatmap[0][23] == 12 and heatmap[0][14] == 0  # 14:00 UTC is 23:00 in Tokyo (UTC+9)
+    assert not CommunityInsight.objects.exists()  # a look in another zone is not kept
     community.timezone = "America/Los_Angeles"
     community.save()
     _, out, _ = _insight("reddit:fountainpens", "--json")
     rhythms = json.loads(out)["rhythms"]
     assert rhythms["timezone"] == "America/Los_Angeles" and rhythms["heatmap"][0][6] == 12  # 06:00 PST
-    status, _, err = _insight("reddit:fountainpens", "--timezone", "Mars/Olympus")
-    assert status == 2 and "unknown time zone 'Mars/Olympus'" in err
+    for wrong in ("Mars/Olympus", "America", "x" * 5000, "../etc"):
+        status, _, err = _insight("reddit:fountainpens", "--timezone", wrong)
+        assert status == 2 and "unknown time zone" in err and len(err) < 300
 
 
 def test_the_text_report_reads_like_a_briefing(community, make_identity, make_interaction):
@@ -162,13 +164,37 @@ def test_erasing_a_person_takes_their_words_out_of_stored_insight(
     assert not {e["interaction"] for t in newest["vocabulary"] for e in t["examples"]} & theirs
 
 
-def test_a_sync_that_brings_nothing_new_keeps_the_latest_insight(community, make_identity, make_interaction):
-    _talk(community, make_identity, make_interaction, members=3)
-    first = refresh_community_insight.delay(community.pk, only_if_new=True).get()
-    assert first is not None and CommunityInsight.objects.count() == 1  # none yet: computed
-    assert refresh_community_insight.delay(community.pk, only_if_new=True).get() == first
-    assert CommunityInsight.objects.count() == 1  # nothing imported since
-    make_interaction("t3_late", make_identity("newcomer"), at=datetime(2026, 3, 20, tzinfo=UTC), title="Hello?")
-    assert refresh_community_insight.delay(community.pk, only_if_new=True).get() != first
-    assert refresh_community_insight.delay(community.pk).get() is not None  # asked for: always computed
-    assert CommunityInsight.objects.count() == 3
+def test_a_sync_that_changes_nothing_keeps_the_latest_insight():
+    """Dump fixtures imported twice: the second sync creates and updates nothing."""
+    paths = [str(FIXTURES / "RS_fountainpens_2024-01.ndjson"), str(FIXTURES / "RC_fountainpens_2024-01.ndjson")]
+    run_sync.delay(sync_run_create(source="reddit-dump", arguments={"paths": paths}).pk).get()
+    assert CommunityInsight.objects.count() == 2  # both synced communities described
+    again = run_sync.delay(sync_run_create(source="reddit-dump", arguments={"paths": paths}).pk).get()
+    assert (again["created"], again["updated"]) == (0, 0)
+    assert CommunityInsight.objects.count() == 2  # nothing new: nothing read again
+    from influencers.models import Interaction
+
+    Interaction.objects.filter(external_id="t3_1a2b3c").update(score=-5)  # a change the next sync undoes
+    changed = run_sync.delay(sync_run_create(source="reddit-dump", arguments={"paths": paths}).pk).get()
+    assert changed["updated"] >= 1 and CommunityInsight.objects.count() == 4
+
+
+@pytest.mark.parametrize("name", ["America", "Mars/Olympus", "x" * 60, ""])
+def test_a_community_refuses_a_time_zone_the_database_does_not_know(community, name):
+    from django.core.exceptions import ValidationError
+
+    community.timezone = name
+    with pytest.raises(ValidationError) as refused:
+        community.full_clean()
+    assert "timezone" in refused.value.message_dict
+    community.timezone = "Asia/Kathmandu"
+    community.full_clean()
+
+
+def test_a_message_dated_in_the_future_does_not_move_the_window(community, make_identity, make_interaction):
+    _talk(community, make_identity, make_interaction)
+    make_interaction("t3_future", make_identity("clockless"), at=datetime(2099, 1, 1, tzinfo=UTC), title="Hi?")
+    document = refresh_insight(community).document
+    assert document["window"]["end"].startswith("2026-03-08")  # the newest message that has happened
+    assert document["basis"]["future_dated_left_out"] == 1 and document["basis"]["messages"] == 84
+    assert all(not row["month"].startswith("2099") for row in document["rhythms"]["monthly"])

@@ -112,3 +112,22 @@ def test_a_community_with_few_writers_says_so_instead_of_a_shift():
     messages = [m for m in _community() if m.author < 5]
     _, words = _read(messages)
     assert words["vocabulary_shift"]["rising"] == [] and "Too few members" in words["vocabulary_shift"]["note"]
+
+
+def test_a_community_measured_in_the_wrong_language_is_told_so():
+    from insight.analysis.community import Context, build_insight
+
+    sentences = ["какие чернила лучше для перьевой ручки", "спасибо за совет, попробую эти чернила",
+                 "перо пишет сухо, что делать", "лучше промыть ручку тёплой водой"]  # fmt: skip
+    messages = [
+        _message(n, n % 12, sentences[n % len(sentences)] + f" перо{n % 3}", days_ago=n % 200) for n in range(240)
+    ]
+    end = int(END.timestamp())
+    context = Context(key="discord:1", name="Перья", platform="discord", start=end - 365 * 86400, end=end)
+    english = build_insight(iter(messages), context)
+    assert english["language_basis"]["unknown_words_share"] > 0.5
+    assert "unknown to general language (en)" in english["basis"]["language_warning"]
+    assert english["highlights"][1] == english["basis"]["language_warning"]
+    russian = build_insight(iter(messages), Context(**{**context.__dict__, "language": "ru"}))
+    assert "language_warning" not in russian["basis"] and russian["basis"]["language"] == "ru"
+    assert russian["language_basis"]["unknown_words_share"] < 0.5

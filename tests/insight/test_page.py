@@ -198,3 +198,31 @@ def test_a_brand_already_speaking_is_not_told_it_may_not(client, manager_a, bran
     CommunityStance.objects.filter(brand=brand_a).update(stance="observing")
     page = _page(client, manager_a, community).content.decode()
     assert "Before Inkwell may contribute, still to do:" in page
+
+
+def test_the_page_and_the_api_read_readiness_in_the_same_queries_for_two_brands_or_ten(
+    client, manager_a, org_a, brand_a, small_community
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from api.keys import api_key_create
+    from partnerships.models import Brand
+    from tests.api.test_api import client_with
+
+    api = client_with(api_key_create(organization=org_a, scope="read")[1])
+    client.force_login(manager_a)
+
+    def queries() -> tuple[int, int]:
+        with CaptureQueriesContext(connection) as page:
+            assert client.get(reverse("community-insight", args=[small_community.pk])).status_code == 200
+        with CaptureQueriesContext(connection) as listed:
+            assert api.get(f"/api/v1/communities/{small_community.pk}/readiness/").status_code == 200
+        return len(page), len(listed)
+
+    Brand.objects.create(organization=org_a, name="Second", slug="second")
+    queries()  # the API key is cached after its first use
+    two = queries()
+    for n in range(8):
+        Brand.objects.create(organization=org_a, name=f"Brand {n}", slug=f"brand-{n}")
+    assert queries() == two

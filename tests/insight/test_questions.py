@@ -238,12 +238,15 @@ def test_examples_prefer_answered_threads_most_recent_first_and_chat_messages_ge
     ]
     posts = [
         post("old-answered", "", texts[0], days_ago=40, replies=3),
-        post("new-unanswered", "", texts[1], days_ago=1, replies=0),
+        post("new-unanswered", "", texts[1], days_ago=10, replies=0),
         post("new-answered", "", texts[2], days_ago=2, replies=1),
         post("mid-answered", "", texts[3], days_ago=20, replies=2),
     ]
     (theme,), info = question_themes(posts, end=END)
-    assert theme.count == 4 and theme.unanswered_share == 0.25
+    assert theme.count == 4 and theme.unanswered_share == round(1 / 3, 4)  # of the three a week old
+    younger = [*posts[:1], post("just-asked", "", texts[1], days_ago=1, replies=0), *posts[2:]]
+    (theme_now,), _ = question_themes(younger, end=END)
+    assert theme_now.unanswered_share == 0.0  # a day-old question is not "unanswered" yet
     ids = [example["thread_id"] for example in theme.examples]
     assert [example["replies"] > 0 for example in theme.examples] == [True] * len(ids)
     assert ids == sorted(ids, key=lambda i: next(p.posted_at for p in posts if p.thread_id == i), reverse=True)
@@ -337,3 +340,19 @@ def test_max_themes_and_min_size_are_respected():
     assert all(theme.count >= 5 for theme in themes)
     with pytest.raises(ValueError):
         question_themes(posts, end=END, months=0)
+
+
+def test_the_month_in_progress_does_not_make_a_steady_theme_fall():
+    """Six questions a month for a year, read on the 2nd of December: December holds two days."""
+    end = datetime(2026, 12, 2, 12, tzinfo=UTC)
+    posts = []
+    for month in range(12):
+        for k in range(6):
+            at = datetime(2025 + (month + 11) // 12, (month + 11) % 12 + 1, 3 + 4 * k, 10, tzinfo=UTC)
+            title = ["How do I flush shimmer ink from a converter?", "Shimmer ink stuck in my converter, how to flush?",
+                     "Best way to flush shimmer ink out of a converter?"][k % 3]  # fmt: skip
+            posts.append(Post(f"q{month}-{k}", title, "", at, 2))
+    (theme,), _ = question_themes(posts, end=end)
+    assert theme.monthly[-1] == ("2026-12", 0) and theme.trend == "steady"
+    (theme,), _ = question_themes(posts, end=datetime(2026, 11, 30, 12, tzinfo=UTC))
+    assert theme.trend == "steady"

@@ -4,6 +4,7 @@
 from datetime import date, timedelta
 
 import pytest
+from django.utils import timezone
 
 from api.keys import api_key_create
 from partnerships.models import CommunityStance, ObservationNote, ReadinessCheck, ReadinessItem
@@ -32,6 +33,8 @@ def test_an_agency_reads_and_prepares_a_brands_readiness(write_a, org_a, brand_a
             format="json",
         )
         assert note.status_code == 201 and note.json()["written_by"] is None  # an API key is no person
+        written = timezone.now() - timedelta(days)  # as if each were sent on its day
+        ObservationNote.objects.filter(pk=note.json()["id"]).update(created_at=written)
     ticked = write_a.post(
         url + "readiness/checklist/", {"brand": brand_a.pk, "items": ReadinessItem.values}, format="json"
     )

@@ -106,3 +106,26 @@ def test_seasonality_needs_two_complete_years(years):
     else:
         assert result["known"] is True
         assert (result["busiest_month"], result["quietest_month"]) == ("December", "August")
+
+
+def test_sydney_and_auckland_are_placed_in_oceania_not_the_americas():
+    times, authors = [], []
+    for member, offset in ((1, 10), (2, 12), (3, 13), (4, -10)):  # Sydney, Auckland, Auckland in summer, Hawaii
+        t, a = _member_day(offset, member)
+        times += t
+        authors += a
+    mix = timezone_mix(np.array(times), np.array(authors))
+    assert {row["utc_offset"]: row["members"] for row in mix["offsets"]} == {-10: 1, 10: 1, 12: 1, 13: 1}
+    regions = {row["region"]: row["members"] for row in mix["regions"]}
+    assert regions["Asia and Oceania"] == 3 and regions["the Americas"] == 1
+
+
+def test_the_first_month_of_an_import_is_not_a_baseline_for_growth():
+    """History starting on the 28th of May: May's few days must not make June–August look like growth."""
+    monthly = _months("2026-05", [40, 300, 300, 300, 300, 300, 300, 1], members=[8, 50, 50, 50, 51, 50, 50, 1])
+    result = growth(monthly, date(2026, 12, 3))
+    assert result["three_months_before"] == 50 and result["direction"] == "steady"
+    too_short = growth(
+        _months("2026-05", [40, 300, 300, 300, 300, 1], members=[8, 50, 50, 50, 50, 1]), date(2026, 10, 3)
+    )
+    assert too_short["three_months_before"] is None and too_short["direction"] is None

@@ -110,13 +110,16 @@ def test_pages_need_a_login_and_unknown_ones_are_404(client, manager_a):
 
 
 def get_ready(brand, community):
+    from django.utils import timezone
+
     from partnerships import readiness
-    from partnerships.models import ReadinessItem
+    from partnerships.models import ObservationNote, ReadinessItem
 
     for days_ago in (40, 20, 3):
-        readiness.observation_note_add(
+        note = readiness.observation_note_add(
             brand=brand, community=community, text="Seen", observed_on=date.today() - timedelta(days=days_ago)
         )
+        ObservationNote.objects.filter(pk=note.pk).update(created_at=timezone.now() - timedelta(days=days_ago))
     for item in ReadinessItem.values:
         readiness.readiness_item_set(brand=brand, community=community, item=item, checked=True)
 

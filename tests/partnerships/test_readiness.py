@@ -6,6 +6,7 @@ from datetime import date, timedelta
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils import timezone
 
 from partnerships import readiness, services
 from partnerships.admin import CommunityStanceForm
@@ -13,10 +14,12 @@ from partnerships.models import CommunityStance, ObservationNote, ReadinessCheck
 
 
 def _log(brand, community, *days_ago):
+    """Notes logged on each of those days (written then: the gate counts from when the log began)."""
     for days in days_ago:
-        readiness.observation_note_add(
+        note = readiness.observation_note_add(
             brand=brand, community=community, text=f"Seen {days} days ago", observed_on=date.today() - timedelta(days)
         )
+        ObservationNote.objects.filter(pk=note.pk).update(created_at=timezone.now() - timedelta(days))
 
 
 def _tick(brand, community, items=None):
@@ -49,7 +52,7 @@ def test_every_part_of_readiness_is_needed(brand_a, community, missing):
     elif missing == "observed only three weeks":
         _log(brand_a, community, 21, 15, 2)
         _tick(brand_a, community)
-        expected = "the log's first note is 21 days old"
+        expected = "the log was started 21 days ago"
     else:
         _log(brand_a, community, 30, 2)
         _tick(brand_a, community)
@@ -146,3 +149,16 @@ def test_the_admin_moves_stances_under_the_same_rule(brand_a, community):
     assert CommunityStanceForm(
         data={"community": community.pk, "stance": "contributing", "notes": ""}, instance=CommunityStance(brand=brand_a)
     ).is_valid()
+
+
+def test_notes_dated_long_ago_do_not_make_a_month_of_observing(brand_a, community):
+    for _ in range(3):  # three notes written today, dated last year
+        readiness.observation_note_add(
+            brand=brand_a, community=community, text="From memory", observed_on=date.today() - timedelta(days=400)
+        )
+    _tick(brand_a, community)
+    state = readiness.readiness(brand=brand_a, community=community)
+    assert state.observed_since == date.today() - timedelta(days=400)  # shown as dated
+    assert state.missing == ["Observe for at least 28 days (the log was started today)"]
+    with pytest.raises(ValidationError):
+        services.community_stance_set(brand=brand_a, community=community, stance="contributing")

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 
 from django.core.management.base import BaseCommand, CommandParser
 
 from influencers.selectors import community_by_key
-from insight.adapter import NothingToRead, refresh_insight
+from insight.adapter import NothingToRead, compute_insight, refresh_insight
 
 SHADES = " .:-=+*#%@"  # the heatmap in a terminal: quiet to busy
 
@@ -23,7 +24,8 @@ class Command(BaseCommand):
         parser.add_argument("community", metavar="PLATFORM:COMMUNITY", help="e.g. reddit:fountainpens")
         parser.add_argument("--json", action="store_true", help="print the whole document as one JSON object")
         parser.add_argument(
-            "--timezone", help="show rhythms in this time zone (default: the community's own, else UTC)"
+            "--timezone",
+            help="show rhythms in this time zone instead of the community's own (printed only, not kept)",
         )
 
     def handle(self, *args, **options):
@@ -32,7 +34,12 @@ class Command(BaseCommand):
         except LookupError as error:
             self._fail(str(error))
         try:
-            document = refresh_insight(community, timezone=options["timezone"]).document
+            if options["timezone"]:  # a look in another zone: printed, not kept (the page shows the community's own)
+                started = time.perf_counter()
+                document = compute_insight(community, timezone=options["timezone"])
+                document["seconds"] = round(time.perf_counter() - started, 2)
+            else:
+                document = refresh_insight(community).document
         except (NothingToRead, ValueError) as error:
             self._fail(str(error))
         if options["json"]:
