@@ -61,3 +61,24 @@ def test_the_redis_cache_keeps_one_client_and_still_counts():
     with pytest.raises(ValueError):
         cache.incr("never-set")
     cache.clear()
+
+
+@pytest.mark.django_db
+def test_errors_of_the_raw_psycopg_cursor_are_djangos_so_tasks_retry_them():
+    """The ingest writes through a plain psycopg cursor (COPY): a server restart there must raise
+    django.db.OperationalError, the error the import task retries, not psycopg's own."""
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only: the raw cursor exists on psycopg connections (DATABASE_URL is not PostgreSQL)")
+    import psycopg
+    from django.db import OperationalError, ProgrammingError
+
+    from influencers.ingest.postgres import pg_cursor
+
+    with pytest.raises(ProgrammingError) as wrapped:
+        with pg_cursor() as cursor:
+            cursor.execute("SELECT no_such_column FROM influencers_community")
+    assert isinstance(wrapped.value.__cause__, psycopg.errors.UndefinedColumn)
+    assert issubclass(psycopg.errors.AdminShutdown, psycopg.OperationalError)  # what a restart raises
+    with pytest.raises(OperationalError):
+        with pg_cursor():
+            raise psycopg.errors.AdminShutdown("terminating connection due to administrator command")
