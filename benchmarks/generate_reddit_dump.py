@@ -118,6 +118,27 @@ def generate(
     return written
 
 
+def import_generated(subreddit: str, *, comments: int, submissions: bool = False):
+    """For the benchmarks (Django set up, migrated): a one-subreddit dump, generated once into the
+    temporary folder and imported through the ingest service. Returns the community and seconds."""
+    import tempfile
+    import time
+
+    from influencers.connectors import open_source
+    from influencers.ingest.runs import sync_run_create
+    from influencers.ingest.service import run_ingest
+    from influencers.models import Community
+
+    posts = "_posts" if submissions else ""
+    dump = Path(tempfile.gettempdir()) / f"RC_{subreddit}_{comments}{posts}.ndjson.zst"
+    if not dump.exists():
+        generate(dump, comments=comments, subreddits=(subreddit,), submissions=submissions)
+    started = time.monotonic()
+    sync_run = sync_run_create(source="reddit-dump", arguments={"paths": [str(dump)]})
+    run_ingest(sync_run=sync_run, items=open_source("reddit-dump", sync_run.arguments))
+    return Community.objects.get(platform="reddit", external_id=subreddit), time.monotonic() - started
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out", type=Path)

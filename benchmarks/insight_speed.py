@@ -18,7 +18,6 @@ import argparse
 import os
 import resource
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -48,26 +47,17 @@ def run(options):
 
     django.setup()
     from django.core.management import call_command
-    from generate_reddit_dump import generate
+    from generate_reddit_dump import import_generated
 
-    from influencers.connectors import open_source
-    from influencers.ingest.runs import sync_run_create
-    from influencers.ingest.service import run_ingest
-    from influencers.models import Community, Interaction
+    from influencers.models import Interaction
     from insight import adapter
 
     call_command("migrate", verbosity=0)
-    dump = Path(tempfile.gettempdir()) / f"RC_insightbench_{options.comments}.ndjson.zst"
-    if not dump.exists():
-        generate(dump, comments=options.comments, subreddits=("insightbench",), submissions=True)
-    started = time.monotonic()
-    sync_run = sync_run_create(source="reddit-dump", arguments={"paths": [str(dump)]})
-    run_ingest(sync_run=sync_run, items=open_source("reddit-dump", sync_run.arguments))
-    community = Community.objects.get(platform="reddit", external_id="insightbench")
+    community, seconds = import_generated("insightbench", comments=options.comments, submissions=True)
     total = Interaction.objects.filter(community=community).count()
     posts = Interaction.objects.filter(community=community, kind="post").count()
     print(f"imported {total:,} interactions ({posts:,} posts) by {community.memberships.count():,} members "
-          f"in {time.monotonic() - started:.0f} s\n")  # fmt: skip
+          f"in {seconds:.0f} s\n")  # fmt: skip
 
     start, end = adapter.insight_window(community)
     t0 = time.monotonic()

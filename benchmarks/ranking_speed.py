@@ -19,7 +19,6 @@ import argparse
 import os
 import resource
 import sys
-import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -51,26 +50,17 @@ def run(options):
 
     django.setup()
     from django.core.management import call_command
-    from generate_reddit_dump import generate
+    from generate_reddit_dump import import_generated
 
     import graph.adapter as adapter
     from graph.scoring import rank
-    from influencers.connectors import open_source
-    from influencers.ingest.runs import sync_run_create
-    from influencers.ingest.service import run_ingest
-    from influencers.models import Community, Interaction
+    from influencers.models import Interaction
 
     call_command("migrate", verbosity=0)
-    dump = Path(tempfile.gettempdir()) / f"RC_rankbench_{options.comments}.ndjson.zst"
-    if not dump.exists():
-        generate(dump, comments=options.comments, subreddits=("rankbench",))
-    started = time.monotonic()
-    sync_run = sync_run_create(source="reddit-dump", arguments={"paths": [str(dump)]})
-    run_ingest(sync_run=sync_run, items=open_source("reddit-dump", sync_run.arguments))
-    community = Community.objects.get(platform="reddit", external_id="rankbench")
+    community, seconds = import_generated("rankbench", comments=options.comments)
     total = Interaction.objects.filter(community=community).count()
     members = community.memberships.count()
-    print(f"imported {total:,} interactions by {members:,} members in {time.monotonic() - started:.0f} s\n")
+    print(f"imported {total:,} interactions by {members:,} members in {seconds:.0f} s\n")
 
     _, end = adapter.ranking_window(community)
     first = Interaction.objects.filter(community=community).order_by("posted_at").first().posted_at
