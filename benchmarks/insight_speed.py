@@ -15,7 +15,6 @@ alone takes, and the process's peak resident memory. Target: under 60 s for 1,00
 from __future__ import annotations
 
 import argparse
-import os
 import resource
 import sys
 import time
@@ -25,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from throwaway import DEFAULT_URL, is_postgresql, throwaway_database  # noqa: E402
+from throwaway import migrated_postgresql  # noqa: E402
 
 
 def peak_mib() -> float:
@@ -36,23 +35,16 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--comments", type=int, default=1_000_000)
     options = parser.parse_args(argv)
-    if not is_postgresql(os.environ.get("DATABASE_URL", DEFAULT_URL)):
-        sys.exit("DATABASE_URL must point at PostgreSQL for this benchmark")
-    with throwaway_database("crm_insightbench"):
+    with migrated_postgresql("crm_insightbench"):
         run(options)
 
 
 def run(options):
-    import django
-
-    django.setup()
-    from django.core.management import call_command
     from generate_reddit_dump import import_generated
 
     from influencers.models import Interaction
     from insight import adapter
 
-    call_command("migrate", verbosity=0)
     community, seconds = import_generated("insightbench", comments=options.comments, submissions=True)
     total = Interaction.objects.filter(community=community).count()
     posts = Interaction.objects.filter(community=community, kind="post").count()

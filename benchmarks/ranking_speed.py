@@ -16,7 +16,6 @@ at about 8 and 1.5 minutes on such a graph per RANKING-NOTES).
 from __future__ import annotations
 
 import argparse
-import os
 import resource
 import sys
 import time
@@ -27,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from throwaway import DEFAULT_URL, is_postgresql, throwaway_database  # noqa: E402
+from throwaway import migrated_postgresql  # noqa: E402
 
 
 def peak_mib() -> float:
@@ -39,24 +38,17 @@ def main(argv=None):
     parser.add_argument("--comments", type=int, default=1_000_000)
     parser.add_argument("--naive", action="store_true", help="also time the naive networkx pipeline")
     options = parser.parse_args(argv)
-    if not is_postgresql(os.environ.get("DATABASE_URL", DEFAULT_URL)):
-        sys.exit("DATABASE_URL must point at PostgreSQL for this benchmark")
-    with throwaway_database("crm_rankbench"):
+    with migrated_postgresql("crm_rankbench"):
         run(options)
 
 
 def run(options):
-    import django
-
-    django.setup()
-    from django.core.management import call_command
     from generate_reddit_dump import import_generated
 
     import graph.adapter as adapter
     from graph.scoring import rank
     from influencers.models import Interaction
 
-    call_command("migrate", verbosity=0)
     community, seconds = import_generated("rankbench", comments=options.comments)
     total = Interaction.objects.filter(community=community).count()
     members = community.memberships.count()

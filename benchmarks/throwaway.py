@@ -32,3 +32,20 @@ def throwaway_database(prefix: str, base_url: str | None = None):
         connections.close_all()
         with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
             admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@contextmanager
+def migrated_postgresql(prefix: str):
+    """For a benchmark that needs PostgreSQL: refuse another database, then a throw-away one with
+    Django set up and migrated (``throwaway_database``); yields its name."""
+    import sys
+
+    if not is_postgresql(os.environ.get("DATABASE_URL", DEFAULT_URL)):
+        sys.exit("DATABASE_URL must point at PostgreSQL for this benchmark")
+    with throwaway_database(prefix) as name:
+        import django
+        from django.core.management import call_command
+
+        django.setup()
+        call_command("migrate", verbosity=0)
+        yield name

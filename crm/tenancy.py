@@ -8,6 +8,7 @@ any organization may read it.
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
 
 from crm.models import EDITOR_ROLES, Organization, OrganizationMember, Role
@@ -73,6 +74,12 @@ def can_view(user, obj: Model | None = None) -> bool:
     if obj is None or (organization := organization_of(obj)) is None:
         return bool(org_ids)
     return organization.pk in org_ids
+
+
+def require_member(user) -> None:
+    """The pages are for members of an organization: anyone else signed in gets a 403 saying why."""
+    if not can_view(user):
+        raise PermissionDenied("You are not a member of any organization.")
 
 
 def can_edit(user, obj: Model | None = None) -> bool:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
@@ -14,17 +13,12 @@ from influencers.models import Community, Creator
 from partnerships.models import Brand
 
 
-def _member_or_403(request: HttpRequest) -> None:
-    if not tenancy.can_view(request.user):
-        raise PermissionDenied("You are not a member of any organization.")
-
-
 @login_required
 @require_safe
 def community_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """Members by rank with their components, reasons and reach; participation over time; the
     stance of the user's brands."""
-    _member_or_403(request)
+    tenancy.require_member(request.user)
     community = get_object_or_404(Community, pk=pk)
     context = pages.community_page(community=community, user=request.user, page_number=request.GET.get("page", 1))
     context["can_add"] = tenancy.can_edit(request.user)
@@ -36,7 +30,7 @@ def community_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def creator_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A person across platforms: identities, memberships with scores and trend, partnerships,
     timeline."""
-    _member_or_403(request)
+    tenancy.require_member(request.user)
     creator = get_object_or_404(Creator, pk=pk)
     context = pages.creator_page(creator=creator, user=request.user)
     context["can_add"] = tenancy.can_edit(request.user)

@@ -19,16 +19,11 @@ from insight import pages
 from insight.tasks import refresh_community_insight, refresh_soon
 
 
-def _member_or_403(request: HttpRequest) -> None:
-    if not tenancy.can_view(request.user):
-        raise PermissionDenied("You are not a member of any organization.")
-
-
 @login_required
 @require_safe
 def community_insight(request: HttpRequest, pk: int) -> HttpResponse:
     """The latest insight into the community, section by section, and brand readiness."""
-    _member_or_403(request)
+    tenancy.require_member(request.user)
     community = get_object_or_404(Community, pk=pk)
     context = pages.insight_page(community=community, user=request.user)
     context["can_compute"] = tenancy.can_edit(request.user)
@@ -39,7 +34,7 @@ def community_insight(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["POST"])
 def community_insight_refresh(request: HttpRequest, pk: int) -> HttpResponse:
     """Compute the community's insight again (in the background where a worker runs)."""
-    _member_or_403(request)
+    tenancy.require_member(request.user)
     community = get_object_or_404(Community, pk=pk)
     if not tenancy.can_edit(request.user):
         raise PermissionDenied("You can read this community's insight but not compute it again.")

@@ -38,11 +38,6 @@ from partnerships.tasks import measure_brand
 REFERRAL_UPLOAD_LIMIT = 10 * 1024 * 1024
 
 
-def _member_or_403(request: HttpRequest) -> None:
-    if not tenancy.can_view(request.user):
-        raise PermissionDenied("You are not a member of any organization.")
-
-
 def _safe_next(request: HttpRequest, url: str | None) -> str:
     """Where to go back to: a page of this site, else the board."""
     if url and url_has_allowed_host_and_scheme(
@@ -60,7 +55,7 @@ def _int(value: str | None) -> int | None:
 @require_safe
 def pipeline(request: HttpRequest) -> HttpResponse:
     """The pipeline board: a column per stage; drag a card, or use its Move button, to move it."""
-    _member_or_403(request)
+    tenancy.require_member(request.user)
     filters = {
         "brand_id": _int(request.GET.get("brand")),
         "owner_id": _int(request.GET.get("owner")),
@@ -93,7 +88,7 @@ def pipeline(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "HEAD", "POST"])
 def pipeline_move(request: HttpRequest, pk: int) -> HttpResponse:
     """Move one partnership to another stage: JSON for the board's script, a form page otherwise."""
-    _member_or_403(request)
+    tenancy.require_member(request.user)
     partnership = get_object_or_404(
         selectors.partnerships_visible_to(request.user).select_related("brand__organization", "creator"), pk=pk
     )
@@ -133,7 +128,7 @@ def pipeline_move(request: HttpRequest, pk: int) -> HttpResponse:
 def partnership_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A partnership over the years: agreements and their creative-control terms (every change
     audited), deliverables, tasks, referral links and the timeline."""
-    _member_or_403(request)
+    tenancy.require_member(request.user)
     try:
         page = selectors.partnership_page(user=request.user, pk=pk)
     except Partnership.DoesNotExist:
@@ -158,7 +153,7 @@ def partnership_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_safe
 def my_tasks(request: HttpRequest) -> HttpResponse:
     """The logged-in manager's follow-ups, overdue first."""
-    _member_or_403(request)
+    tenancy.require_member(request.user)
     groups = selectors.my_tasks(user=request.user)
     return render(request, "partnerships/my_tasks.html", {"groups": groups, "open": sum(len(g.tasks) for g in groups)})
 
@@ -166,7 +161,7 @@ def my_tasks(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["POST"])
 def task_done(request: HttpRequest, pk: int) -> HttpResponse:
-    _member_or_403(request)
+    tenancy.require_member(request.user)
     task = get_object_or_404(
         tenancy.scope_to_user(Task.objects.select_related("partnership__creator"), request.user), pk=pk
     )
@@ -182,7 +177,7 @@ def task_done(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["POST"])
 def pipeline_add(request: HttpRequest) -> HttpResponse:
     """Add a ranked member (an account) or a creator to one of the user's brands' pipelines."""
-    _member_or_403(request)
+    tenancy.require_member(request.user)
     brand = get_object_or_404(
         tenancy.scope_to_user(Brand.objects.all(), request.user), pk=_int(request.POST.get("brand"))
     )
@@ -206,7 +201,7 @@ def pipeline_add(request: HttpRequest) -> HttpResponse:
 
 
 def _editable_partnership(request: HttpRequest, pk: int) -> Partnership:
-    _member_or_403(request)
+    tenancy.require_member(request.user)
     partnership = get_object_or_404(
         selectors.partnerships_visible_to(request.user).select_related("brand__organization", "creator"), pk=pk
     )
@@ -262,7 +257,7 @@ def agreement_terms(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _editable_brand(request: HttpRequest, community_pk: int) -> tuple[Community, Brand]:
     """The community and the brand named in the form, which the user may change (404: not theirs)."""
-    _member_or_403(request)
+    tenancy.require_member(request.user)
     community = get_object_or_404(Community, pk=community_pk)
     brand = get_object_or_404(
         tenancy.scope_to_user(Brand.objects.all(), request.user), pk=_int(request.POST.get("brand"))
@@ -403,7 +398,7 @@ def deliverable_new(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["POST"])
 def deliverable_status(request: HttpRequest, pk: int) -> HttpResponse:
     """Mark a deliverable in progress, published (date and link) or cancelled."""
-    _member_or_403(request)
+    tenancy.require_member(request.user)
     deliverable = get_object_or_404(
         tenancy.scope_to_user(Deliverable.objects.select_related("partnership__brand__organization"), request.user),
         pk=pk,
@@ -448,13 +443,13 @@ def referral_redirect(request: HttpRequest, code: str) -> HttpResponse:
 @require_safe
 def brand_list(request: HttpRequest) -> HttpResponse:
     """The user's brands, each with the headline of its latest measurement."""
-    _member_or_403(request)
+    tenancy.require_member(request.user)
     brands = [(brand, dashboard.latest_measurement(brand)) for brand in dashboard.brands_visible_to(request.user)]
     return render(request, "partnerships/brands.html", {"brands": brands})
 
 
 def _visible_brand(request: HttpRequest, pk: int) -> Brand:
-    _member_or_403(request)
+    tenancy.require_member(request.user)
     return get_object_or_404(dashboard.brands_visible_to(request.user), pk=pk)
 
 

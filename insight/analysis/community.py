@@ -87,7 +87,13 @@ def build_insight(messages: Iterable[Message], context: Context) -> dict:
         "formats": shapes,
         "rhythms": rhythms.result(timezone=context.timezone, monthly=context.monthly, end=end.date()),
         "questions": {"themes": [_theme(t) for t in themes], "basis": questions_basis},
-        "norms": norms.result(answered=answered, vocabulary=vocabulary, end=context.end, guidelines=context.guidelines),
+        "norms": norms.result(
+            answered=answered,
+            vocabulary=vocabulary,
+            end=context.end,
+            guidelines=context.guidelines,
+            questions=formats.question_posts,
+        ),  # fmt: skip
     }
     unknown = words["language_basis"].get("unknown_words_share")
     if unknown is not None and unknown > FOREIGN and words["language_basis"]["tokens"] >= 200:

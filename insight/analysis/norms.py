@@ -16,7 +16,6 @@ import numpy as np
 from graph.language import Vocabulary, tokenize
 from graph.promotion import REPEATED_LINKS, REPEATED_SHARE, sites
 from insight.analysis import messages as m
-from insight.analysis.questions import is_question
 
 MIN_GROUP = 20
 WORSE = 2.0  # "clearly worse": at least twice the rate of all posts
@@ -30,7 +29,7 @@ class NormsReader:
         self.has_downvotes = has_downvotes
         # posts: message number, time, removed, below zero, the site it links (or ""), flags
         self.post_number, self.post_time = array("q"), array("q")
-        self.post_removed, self.post_below, self.post_question, self.post_image = (array("b") for _ in range(4))
+        self.post_removed, self.post_below, self.post_image = array("b"), array("b"), array("b")
         self.post_author: list[int | None] = []
         self.post_sites: list[frozenset] = []
         self.post_words: list[str] = []  # the first words of each post, to judge against the vocabulary
@@ -52,7 +51,6 @@ class NormsReader:
             self.post_time.append(message.posted_at)
             self.post_removed.append(message.removed)
             self.post_below.append(message.score < 0)
-            self.post_question.append(is_question(message.title, message.text))
             self.post_image.append(m.has_image(message))
             self.post_author.append(message.author)
             self.post_sites.append(linked)
@@ -71,9 +69,10 @@ class NormsReader:
                 promoters[author] = site
         return promoters
 
-    def result(self, *, answered: np.ndarray, vocabulary: Vocabulary, end: int, guidelines: list) -> dict:
+    def result(self, *, answered: np.ndarray, vocabulary: Vocabulary, end: int, guidelines: list, questions=()) -> dict:
         """``answered``: by message number, whether someone other than the poster answered in its
-        conversation."""
+        conversation; ``questions``: the numbers of the posts that ask something (as the formats
+        found them: not detected twice)."""
         n = len(self.post_number)
         removed = np.frombuffer(self.post_removed, dtype=np.int8).astype(bool)
         below = np.frombuffer(self.post_below, dtype=np.int8).astype(bool)
@@ -89,7 +88,7 @@ class NormsReader:
                 dtype=bool,
             ),
             "Posts in none of the community's own words": self._off_topic(vocabulary),
-            "Questions": np.frombuffer(self.post_question, dtype=np.int8).astype(bool),
+            "Questions": np.isin(numbers, np.fromiter(questions, dtype=np.int64, count=len(questions))),
             "Posts with an image": np.frombuffer(self.post_image, dtype=np.int8).astype(bool),
         }
         rows = []
