@@ -26,6 +26,10 @@ def open_source(source: str, arguments: dict, *, checkpoint: dict | None = None)
         from influencers.connectors.slack import read_export
 
         return read_export(arguments["path"])
+    if source == "stackexchange":
+        from influencers.connectors.stackexchange import read_dump as read_stackexchange
+
+        return read_stackexchange(arguments["path"], site=arguments.get("site"))
     if source == "discourse":
         from influencers.connectors import discourse
 

@@ -3,8 +3,18 @@
 Live: ``/latest.json`` page by page (newest activity first, stopping at the stored checkpoint),
 then ``/t/{id}.json`` for each topic and ``/t/{id}/posts.json`` for the rest of its post stream.
 An ``Api-Key`` is optional (``DISCOURSE_API_KEY`` / ``DISCOURSE_API_USERNAME``); a 429 is waited
-out as its ``Retry-After`` says. Saved files: a file or a folder of topic (``post_stream``) and
-``latest_posts`` documents; topic lists hold no posts and are passed over.
+out as its ``Retry-After`` says. Saved files: a file, or a folder read with its subfolders (archivers
+save month folders), holding any document the API answers: topics (``/t/{id}.json``), pages of a
+topic's posts (``/t/{id}/posts.json``), single posts (``/posts/{id}.json``), ``/posts.json``
+(``latest_posts``); topic and category lists hold no posts and are passed over. ``--forum`` names
+the forum the files came from: its URL becomes the community's, so links to its own threads are
+known as the forum's own.
+
+Only regular posts are conversation: moderator actions, "small actions" (closed, pinned, split) and
+whispers (staff-only) are passed over. A post the community flagged (``hidden``) or staff deleted is
+kept, marked removed by the community; one its author deleted (``user_deleted``: the *post's* flag,
+not the account's) is marked removed by its author. Their placeholder text ("This post was flagged
+by the community…", "(post deleted by author)") is not the member's words, and readers skip it.
 
 A forum's categories (``/categories.json`` live, after the posts; a saved ``category_list``
 document) are what the community says it is for: they come as its guidelines (kind "category",
@@ -42,6 +52,7 @@ from influencers.connectors.records import (
 
 PLATFORM = "discourse"
 SYSTEM_USERS = {"system", "discobot"}
+REGULAR_POST = 1  # Discourse's post_type; 2 moderator action, 3 small action, 4 whisper
 POSTS_PER_REQUEST = 20
 MAX_RETRIES = 5
 MAX_WAIT_SECONDS = 120
@@ -97,8 +108,21 @@ def _author(post: dict, forum: str) -> AuthorRecord:
         display_name=str(post.get("name") or post.get("display_username") or ""),
         profile_url=f"{forum}/u/{username}" if forum.startswith("http") else "",
         is_bot=username.lower() in SYSTEM_USERS or (isinstance(user_id, int) and user_id < 0),
-        is_deleted=bool(post.get("user_deleted")),
     )
+
+
+def _removed_by(post: dict) -> str:
+    if post.get("user_deleted"):
+        return "author"
+    if post.get("hidden") or post.get("deleted_at"):
+        return "community"
+    return ""
+
+
+def is_conversation(post) -> bool:
+    """A regular post (not a moderator action, a small action or a whisper); a post without a type
+    is taken as regular, as older saves omit it."""
+    return not isinstance(post, dict) or post.get("post_type", REGULAR_POST) == REGULAR_POST
 
 
 def post_to_record(post: dict, community: CommunityRecord) -> InteractionRecord:
@@ -131,7 +155,7 @@ def post_to_record(post: dict, community: CommunityRecord) -> InteractionRecord:
         url=f"{forum}/t/{slug}/{topic}/{number}" if forum.startswith("http") else "",
         score=int(likes or 0),
         edited_at=utc_from_iso(post["updated_at"]) if post.get("updated_at") and post.get("version", 1) > 1 else None,
-        is_removed=bool(post.get("hidden") or post.get("deleted_at") or post.get("user_deleted")),
+        removed_by=_removed_by(post),
     )
 
 
@@ -192,22 +216,27 @@ def categories_to_guidelines(document) -> tuple[Guideline, ...] | None:
 
 
 def read_saved(path: str | Path, *, forum: str | None = None) -> Iterator:
-    """Saved API responses: one JSON file, or every ``*.json`` in a folder."""
+    """Saved API responses: one JSON file, or every ``*.json`` in a folder and its subfolders."""
     path = Path(path)
     if not path.exists():
         raise SourceError(f"{path}: no such file or folder")
-    files = sorted(path.glob("*.json")) if path.is_dir() else [path]
+    files = sorted(p for p in path.rglob("*.json") if p.is_file()) if path.is_dir() else [path]
     if not files:
-        raise SourceError(f"{path}: no .json files")
-    name = forum or (path.name if path.is_dir() else path.parent.name)
-    community = CommunityRecord(PLATFORM, forum_key(forum) if forum else f"saved:{name}", name=name)
+        raise SourceError(f"{path}: no .json files in it or its subfolders")
+    if forum:
+        base = forum_key(forum)
+        community = CommunityRecord(PLATFORM, base, name=urlparse(base).netloc, url=base)
+    else:
+        name = path.name if path.is_dir() else path.parent.name
+        community = CommunityRecord(PLATFORM, f"saved:{name}", name=name)
     yield community
     understood = 0
     for file in files:
+        where = str(file.relative_to(path)) if path.is_dir() else file.name
         try:
             document = parse_json(file.read_bytes())
         except ValueError as error:
-            yield Skipped(file.name, f"not valid JSON ({error})")
+            yield Skipped(where, f"not valid JSON ({error})")
             continue
         guidelines = categories_to_guidelines(document)
         if guidelines is not None:
@@ -216,14 +245,16 @@ def read_saved(path: str | Path, *, forum: str | None = None) -> Iterator:
             continue
         posts = _posts_in(document)
         if posts is None:
-            yield Skipped(file.name, "not a Discourse topic or posts document")
+            yield Skipped(where, "not a Discourse topic or posts document")
             continue
         understood += 1
         for position, post in enumerate(posts, start=1):
+            if not is_conversation(post):
+                continue
             try:
                 yield post_to_record(post, community)
             except (KeyError, TypeError, ValueError, OverflowError) as error:  # OverflowError: int() of Infinity
-                yield Skipped(f"{file.name} post {position}", f"unusable post ({error})")
+                yield Skipped(f"{where} post {position}", f"unusable post ({error})")
     if understood == 0 and not path.is_dir():
         raise SourceError(f"{path}: not a saved Discourse API response")
 
@@ -343,6 +374,8 @@ def _topic_posts(client: DiscourseClient, community: CommunityRecord, topic_id: 
                 post.setdefault("topic_title", topic.get("title"))
             posts.append(post)
     for position, post in enumerate(posts, start=1):
+        if not is_conversation(post):
+            continue
         try:
             yield post_to_record(post, community)
         except (KeyError, TypeError, ValueError, OverflowError) as error:  # OverflowError: int() of Infinity

@@ -184,8 +184,11 @@ class InteractionRecord:
     score: int = 0
     edited_at: datetime | None = None
     is_removed: bool = False
+    removed_by: str = ""  # "author" or "community" when the source says who removed it (RemovedBy)
 
     def __post_init__(self):
+        if self.removed_by:
+            self.is_removed = True
         # Lengths are the ingest service's to check (it counts the skip); NUL or a lone surrogate no
         # database takes. One pass over the three ids first (an import makes millions of records):
         # the careful check, which names the culprit, only when that pass cannot vouch for them.

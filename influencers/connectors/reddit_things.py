@@ -25,6 +25,9 @@ from influencers.connectors.records import (
 PLATFORM = "reddit"
 DELETED_AUTHORS = {"[deleted]", "[removed]", ""}
 REMOVED_TEXTS = {"[removed]", "[deleted]", "[ Removed by Reddit ]", "[removed by reddit]"}
+# What Reddit writes in a text, or names in removed_by_category, when the author took it down; every
+# other removal (moderators, AutoModerator's filter, Reddit itself) is the community's.
+AUTHOR_REMOVALS = {"[deleted]", "deleted", "author"}
 # Well-known automated accounts; anything else named like a bot (FooBot, foo_bot, foo-bot) too.
 KNOWN_BOTS = {
     "automoderator",
@@ -47,6 +50,15 @@ THING_FIELDS = (
     "subreddit", "id", "created_utc", "edited", "score", "author", "permalink", "body", "parent_id", "link_id",
     "link_author", "removed_by_category", "title", "selftext", "url", "is_self",
 )  # fmt: skip
+
+
+def removed_by(text: str, category) -> str:
+    """"author", "community" or "" (not removed), from a thing's text and ``removed_by_category``."""
+    if category and isinstance(category, str):
+        return "author" if category in AUTHOR_REMOVALS else "community"
+    if category or text in REMOVED_TEXTS:
+        return "author" if text in AUTHOR_REMOVALS else "community"
+    return ""
 
 
 class RedditRecordError(ValueError):
@@ -193,7 +205,7 @@ def _thing_to_record(data: dict) -> tuple[CommunityRecord, InteractionRecord]:
             url=url,
             score=score,
             edited_at=edited_at,
-            is_removed=body in REMOVED_TEXTS or bool(data.get("removed_by_category")),
+            removed_by=removed_by(body, data.get("removed_by_category")),
         )
 
     title = data.get("title")
@@ -216,5 +228,5 @@ def _thing_to_record(data: dict) -> tuple[CommunityRecord, InteractionRecord]:
         url=url or link,
         score=score,
         edited_at=edited_at,
-        is_removed=selftext in REMOVED_TEXTS or bool(data.get("removed_by_category")),
+        removed_by=removed_by(selftext, data.get("removed_by_category")),
     )

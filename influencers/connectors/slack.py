@@ -9,15 +9,14 @@ The archive is checked before anything is read: entries that would escape the ex
 
 from __future__ import annotations
 
-import lzma
 import re
 import zipfile
-import zlib
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
+from influencers.connectors.archives import ZIP_DAMAGE, Limits, check_entries
 from influencers.connectors.records import (
     AuthorRecord,
     CommunityRecord,
@@ -44,14 +43,6 @@ BOT_SUBTYPES = {"bot_message", "bot_add", "bot_remove"}
 # Older exports write a file share as Slack's own sentence ("<@U1|ann> uploaded a file: <link|name>
 # and commented: …"): only the comment is the member's words; the link stays, for what it shares.
 FILE_SHARED = re.compile(r"<@[^>\s]+> uploaded a file: (<[^>]+>)(?: and commented: (.*))?", re.DOTALL)
-# What zipfile raises on a damaged archive or entry: headers or CRC that do not match (BadZipFile),
-# a damaged deflate, bzip2 or lzma stream (zlib.error, OSError, LZMAError, EOFError), a version or
-# feature it cannot read (NotImplementedError), an entry flagged encrypted (RuntimeError: it asks
-# for a password), a name flagged UTF-8 that is not (UnicodeDecodeError).
-ZIP_DAMAGE = (
-    zipfile.BadZipFile, zlib.error, lzma.LZMAError, OSError, EOFError, NotImplementedError, RuntimeError,
-    UnicodeDecodeError,
-)  # fmt: skip
 MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 DAY_FILE = re.compile(r"^\d{4}-\d{2}-\d{2}\.json$")
 
@@ -62,22 +53,9 @@ def _ts(value) -> datetime:
 
 def check_archive(archive: zipfile.ZipFile, path: Path) -> None:
     """Refuse archives that could write outside a folder or inflate without bound."""
-    total = 0
-    for info in archive.infolist():
-        name = PurePosixPath(info.filename.replace("\\", "/"))
-        if name.is_absolute() or ".." in name.parts:
-            raise SourceError(f"{path}: refused, entry {info.filename!r} points outside the export")
-        if info.file_size > MAX_ENTRY_BYTES:
-            raise SourceError(f"{path}: refused, entry {info.filename!r} is larger than {MAX_ENTRY_BYTES} bytes")
-        if (
-            info.compress_size
-            and info.file_size / info.compress_size > MAX_COMPRESSION_RATIO
-            and info.file_size > 1 << 20
-        ):
-            raise SourceError(f"{path}: refused, entry {info.filename!r} inflates {MAX_COMPRESSION_RATIO}× or more")
-        total += info.file_size
-    if total > MAX_TOTAL_BYTES:
-        raise SourceError(f"{path}: refused, the export unpacks to more than {MAX_TOTAL_BYTES} bytes")
+    limits = Limits(entry_bytes=MAX_ENTRY_BYTES, total_bytes=MAX_TOTAL_BYTES, ratio=MAX_COMPRESSION_RATIO)
+    entries = ((info.filename, info.file_size, info.compress_size) for info in archive.infolist())
+    check_entries(entries, path, limits, what="export")
 
 
 class _DamagedEntry(ValueError):

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from influencers.connectors.records import InteractionRecord
 
-CHANGE_FIELDS = ("title", "text", "url", "score", "edited_at", "is_removed")
+CHANGE_FIELDS = ("title", "text", "url", "score", "edited_at", "is_removed", "removed_by")
 INT32 = 2**31 - 1
 
 
@@ -30,6 +30,7 @@ def incoming_values(record: InteractionRecord) -> tuple:
         max(-INT32, min(INT32, record.score)),
         record.edited_at,
         record.is_removed,
+        record.removed_by,
     )
 
 

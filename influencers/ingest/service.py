@@ -247,11 +247,16 @@ class Ingestor:
         record of it in this import, each of which may bring the community's guidelines."""
         community = self._communities.get(record.key)
         if community is None:
-            community, _ = Community.objects.get_or_create(
+            community, created = Community.objects.get_or_create(
                 platform=record.platform,
                 external_id=record.external_id,
                 defaults={"name": record.name[:200], "url": record.url[:500], "description": record.description},
             )
+            if not created and record.url and not community.url:
+                # Imported before without it (saved files once left it blank): the ranking needs the
+                # community's own site to tell its links from promotion. An operator's URL stays.
+                community.url = record.url[:500]
+                Community.objects.filter(pk=community.pk).update(url=community.url)
             self._communities[record.key] = community
             self.sync_run.communities.add(community)
             self.summary.communities.append(community.key)

@@ -4,7 +4,7 @@ Split by domain and re-exported here, so ``from influencers.models import Intera
 """
 
 from influencers.models.community import Community, Platform
-from influencers.models.interaction import Interaction, InteractionKind
+from influencers.models.interaction import Interaction, InteractionKind, RemovedBy
 from influencers.models.people import Creator, ErasedAccount, Identity, Membership, account_fingerprint
 from influencers.models.ranking import MemberScore, RankingRun, RankingStatus
 from influencers.models.sync import SyncRun, SyncSource, SyncStatus
@@ -21,6 +21,7 @@ __all__ = [
     "Platform",
     "RankingRun",
     "RankingStatus",
+    "RemovedBy",
     "SyncRun",
     "SyncSource",
     "SyncStatus",

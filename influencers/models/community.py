@@ -10,6 +10,7 @@ class Platform(models.TextChoices):
     DISCORD = "discord", "Discord"
     SLACK = "slack", "Slack"
     DISCOURSE = "discourse", "Discourse forum"
+    STACKEXCHANGE = "stackexchange", "Stack Exchange site"
     OTHER = "other", "Other"
 
 

@@ -11,6 +11,16 @@ class InteractionKind(models.TextChoices):
     MENTION = "mention", "Mention"  # who named whom
 
 
+class RemovedBy(models.TextChoices):
+    """Who took a removed post down. The difference matters to the ranking: words the author took
+    back still happened (people answered them); words the community took down (its moderators, its
+    members' flags, the platform) are a judgement of the member by the community."""
+
+    NOBODY = "", "Not removed"
+    AUTHOR = "author", "Its author"
+    COMMUNITY = "community", "The community (moderators, members' flags, the platform)"
+
+
 class Interaction(models.Model):
     """One post, comment, reply, reaction or mention, as imported from its source.
 
@@ -50,6 +60,10 @@ class Interaction(models.Model):
     url = models.URLField(max_length=1000, blank=True)
     score = models.IntegerField(default=0, help_text="The platform's own score (votes, reactions).")
     is_removed = models.BooleanField(default=False, help_text="Removed by moderators or the author.")
+    removed_by = models.CharField(
+        max_length=16, choices=RemovedBy.choices, default=RemovedBy.NOBODY, blank=True,
+        help_text="Who removed it, when the source says: its author, or the community.",
+    )  # fmt: skip
     imported_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -59,6 +73,11 @@ class Interaction(models.Model):
             models.CheckConstraint(
                 condition=models.Q(kind__in=[k.value for k in InteractionKind]),
                 name="interaction_kind_is_known",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(removed_by__in=[r.value for r in RemovedBy])
+                & (models.Q(removed_by="") | models.Q(is_removed=True)),
+                name="interaction_removal_is_known",
             ),
         ]
         indexes = [

@@ -9,6 +9,7 @@ class SyncSource(models.TextChoices):
     DISCORD = "discord", "Discord (DiscordChatExporter JSON)"
     SLACK = "slack", "Slack workspace export"
     DISCOURSE = "discourse", "Discourse (API or saved JSON)"
+    STACKEXCHANGE = "stackexchange", "Stack Exchange data dump"
 
 
 class SyncStatus(models.TextChoices):

@@ -152,3 +152,39 @@ def test_text_with_tabs_newlines_backslashes_and_nul_is_stored_as_written(tmp_pa
     assert Interaction.objects.get(external_id="t1_zz1").text == text.replace("\x00", "")
     _, again = ingest(str(path))
     assert (again.created, again.unchanged) == (0, 1)
+
+
+DISCOURSE_TOPIC = str(Path(__file__).resolve().parents[1] / "fixtures" / "discourse" / "topic_42.json")
+
+
+def test_a_forum_imported_before_without_its_url_gets_it_and_an_operators_url_stays():
+    from influencers.models import Community
+
+    forum = "https://forum.homebrewers.example"
+    blank = Community.objects.create(platform="discourse", external_id=forum, name="homebrewers")
+    run = sync_run_create(source="discourse", arguments={"target": DISCOURSE_TOPIC, "forum": forum})
+    sync_run_execute(sync_run=run)
+    blank.refresh_from_db()
+    assert blank.url == forum
+    Community.objects.filter(pk=blank.pk).update(url="https://homebrewers.example/forum")
+    sync_run_execute(sync_run=sync_run_create(source="discourse", arguments={"target": DISCOURSE_TOPIC, "forum": forum}))
+    blank.refresh_from_db()
+    assert blank.url == "https://homebrewers.example/forum"
+
+
+def test_removals_are_stored_with_who_removed_them_and_a_later_import_updates_them(tmp_path):
+    import json
+
+    topic = json.loads(Path(DISCOURSE_TOPIC).read_text())
+    saved = tmp_path / "topic.json"
+    saved.write_text(json.dumps(topic))
+    arguments = {"target": str(saved), "forum": "https://forum.homebrewers.example"}
+    sync_run_execute(sync_run=sync_run_create(source="discourse", arguments=arguments))
+    assert not Interaction.objects.filter(is_removed=True).exists()
+    topic["post_stream"]["posts"][1]["hidden"] = True  # flagged by the community since
+    saved.write_text(json.dumps(topic))
+    summary = sync_run_execute(sync_run=sync_run_create(source="discourse", arguments=arguments))
+    assert summary.updated == 1
+    assert list(Interaction.objects.filter(is_removed=True).values_list("external_id", "removed_by")) == [
+        ("42/2", "community")
+    ]

@@ -12,11 +12,18 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import DatabaseError
 
 from influencers.connectors.records import ReadProgress, SourceError, read_progress
+from influencers.connectors.stackexchange_files import source_bytes
 from influencers.ingest.runs import sync_run_create, sync_run_execute
+
+# Sources whose PATH may be a folder as well as a file: a Stack Exchange dump unpacked.
+FOLDER_SOURCES = {"stackexchange"}
 
 
 class Command(BaseCommand):
-    help = "Import interactions from Reddit (live or dumps), Discord, Slack or Discourse. Safe to run again."
+    help = (
+        "Import interactions from Reddit (live or dumps), Discord, Slack, Discourse or a Stack Exchange data dump. "
+        "Safe to run again."
+    )
 
     def add_arguments(self, parser: CommandParser):
         parser.add_argument("--json", action="store_true", help="print the summary as one JSON object")
@@ -34,7 +41,10 @@ class Command(BaseCommand):
         discourse.add_argument("target", metavar="BASE_URL|PATH")
         discourse.add_argument("--limit", type=int, help="at most this many topics (live)")
         discourse.add_argument("--forum", help="the forum's URL, to name saved files' community")
-        for sub in (dump, live, discord, slack, discourse):
+        stackexchange = sources.add_parser("stackexchange", help="a Stack Exchange site dump: folder, .zip or .7z")
+        stackexchange.add_argument("path", metavar="PATH")
+        stackexchange.add_argument("--site", help="the site's host (e.g. quantumcomputing.stackexchange.com)")
+        for sub in (dump, live, discord, slack, discourse, stackexchange):
             # Accepted after the source too; SUPPRESS keeps a --json given before it.
             sub.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="print JSON")
 
@@ -42,16 +52,19 @@ class Command(BaseCommand):
         source = options["source"]
         arguments = {
             key: options[key]
-            for key in ("paths", "path", "subreddit", "limit", "target", "forum")
+            for key in ("paths", "path", "subreddit", "limit", "target", "forum", "site")
             if options.get(key) is not None
         }
         files = arguments.get("paths", []) + ([arguments["path"]] if "path" in arguments else [])
         for path in files:
-            if not Path(path).is_file():
-                self._fail(f"{path}: no such file")
+            if not (Path(path).is_file() or (source in FOLDER_SOURCES and Path(path).is_dir())):
+                self._fail(f"{path}: no such file" + (" or folder" if source in FOLDER_SOURCES else ""))
+        # Absolute, as the run records them: a worker started elsewhere reads the same files.
         if "paths" in arguments:
             arguments["paths"] = [str(Path(p).resolve()) for p in arguments["paths"]]
-        total_bytes = sum(Path(path).stat().st_size for path in files)
+        if "path" in arguments:
+            arguments["path"] = str(Path(arguments["path"]).resolve())
+        total_bytes = sum(source_bytes(Path(path)) for path in files)
         progress = _TerminalProgress(sys.stderr, total_bytes) if sys.stderr.isatty() and not options["json"] else None
         try:
             sync_run = sync_run_create(source=source, arguments=arguments)

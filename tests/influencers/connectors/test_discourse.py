@@ -108,3 +108,67 @@ def test_live_forum_skips_topics_older_than_the_checkpoint(forum):
 def test_something_that_is_not_a_forum_is_one_clear_error(forum):
     with pytest.raises(SourceError, match="not found"):
         list(read_forum(forum + "/nothing-here"))
+
+
+def _post(topic, number, username, **extra):
+    return {
+        "id": topic * 100 + number, "topic_id": topic, "post_number": number, "username": username,
+        "created_at": "2024-05-0%dT10:00:00.000Z" % number, "cooked": f"<p>post {number} by {username}</p>",
+        "topic_slug": "slug", **extra,
+    }  # fmt: skip
+
+
+def test_an_archive_of_month_folders_holding_every_shape_the_api_saves_is_read_whole(tmp_path):
+    """discourse-archive saves single posts in month folders; others save topics, pages of a topic's
+    posts (/t/{id}/posts.json), /posts.json and topic lists. All of them are read, subfolders too."""
+    (tmp_path / "posts" / "2024-05").mkdir(parents=True)
+    (tmp_path / "posts" / "2024-05" / "a.json").write_text(json.dumps(_post(7, 1, "ann", topic_title="Grinders")))
+    (tmp_path / "posts" / "2024-05" / "b.json").write_text(json.dumps(_post(7, 2, "bob", reply_to_post_number=1)))
+    (tmp_path / "t").mkdir()
+    (tmp_path / "t" / "8.json").write_text(json.dumps({"title": "Burrs", "post_stream": {"posts": [_post(8, 1, "cy")]}}))
+    (tmp_path / "t" / "8-posts.json").write_text(json.dumps({"id": 8, "post_stream": {"posts": [_post(8, 2, "ann")]}}))
+    (tmp_path / "latest-posts.json").write_text(json.dumps({"latest_posts": [_post(9, 1, "dee")]}))
+    (tmp_path / "latest.json").write_text(json.dumps({"topic_list": {"topics": [{"id": 7}]}}))
+    items = list(read_saved(tmp_path, forum="https://forum.example.org/"))
+    assert sorted(records(items)) == ["7/1", "7/2", "8/1", "8/2", "9/1"]
+    assert not [i for i in items if type(i).__name__ == "Skipped"]
+    assert records(items)["7/2"].parent_external_id == "7/1" and records(items)["8/1"].title == "Burrs"
+
+
+def test_an_empty_folder_tree_is_one_clear_error(tmp_path):
+    (tmp_path / "2024-05").mkdir()
+    with pytest.raises(SourceError, match="no .json files in it or its subfolders"):
+        list(read_saved(tmp_path))
+
+
+def test_saved_files_with_forum_carry_the_forums_url_so_its_own_links_are_known():
+    community = next(read_saved(FIXTURES / "topic_42.json", forum="https://forum.homebrewers.example/"))
+    assert community == CommunityRecord(
+        "discourse", "https://forum.homebrewers.example", name="forum.homebrewers.example",
+        url="https://forum.homebrewers.example",
+    )  # fmt: skip
+
+
+def test_only_regular_posts_are_conversation_and_removals_say_who_removed(tmp_path):
+    topic = {
+        "title": "Flags",
+        "post_stream": {
+            "posts": [
+                _post(5, 1, "ann"),
+                _post(5, 2, "bob", hidden=True, cooked="<p>This post was flagged by the community and is temporarily hidden.</p>"),
+                _post(5, 3, "cy", user_deleted=True, cooked="<p>(post deleted by author)</p>"),
+                _post(5, 4, "dee", deleted_at="2024-05-05T00:00:00Z"),
+                _post(5, 5, "mod", post_type=3, action_code="closed.enabled"),  # a small action
+                _post(5, 6, "mod", post_type=4),  # a whisper: staff only, never imported
+                _post(5, 7, "mod", post_type=2),  # a moderator action
+            ]
+        },
+    }  # fmt: skip
+    (tmp_path / "t.json").write_text(json.dumps(topic))
+    found = records(read_saved(tmp_path / "t.json"))
+    assert sorted(found) == ["5/1", "5/2", "5/3", "5/4"]
+    assert [(found[k].is_removed, found[k].removed_by) for k in sorted(found)] == [
+        (False, ""), (True, "community"), (True, "author"), (True, "community"),
+    ]  # fmt: skip
+    # user_deleted is the post's flag: its author is not a deleted account and still ranks.
+    assert not found["5/3"].author.is_deleted

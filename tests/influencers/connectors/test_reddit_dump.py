@@ -8,6 +8,7 @@ import zstandard
 
 from influencers.connectors.records import CommunityRecord, InteractionRecord, Skipped, SourceError
 from influencers.connectors.reddit_dump import read_dump
+from influencers.connectors.reddit_things import thing_to_record
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "reddit"
 COMMENTS = FIXTURES / "RC_fountainpens_2024-01.ndjson"
@@ -114,3 +115,23 @@ def test_a_file_that_is_not_a_dump_is_one_clear_error(tmp_path):
         list(read_dump(path))
     with pytest.raises(SourceError, match="no such file"):
         list(read_dump(tmp_path / "missing.ndjson"))
+
+
+@pytest.mark.parametrize(
+    ("text", "category", "expected"),
+    [
+        ("Nice nib.", None, ""),
+        ("[deleted]", None, "author"),  # the author deleted it
+        ("[removed]", None, "community"),  # moderators removed it
+        ("[removed]", "moderator", "community"),
+        ("[removed]", "automod_filtered", "community"),
+        ("[ Removed by Reddit ]", "reddit", "community"),
+        ("[deleted]", "deleted", "author"),
+        ("", "author", "author"),
+    ],
+)
+def test_a_removal_says_whether_the_author_or_the_community_removed_it(text, category, expected):
+    line = {"id": "k1", "subreddit": "fountainpens", "created_utc": 1700000000, "author": "ann", "body": text,
+            "parent_id": "t3_a", "link_id": "t3_a", "removed_by_category": category}  # fmt: skip
+    _, record = thing_to_record(line)
+    assert (record.removed_by, record.is_removed) == (expected, bool(expected))
