@@ -167,7 +167,8 @@ def test_a_forum_imported_before_without_its_url_gets_it_and_an_operators_url_st
     blank.refresh_from_db()
     assert blank.url == forum
     Community.objects.filter(pk=blank.pk).update(url="https://homebrewers.example/forum")
-    sync_run_execute(sync_run=sync_run_create(source="discourse", arguments={"target": DISCOURSE_TOPIC, "forum": forum}))
+    again = sync_run_create(source="discourse", arguments={"target": DISCOURSE_TOPIC, "forum": forum})
+    sync_run_execute(sync_run=again)
     blank.refresh_from_db()
     assert blank.url == "https://homebrewers.example/forum"
 

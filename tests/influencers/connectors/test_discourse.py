@@ -113,7 +113,7 @@ def test_something_that_is_not_a_forum_is_one_clear_error(forum):
 def _post(topic, number, username, **extra):
     return {
         "id": topic * 100 + number, "topic_id": topic, "post_number": number, "username": username,
-        "created_at": "2024-05-0%dT10:00:00.000Z" % number, "cooked": f"<p>post {number} by {username}</p>",
+        "created_at": f"2024-05-0{number}T10:00:00.000Z", "cooked": f"<p>post {number} by {username}</p>",
         "topic_slug": "slug", **extra,
     }  # fmt: skip
 
@@ -125,7 +125,8 @@ def test_an_archive_of_month_folders_holding_every_shape_the_api_saves_is_read_w
     (tmp_path / "posts" / "2024-05" / "a.json").write_text(json.dumps(_post(7, 1, "ann", topic_title="Grinders")))
     (tmp_path / "posts" / "2024-05" / "b.json").write_text(json.dumps(_post(7, 2, "bob", reply_to_post_number=1)))
     (tmp_path / "t").mkdir()
-    (tmp_path / "t" / "8.json").write_text(json.dumps({"title": "Burrs", "post_stream": {"posts": [_post(8, 1, "cy")]}}))
+    topic = {"title": "Burrs", "post_stream": {"posts": [_post(8, 1, "cy")]}}
+    (tmp_path / "t" / "8.json").write_text(json.dumps(topic))
     (tmp_path / "t" / "8-posts.json").write_text(json.dumps({"id": 8, "post_stream": {"posts": [_post(8, 2, "ann")]}}))
     (tmp_path / "latest-posts.json").write_text(json.dumps({"latest_posts": [_post(9, 1, "dee")]}))
     (tmp_path / "latest.json").write_text(json.dumps({"topic_list": {"topics": [{"id": 7}]}}))
@@ -155,7 +156,7 @@ def test_only_regular_posts_are_conversation_and_removals_say_who_removed(tmp_pa
         "post_stream": {
             "posts": [
                 _post(5, 1, "ann"),
-                _post(5, 2, "bob", hidden=True, cooked="<p>This post was flagged by the community and is temporarily hidden.</p>"),
+                _post(5, 2, "bob", hidden=True, cooked="<p>This post was flagged by the community and is hidden.</p>"),
                 _post(5, 3, "cy", user_deleted=True, cooked="<p>(post deleted by author)</p>"),
                 _post(5, 4, "dee", deleted_at="2024-05-05T00:00:00Z"),
                 _post(5, 5, "mod", post_type=3, action_code="closed.enabled"),  # a small action
