@@ -8,17 +8,27 @@ member) so that a million interactions arrive as a few hundred thousand small ro
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timedelta
 
 from django.db import connection, connections, transaction
-from django.db.models import Exists, F, Func, IntegerField, OuterRef, Q, Subquery, Window
-from django.db.models.functions import RowNumber, Substr
+from django.db.models import Count, Exists, F, Func, IntegerField, OuterRef, Q, Subquery, Window
+from django.db.models.functions import Mod, RowNumber, Substr
 from django.utils import timezone
 
 from crm.database import fetch_rows, write_despite_a_broken_connection
 from graph.promotion import host
-from graph.scoring import ALGORITHM_VERSION, CommunityData, Member, Ranking, TextReader, rank
+from graph.scoring import (
+    ALGORITHM_VERSION,
+    MIN_INTERACTIONS,
+    MIN_MEMBERS,
+    CommunityData,
+    Member,
+    Ranking,
+    TextReader,
+    rank,
+)
 from influencers import services
 from influencers.models import (
     Community,
@@ -28,15 +38,19 @@ from influencers.models import (
     Membership,
     RankingRun,
     RankingStatus,
+    RemovedBy,
 )  # fmt: skip
 from influencers.signals import ranking_completed
 
 logger = logging.getLogger(__name__)
 WINDOW_DAYS = 365
-TEXTS_PER_MEMBER = 15  # the newest texts of each member: enough for language and promotion
+TEXTS_PER_MEMBER = 15  # texts read per member, spread over their window: enough for language and promotion
 TEXT_CHARS = 600  # about the TOKENS_PER_TEXT words the language model reads
 EPOCH = date(1970, 1, 1).toordinal()
 WRITE_BATCH = 2000
+# A post's score when nobody but its author has voted: Reddit counts the author's own upvote.
+SCORE_BASELINE = {"reddit": 1}
+QUARTER_DAYS = 91
 
 
 class NothingToRank(Exception):
@@ -57,7 +71,16 @@ def ranking_window(community: Community, *, days: int = WINDOW_DAYS, end: dateti
         ).first()  # fmt: skip
     if end is None:
         raise NothingToRank(f"{community.key} has no activity to rank yet")
-    return end - timedelta(days=days), end
+    start = end - timedelta(days=days)
+    activity = Interaction.objects.filter(community=community)
+    if not activity.filter(posted_at__gte=start, posted_at__lte=end).exists():
+        first = activity.order_by("posted_at").values_list("posted_at", flat=True).first()
+        last = activity.order_by("-posted_at").values_list("posted_at", flat=True).first()
+        raise NothingToRank(
+            f"{community.key} has no activity from {start:%Y-%m-%d} to {end:%Y-%m-%d}; "
+            f"its activity runs from {first:%Y-%m-%d} to {last:%Y-%m-%d}"
+        )
+    return start, end
 
 
 class EpochDay(Func):
@@ -85,22 +108,33 @@ def _in_own_connection(function, *args):
 
 
 def _read_texts(authored, own_sites: frozenset):
-    """Each member's newest texts, read (tokenized, promotion measured) member after member as
-    they arrive, so the raw texts of a million interactions are never all held at once."""
-    newest = (
-        authored.filter(kind__in=[InteractionKind.POST, InteractionKind.COMMENT])
+    """A sample of each member's texts, read (tokenized, promotion measured) member after member as
+    they arrive, so the raw texts of a million interactions are never all held at once.
+
+    The sample is TEXTS_PER_MEMBER texts spread evenly over the member's window (the first of each
+    of that many equal runs of their texts, newest first), not their newest: a member's newest
+    texts may all be short thanks, or one week's burst, and say little of how they write. Removed
+    texts are not read: a placeholder ("[deleted]", "This post was flagged by the community…") is
+    not the member's words."""
+    written = (
+        authored.filter(kind__in=[InteractionKind.POST, InteractionKind.COMMENT], is_removed=False)
         .exclude(Q(text="") & Q(title=""))
         .annotate(
             row=Window(RowNumber(), partition_by=[F("author_id")], order_by=F("posted_at").desc()),
-            body=Substr("text", 1, TEXT_CHARS),
+            texts=Window(Count("id"), partition_by=[F("author_id")]),
         )
-        .filter(row__lte=TEXTS_PER_MEMBER)
+    )
+    # Row i (from 0) of n opens one of TEXTS_PER_MEMBER equal runs when i·K mod n < K: exactly K
+    # rows when n ≥ K, every row when fewer.
+    sample = (
+        written.annotate(run=Mod((F("row") - 1) * TEXTS_PER_MEMBER, F("texts")), body=Substr("text", 1, TEXT_CHARS))
+        .filter(run__lt=TEXTS_PER_MEMBER)
         .values_list("author_id", "title", "body", "url")
         .order_by("author_id")
     )
     reader = TextReader(own_sites)
     current, texts = None, []
-    for author, title, body, url in fetch_rows(newest, stream=True):
+    for author, title, body, url in fetch_rows(sample, stream=True):
         if author != current:
             if texts:
                 reader.add(current, texts)
@@ -112,6 +146,41 @@ def _read_texts(authored, own_sites: frozenset):
     if texts:
         reader.add(current, texts)
     return reader.corpus, reader.promotions
+
+
+def _contributions(authored, baseline: int) -> tuple[dict, dict, dict, dict]:
+    """Per member: posts and comments written, how many the community took down, how many others
+    appreciated (a score above ``baseline``), and how many would have been at the rate the
+    community appreciated everyone's of the same kind in the same quarter — voting habits differ
+    between posts and replies, and over the years (a forum that imported its first years had no
+    likes then). One pass over the window, grouped by member, kind and quarter."""
+    groups = list(
+        fetch_rows(
+            authored.filter(kind__in=[InteractionKind.POST, InteractionKind.COMMENT])
+            .annotate(quarter=EpochDay("posted_at") / QUARTER_DAYS)
+            .values("author_id", "kind", "quarter")
+            .annotate(
+                n=Count("id"),
+                removed=Count("id", filter=Q(removed_by=RemovedBy.COMMUNITY)),
+                liked=Count("id", filter=Q(score__gt=baseline) & ~Q(removed_by=RemovedBy.COMMUNITY)),
+            )
+            .values_list("author_id", "kind", "quarter", "n", "removed", "liked")
+        )
+    )
+    kept, liked_in = defaultdict(int), defaultdict(int)
+    for _author, kind, quarter, n, taken_down, liked in groups:
+        kept[(kind, quarter)] += n - taken_down
+        liked_in[(kind, quarter)] += liked
+    written, removed, appreciated, expected = defaultdict(int), {}, {}, defaultdict(float)
+    for author, kind, quarter, n, taken_down, liked in groups:
+        written[author] += n
+        if taken_down:
+            removed[author] = removed.get(author, 0) + taken_down
+        if liked:
+            appreciated[author] = appreciated.get(author, 0) + liked
+        if kept[(kind, quarter)]:
+            expected[author] += (n - taken_down) * liked_in[(kind, quarter)] / kept[(kind, quarter)]
+    return dict(written), removed, appreciated, dict(expected)
 
 
 def load_community(community: Community, *, start: datetime, end: datetime, language: str = "en") -> CommunityData:
@@ -126,9 +195,12 @@ def load_community(community: Community, *, start: datetime, end: datetime, lang
         pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rank-texts")
         texts_future = pool.submit(_in_own_connection, _read_texts, authored, own_sites)
         pool.shutdown(wait=False)
+    # What the community took down (its moderators, its members' flags) is not participation nor a
+    # tie; it counts against the member's alignment. What an author took back still happened.
+    kept = authored.exclude(removed_by=RemovedBy.COMMUNITY)
     active_days: dict[int, list[int]] = {}
     for author, day in fetch_rows(
-        authored.exclude(kind=InteractionKind.REACTION)
+        kept.exclude(kind=InteractionKind.REACTION)
         .annotate(day=EpochDay("posted_at"))
         .values_list("author_id", "day")
         .distinct()
@@ -136,34 +208,87 @@ def load_community(community: Community, *, start: datetime, end: datetime, lang
         active_days.setdefault(author, []).append(day)
     ties = list(
         fetch_rows(
-            authored.filter(target__isnull=False)
+            kept.filter(target__isnull=False)
             .annotate(day=EpochDay("posted_at"))
             .values_list("author_id", "target_id", "kind", "day")
             .distinct()
         )
     )
-    texts_read = texts_future.result() if texts_future else _read_texts(authored, own_sites)
-    members = {
-        identity_id: Member(handle, not (is_bot or is_deleted), reach, reach_kind)
-        for identity_id, handle, is_bot, is_deleted, reach, reach_kind in Membership.objects.filter(
-            community=community
-        ).values_list(
-            "identity_id", "identity__handle", "identity__is_bot", "identity__is_deleted", "identity__reach",
-            "identity__reach_kind",
+    # Their days before the window: trust is built over years (graph.consistency, presence).
+    earlier_days: dict[int, list[int]] = {}
+    for author, day in fetch_rows(
+        Interaction.objects.filter(community=community, posted_at__lt=start, author_id__isnull=False)
+        .exclude(kind=InteractionKind.REACTION)
+        .exclude(removed_by=RemovedBy.COMMUNITY)
+        .order_by()
+        .annotate(day=EpochDay("posted_at"))
+        .values_list("author_id", "day")
+        .distinct()
+    ):
+        if author in active_days:
+            earlier_days.setdefault(author, []).append(day)
+    written, removed, appreciated, expected = _contributions(authored, SCORE_BASELINE.get(community.platform, 0))
+    # Conversations joined: the different threads a member replied in (a Discourse topic, a
+    # question, a submission, a chat thread or channel), as Discourse's "Regular" counts topics
+    # replied to. Threads they started count when they answer in them.
+    conversations = dict(
+        fetch_rows(
+            kept.filter(kind=InteractionKind.COMMENT)
+            .exclude(thread_external_id="")
+            .values("author_id")
+            .annotate(n=Count("thread_external_id", distinct=True))
+            .values_list("author_id", "n")
         )
-        if identity_id in active_days
-    }  # fmt: skip
+    )
+    texts_read = texts_future.result() if texts_future else _read_texts(authored, own_sites)
+    members, first_seen = {}, {}
+    for identity_id, handle, is_bot, is_deleted, reach, reach_kind, seen in Membership.objects.filter(
+        community=community, identity_id__in=active_days.keys()
+    ).values_list(
+        "identity_id", "identity__handle", "identity__is_bot", "identity__is_deleted", "identity__reach",
+        "identity__reach_kind", "first_seen_at",
+    ).iterator(chunk_size=WRITE_BATCH):  # fmt: skip
+        members[identity_id] = Member(handle, not (is_bot or is_deleted), reach, reach_kind)
+        if seen is not None:
+            first_seen[identity_id] = _day(seen)
     return CommunityData(
         members=members,
         active_days=active_days,
         ties=ties,
         texts={},
         texts_read=texts_read,
+        first_seen=first_seen,
+        earlier_days=earlier_days,
+        conversations=conversations,
+        written=written,
+        appreciated=appreciated,
+        expected_appreciation=expected,
+        removed=removed,
         own_sites=own_sites,
         first_day=_day(max(start, authored.order_by("posted_at").values_list("posted_at", flat=True).first() or start)),
         last_day=_day(end),
         interactions=window.count(),
         language=language,
+    )
+
+
+def older_activity_message(community: Community, *, start: datetime, end: datetime, ranked: int, data) -> str:
+    """When a window holds too little to rank and the community's activity lies before it (a dump
+    of old comments and one stray recent post: the default window ends at the newest), say so and
+    how to rank it. Empty otherwise."""
+    if data.interactions >= MIN_INTERACTIONS and ranked >= MIN_MEMBERS:
+        return ""
+    older = Interaction.objects.filter(community=community, posted_at__lt=start)
+    count = older.count()
+    if count <= data.interactions:
+        return ""
+    newest = older.order_by("-posted_at").values_list("posted_at", flat=True).first()
+    longer = (end - newest).days + WINDOW_DAYS
+    members = "1 member" if ranked == 1 else f"{ranked:,} members"
+    return (
+        f"This window ({start:%Y-%m-%d} → {end:%Y-%m-%d}) holds {data.interactions:,} interactions by {members}; "
+        f"{count:,} more are older, the newest of them on {newest:%Y-%m-%d}. To rank those, end the window "
+        f"there (rank --end {newest:%Y-%m-%d}) or make it longer (rank --days {longer:,})."
     )
 
 
@@ -195,6 +320,8 @@ def rank_community(
     try:
         data = load_community(community, start=start, end=end, language=community.language)
         ranking = rank(data, weights=weights)
+        older = older_activity_message(community, start=start, end=end, ranked=len(ranking.results), data=data)
+        ranking.message = " ".join(part for part in (older, ranking.message) if part)
         _write_snapshot(run, community, ranking, data)
     except BaseException as error:
         message = f"{type(error).__name__}: {error}"[:2000]

@@ -4,19 +4,19 @@ The measures, and why these:
 - **Two-way ties.** Who answers whom is aggregated into weighted directed ties; a tie is *mutual*
   when both answered the other. Celebrities (answered, never answering), spammers and bots
   (answering, never answered) and broadcasters have no mutual ties, whatever their volume.
-- **Reciprocity** per member, networkx's definition: 2·|in ∩ out| / (|in| + |out|).
-- **Position** = PageRank on the undirected graph of mutual ties, weighted by the weaker side
-  (min(w_uv, w_vu)). On the directed graph PageRank rewards attention received (reach) or, reversed,
-  rewards whoever replies to everyone (RANKING-NOTES): on mutual ties neither can be gamed alone.
-  A closed ring's walk stays inside the ring, so its members get no more than their number.
+- **Reciprocity** per member, networkx's definition: 2·|in ∩ out| / (|in| + |out|) (shown; the
+  ranking's "answers back" reads only the members who answered them, graph/scoring.py).
+- PageRank was dropped (it was computed on the mutual graph, weighted by the weaker side): on real
+  communities it ranked nobody better than counting partners did, and on the directed graph it
+  rewards attention received (reach) or whoever replies to everyone (RANKING-NOTES).
 - **Closure** = local clustering of the mutual graph: the share of a member's partners who also
-  talk to each other. A ring that only answers itself is fully closed; a member whose ties reach
-  across the community is not (a cheap stand-in for Burt's constraint, which costs weeks at
-  50,000 members in networkx).
+  talk to each other (said in the reasons; a core of regulars who all know each other is closed
+  too, so the ranking reads openness from reach across instead).
 - **Reach across** = the ties of a member's partners that lead to members outside the member's
   own circle: Σ over partners u of (deg(u) − 1), minus the two ends of every triangle. Zero for a
   closed ring however busy it is; large for a member whose partners connect them onward (the
-  non-redundant second-order contacts of Burt's structural holes, counted from the triangles).
+  non-redundant second-order contacts of Burt's structural holes, counted from the triangles; a
+  cheap stand-in for Burt's constraint, which costs weeks at 50,000 members in networkx).
 - k-core was left out: closed groups sit in high shells without influence (Liu et al. 2015), and
   it cost 59 s at the target size.
 Working on the aggregated mutual graph rather than every interaction keeps networkx fast enough.
@@ -70,7 +70,7 @@ class Position:
     reciprocity: float
     closure: float  # share of their mutual partners' pairs that are tied themselves
     reach_across: int  # ties from their partners to members outside their own circle
-    centrality: float  # PageRank on the mutual graph, times the number of members (1 = average)
+    triangles: int  # pairs of their partners who have two-way ties with each other
 
 
 def positions(weights: dict[tuple, float], members: Iterable) -> dict[object, Position]:
@@ -81,11 +81,8 @@ def positions(weights: dict[tuple, float], members: Iterable) -> dict[object, Po
         reaches_out[source] += 1
         heard_from[target] += 1
     graph = mutual_graph(weights, members)
-    n = max(graph.number_of_nodes(), 1)
     triangles = nx.triangles(graph)
     degree = dict(graph.degree())
-    # networkx stops when the total change is below n·tol: scale tol so that is 1e-6 in all.
-    rank = nx.pagerank(graph, weight="weight", tol=1e-6 / n, max_iter=500) if graph.number_of_edges() else {}
     result = {}
     for member in members:
         mutual = degree[member]
@@ -98,6 +95,6 @@ def positions(weights: dict[tuple, float], members: Iterable) -> dict[object, Po
             reciprocity=2 * mutual / (ins + outs) if ins + outs else 0.0,
             closure=2 * triangles[member] / (mutual * (mutual - 1)) if mutual > 1 else 0.0,
             reach_across=onward,
-            centrality=rank.get(member, 1 / n) * n,
+            triangles=triangles[member],
         )
     return result

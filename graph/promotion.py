@@ -1,23 +1,31 @@
-"""Helping or promoting: does a member keep linking the same outside site, or post the same text?
+"""Helping or promoting: does a member keep linking a site of their own, or post the same text?
 
 Both are measured on the member's own texts and need no model: a member who links many different
 resources while answering is not flagged; one who links the same shop in most of what they write,
 or pastes the same message into thread after thread, is.
+
+A site is "their own" only if it is not the community's: a site many different members link (the
+project's code host, the papers and references a field cites) is a shared resource there, linked
+as part of helping, never promotion (on a Bitcoin developers' forum half the members link GitHub;
+on Quantum Computing Stack Exchange a third link arXiv). ``shared_sites`` finds them; the
+community's own site (a forum's host) and the platforms themselves never count either.
 """
 
 from __future__ import annotations
 
 import re
+import statistics
 from collections import Counter
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 
 LINK = re.compile(r"(?:https?://|www\.)(?:www\.)?([a-z0-9.-]+\.[a-z]{2,})", re.IGNORECASE)
 # Links to the platforms themselves (threads, images, profiles) are conversation, not promotion;
 # subdomains too (preview.redd.it, m.imgur.com, cdn.discordapp.com).
 PLATFORM_DOMAINS = frozenset(
     {"reddit.com", "redd.it", "imgur.com", "discord.com", "discord.gg", "discordapp.com", "discordapp.net",
-     "slack.com", "slack-edge.com", "giphy.com", "tenor.com"}
+     "slack.com", "slack-edge.com", "giphy.com", "tenor.com", "stackexchange.com", "stackoverflow.com",
+     "mathoverflow.net", "superuser.com", "serverfault.com", "askubuntu.com", "sstatic.net", "discourse-cdn.com"}
 )  # fmt: skip
 REPEATED_LINKS = 3  # a site linked in at least this many texts...
 REPEATED_SHARE = 0.2  # ...and in at least this share of them is the member's "own" site
@@ -25,17 +33,50 @@ MIN_TEXTS_FOR_DUPLICATES = 3
 MIN_WORDS_FOR_DUPLICATES = 4
 
 
+# A site linked by at least this many members, and this share of the members who wrote anything,
+# is the community's shared resource. Five members and 2%: a closed ring of accounts pointing at
+# one shop can reach that in a small community, and it is the network (ties only inside the ring)
+# that gives a ring away, not its links alone.
+SHARED_MIN_MEMBERS = 5
+SHARED_MIN_SHARE = 0.02
+SITES_KEPT = 8  # per member, the sites they link most: enough to find their own among the shared
+
+
 @dataclass(frozen=True)
 class Promotion:
     texts: int
-    top_site: str  # the outside site they link most ("" if none)
+    top_site: str  # the outside site they link most, shared resources left out ("" if none)
     top_site_share: float  # share of their texts linking it
     self_promotion: float  # top_site_share when it is repeated enough to count, else 0
     duplicate_share: float  # share of their texts that repeat another of their texts
+    linked: tuple[tuple[str, int], ...] = ()  # sites they link, with how many texts link each, most first
 
     @property
     def promotion(self) -> float:
         return max(self.self_promotion, self.duplicate_share)
+
+    def without(self, shared: frozenset) -> Promotion:
+        """The same member judged again with the community's shared sites not counting as theirs."""
+        top_site, top_count = next(((site, count) for site, count in self.linked if site not in shared), ("", 0))
+        share = top_count / self.texts if self.texts else 0.0
+        self_promotion = share if top_count >= REPEATED_LINKS and share >= REPEATED_SHARE else 0.0
+        return replace(self, top_site=top_site, top_site_share=round(share, 4), self_promotion=round(self_promotion, 4))
+
+
+def shared_sites(promotions: Mapping[object, Promotion]) -> frozenset:
+    """Sites linked by at least SHARED_MIN_MEMBERS members and SHARED_MIN_SHARE of those who wrote,
+    most of whom link it in under half of what they write: a resource is linked now and then, as
+    part of answering. A shop that a handful of accounts link in everything they write (spammers
+    working together, a ring) is not made the community's by their number."""
+    writers = sum(1 for p in promotions.values() if p.texts)
+    shares: dict[str, list[float]] = {}
+    for p in promotions.values():
+        for site, count in p.linked:
+            shares.setdefault(site, []).append(count / p.texts)
+    needed = max(SHARED_MIN_MEMBERS, SHARED_MIN_SHARE * writers)
+    return frozenset(
+        site for site, linked in shares.items() if len(linked) >= needed and statistics.median(linked) < 0.5
+    )
 
 
 def host(url: str) -> str:
@@ -84,11 +125,9 @@ def promotion(
     linked = Counter()
     for text, _ in pairs:
         linked.update(sites(text, own_sites))
-    top_site, top_count = linked.most_common(1)[0] if linked else ("", 0)
-    share = top_count / len(pairs)
-    self_promotion = share if top_count >= REPEATED_LINKS and share >= REPEATED_SHARE else 0.0
     prints = [" ".join(tokens) for _, tokens in pairs if len(tokens) >= MIN_WORDS_FOR_DUPLICATES]
     duplicates = 0.0
     if len(prints) >= MIN_TEXTS_FOR_DUPLICATES:
         duplicates = (len(prints) - len(set(prints))) / len(pairs)
-    return Promotion(len(pairs), top_site, round(share, 4), round(self_promotion, 4), round(duplicates, 4))
+    measured = Promotion(len(pairs), "", 0.0, 0.0, round(duplicates, 4), tuple(linked.most_common(SITES_KEPT)))
+    return measured.without(frozenset())

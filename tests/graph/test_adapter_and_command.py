@@ -162,3 +162,87 @@ def test_outside_a_transaction_texts_load_on_a_second_connection_with_the_same_r
         (r.handle, r.score, r.reasons) for r in plain.results
     ]
     assert any(r.details["language"]["tokens"] for r in threaded.results)
+
+
+def test_a_stray_recent_post_says_where_the_activity_is_and_end_ranks_it(planted, make_identity, make_interaction):
+    """A dump of old comments plus one post years later: the default window ends at the newest
+    activity and holds one member. The run says what happened and how to rank the rest; --end does."""
+    from datetime import UTC, datetime
+
+    late = make_identity("late_poster")
+    make_interaction("t3_stray", late, community=planted["object"], at=datetime(2030, 6, 1, tzinfo=UTC), title="Hi")
+    out = io.StringIO()
+    call_command("rank", planted["community"], "--top", "3", stdout=out, stderr=io.StringIO())
+    text = out.getvalue()
+    assert "1 member ranked over 2029-06-01 → 2030-06-01" in text
+    newest_older = planted["object"].interactions.exclude(external_id="t3_stray").order_by("-posted_at").first()
+    day = f"{newest_older.posted_at:%Y-%m-%d}"
+    assert f"the newest of them on {day}. To rank those, end the window there (rank --end {day})" in text
+    ranked = rank_json(planted["community"], "--end", day, "--top", "500")
+    assert len(ranked) > 100 and "late_poster" not in {row["handle"] for row in ranked}
+
+
+def test_end_before_any_activity_says_when_the_community_was_active(planted):
+    err = io.StringIO()
+    with pytest.raises(SystemExit) as exit_:
+        call_command("rank", planted["community"], "--end", "2001-01-01", stderr=err)
+    assert exit_.value.code == 2
+    assert "has no activity from 2000-01-02 to 2001-01-01; its activity runs from 2024-" in err.getvalue()
+
+
+def test_removed_posts_are_not_words_and_what_the_community_took_down_counts_against_the_member(
+    community, make_identity, make_interaction
+):
+    """A placeholder is not the member's words; posts the community took down are neither
+    participation nor ties, and are said; posts an author took back still happened."""
+    from datetime import UTC, datetime, timedelta
+
+    from graph.adapter import load_community
+
+    people = [make_identity(name) for name in ("ann", "bob", "cy", "dee")]
+    start = datetime(2025, 1, 6, 12, tzinfo=UTC)
+    n = 0
+    for week in range(20):
+        for author in people:
+            n += 1
+            other = people[(people.index(author) + 1) % 4]
+            hidden = author.handle == "bob" and week >= 12
+            make_interaction(
+                f"c{n}", author, kind="comment", target=other, at=start + timedelta(weeks=week),
+                text="This post was flagged by the community and is temporarily hidden." if hidden
+                else f"Week {week}: the nib on my {other.handle} pen writes wet and smooth",
+                is_removed=hidden or (author.handle == "cy" and week >= 15),
+                removed_by="community" if hidden else ("author" if author.handle == "cy" and week >= 15 else ""),
+            )  # fmt: skip
+    start_window, end = start - timedelta(days=1), start + timedelta(weeks=20)
+    data = load_community(community, start=start_window, end=end)
+    bob, cy = people[1].pk, people[2].pk
+    assert (data.written[bob], data.removed[bob]) == (20, 8)
+    assert len({d // 7 for d in data.active_days[bob]}) == 12  # the hidden weeks are not presence
+    assert len({d // 7 for d in data.active_days[cy]}) == 20  # what cy took back still happened
+    corpus, promotions = data.texts_read
+    placeholder = {corpus.ids.get(word) for word in ("flagged", "temporarily", "hidden")} - {None}
+    assert not placeholder & set(corpus.members[bob].tolist())  # never read as bob's words
+    _, ranking = rank_community(community, end=end)
+    said = {r.handle: r.reasons for r in ranking.results}
+    assert "The community took down 8 of the 20 posts and comments they wrote." in said["bob"]
+
+
+def test_a_members_texts_are_sampled_across_their_window_not_only_the_newest(
+    community, make_identity, make_interaction
+):
+    from datetime import UTC, datetime, timedelta
+
+    from graph.adapter import TEXTS_PER_MEMBER, load_community
+
+    ann, bob = make_identity("ann"), make_identity("bob")
+    start = datetime(2025, 1, 6, tzinfo=UTC)
+    for i in range(60):  # an early vocabulary, then nothing but thanks for the last 30
+        make_interaction(f"a{i}", ann, kind="comment", target=bob, at=start + timedelta(days=i),
+                         text="burr grinder calibration notes" if i < 30 else "thanks")  # fmt: skip
+        make_interaction(f"b{i}", bob, kind="comment", target=ann, at=start + timedelta(days=i), text="sure")
+    data = load_community(community, start=start, end=start + timedelta(days=60))
+    corpus, promotions = data.texts_read
+    words = [corpus.words[i] for i in corpus.members[ann.pk]]
+    assert promotions[ann.pk].texts == TEXTS_PER_MEMBER
+    assert "grinder" in words and "thanks" in words

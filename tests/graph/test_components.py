@@ -65,7 +65,9 @@ def test_a_closed_clique_is_less_embedded_than_a_member_with_as_many_ties_across
     assert pos["ring0"].mutual == pos["bridge"].mutual == 5
     assert pos["ring0"].closure == 1.0 and pos["bridge"].closure == 0.0
     assert pos["ring0"].reach_across == 0 and pos["bridge"].reach_across == 15  # 5 partners × 3 onward ties
-    assert pos["bridge"].centrality > pos["ring0"].centrality
+    from graph.scoring import openness
+
+    assert openness(pos["bridge"]) == 1.0 and openness(pos["ring0"]) < 0.1
 
 
 def test_one_way_attention_is_not_a_tie():
@@ -162,3 +164,88 @@ def test_photos_and_links_to_the_forums_own_threads_are_not_self_promotion():
     forum = [f"as said in https://forum.pens.example/t/nibs/{i}/3" for i in range(5)]
     assert promotion(forum, own_sites=frozenset({"forum.pens.example"})).self_promotion == 0.0
     assert promotion(forum).self_promotion == 1.0  # without knowing the forum it would look like one
+
+
+# --- the measures added for real communities ------------------------------------------------------
+
+
+def test_weeks_before_the_window_count_towards_presence_fading_and_tenure_runs_from_first_seen():
+    this_year = list(range(300, 364, 21))  # four days in the window
+    newcomer = participation(this_year, first_day=0, last_day=363)
+    old_hand = participation(this_year, first_day=0, last_day=363, first_seen=-700,
+                             earlier_days=list(range(-700, 0, 7)))  # fmt: skip
+    assert old_hand.active_weeks == newcomer.active_weeks == 4  # what is said is the window's
+    assert old_hand.weighted_weeks > 3 * newcomer.weighted_weeks
+    assert old_hand.tenure == 1.0 and newcomer.tenure < 0.5
+    # Two years back counts less than last year: trust fades by half a year after year.
+    two_years_ago = participation([363], first_day=0, last_day=363, earlier_days=[363 - 728])
+    last_year = participation([363], first_day=0, last_day=363, earlier_days=[363 - 364])
+    assert two_years_ago.weighted_weeks < last_year.weighted_weeks
+
+
+def test_currency_halves_over_a_quarter_of_the_window_after_four_quiet_weeks_never_faster_than_a_quarter_year():
+    assert participation([363 - 27], first_day=0, last_day=363).recency == 1.0  # under four weeks: current
+    left = participation([363 - 7 * (4 + 13)], first_day=0, last_day=363)  # 13 weeks more, a quarter of 52
+    assert left.recency == pytest.approx(0.5, abs=0.01)
+    long_window = participation([3000 - 7 * (4 + 13)], first_day=0, last_day=3000)  # 13 weeks of 428
+    assert long_window.recency > 0.9
+    short_window = participation([167 - 7 * (4 + 13)], first_day=0, last_day=167)  # a 24-week window
+    assert short_window.recency == pytest.approx(0.5, abs=0.01)  # not a quarter of 24 weeks: too quick
+
+
+def test_every_active_day_falls_in_a_week_observed():
+    # A window of 10 days: one whole week and three odd days, which belong to it.
+    p = participation([0], first_day=0, last_day=9)
+    assert (p.active_weeks, p.weeks_observed) == (1, 1)
+
+
+def test_a_closed_ring_is_not_open_and_a_core_that_also_talks_to_everyone_is():
+    from graph.scoring import openness
+
+    ring = _ring("ring", 8)
+    core = _ring("core", 4) + [(f"core{i}", f"asker{i}{j}", "comment") for i in range(4) for j in range(6)]
+    core += [(f"asker{i}{j}", f"core{i}", "comment") for i in range(4) for j in range(6)]
+    members = {m for s, t, _ in ring + core for m in (s, t)}
+    pos = positions(tie_weights(ring + core), members)
+    assert openness(pos["ring0"]) < 0.05
+    assert openness(pos["core0"]) > 0.5  # its partners (the other core members) talk to their own askers
+
+
+def test_answering_back_is_the_share_of_those_who_answered_them_that_they_answer():
+    from graph.scoring import answers_back
+
+    ties = [(f"fan{i}", "star", "comment") for i in range(9)]  # answered by nine, answers none
+    ties += [("helper", f"asker{i}", "comment") for i in range(9)] + [("asker0", "helper", "comment")]
+    members = {m for s, t, _ in ties for m in (s, t)}
+    pos = positions(tie_weights(ties), members)
+    assert answers_back(pos["star"]) == pytest.approx(0.2)  # (0 + 1) / (9 + 1), doubled
+    # Answering nine askers of whom one answered back is not a lack of reciprocity.
+    assert answers_back(pos["helper"]) == 1.0
+    ties += [(f"fan{i}", "speaker", "comment") for i in range(10)]
+    ties += [("speaker", f"fan{i}", "comment") for i in range(4)]
+    pos = positions(tie_weights(ties), members | {"speaker"})
+    assert answers_back(pos["speaker"]) == pytest.approx(10 / 11)  # answers four of ten: nearly enough
+
+
+def test_a_site_many_members_link_now_and_then_is_the_communitys_and_a_shop_several_accounts_push_is_not():
+    from graph.promotion import shared_sites
+
+    helpers = {f"dev{i}": promotion([f"see https://github.com/x/{i}", "agreed", "thanks, merged", "ok"])
+               for i in range(6)}  # fmt: skip
+    shop = {f"spam{i}": promotion([f"buy {i} at https://shop.example/x", "deal https://shop.example/y",
+                                   "https://shop.example/z sale"]) for i in range(6)}  # fmt: skip
+    lurkers = {f"lurker{i}": promotion(["hello there"]) for i in range(40)}
+    shared = shared_sites(helpers | shop | lurkers)
+    assert shared == {"github.com"}
+    assert helpers["dev0"].without(shared).self_promotion == 0
+    assert shop["spam0"].without(shared).self_promotion == 1.0
+
+
+def test_well_received_counts_contributions_not_votes_and_is_shrunk_towards_typical():
+    from graph.scoring import well_received
+
+    assert well_received(appreciated=10, expected=10.0) == 0.5  # as often as others': typical
+    assert well_received(appreciated=0, expected=0.0) == 0.5  # no votes anywhere: no evidence
+    assert well_received(appreciated=40, expected=10.0) == 1.0  # capped at twice as often
+    assert well_received(appreciated=0, expected=20.0) < 0.1
+    assert well_received(appreciated=1, expected=0.2) < 0.7  # one liked post says little

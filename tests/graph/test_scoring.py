@@ -3,6 +3,8 @@
 import random
 from dataclasses import replace
 
+import pytest
+
 from graph.scoring import CommunityData, Member, rank
 
 JARGON = "nib sheen shimmer converter feed tines swatch flex piston ebonite".split()
@@ -84,8 +86,9 @@ def test_a_member_with_no_text_still_gets_the_components_that_need_none():
     data.texts["regular2"] = []
     result = _by_handle(rank(data))["regular2"]
     assert result.consistency > 0.5 and result.embeddedness > 0.5
-    assert 0 < result.alignment < 1  # the community average: no evidence either way
-    assert "No text to judge their language by (counted as average)." in result.reasons
+    # No evidence either way: typical, as aligned as the members whose texts are ordinary.
+    assert result.alignment == _by_handle(rank(data))["regular3"].alignment
+    assert "No text to judge their language by (counted as typical)." in result.reasons
 
 
 def test_one_strong_signal_cannot_hide_a_missing_one():
@@ -96,7 +99,7 @@ def test_one_strong_signal_cannot_hide_a_missing_one():
     data.texts["broadcaster"] = [_text(random.Random(i), 0.6) for i in range(30)]
     data.ties += [(f"regular{i}", "broadcaster", "comment", 7 * i) for i in range(12)]
     results = _by_handle(rank(data))
-    assert results["broadcaster"].consistency > 0.8 and results["broadcaster"].embeddedness == 0
+    assert results["broadcaster"].consistency > 0.8 and results["broadcaster"].embeddedness < 0.3
     assert results["broadcaster"].rank == len(results)  # last, despite the most regular presence
     assert any("never answers back" in reason for reason in results["broadcaster"].reasons)
 
@@ -126,11 +129,15 @@ def test_reasons_are_sentences_about_the_member():
     assert all(reason.endswith(".") for reason in result.reasons)
 
 
-def test_language_sentences_place_members_among_the_others_and_are_left_out_without_a_vocabulary():
+def test_words_far_from_the_communitys_lower_alignment_and_are_said_and_left_out_without_a_vocabulary():
     data = community()
-    data.texts["regular0"] = ["the and of it is was that this to with"] * 10  # no jargon at all
+    typical = _by_handle(rank(data))["regular0"]
+    rng = random.Random(5)
+    data.texts["regular0"] = [_text(rng, jargon_share=0.0, words=30) for _ in range(15)]  # no jargon at all
     result = _by_handle(rank(data))["regular0"]
-    assert "Uses the community's vocabulary less than 95% of members." in result.reasons
+    assert result.alignment < typical.alignment
+    assert any(reason.startswith("Uses few of the community's own words (") for reason in result.reasons)
+    assert not any("community's own words" in reason for reason in typical.reasons)  # ordinary: nothing to say
     tiny = community(regulars=2)  # two writers: too few for a vocabulary of the community's own
     for member in rank(tiny).results:
         assert not any("vocabulary" in reason for reason in member.reasons)
@@ -143,3 +150,55 @@ def test_inactivity_is_said_in_whole_weeks_never_rounded_up():
     assert any(r.endswith("but not in the last 5 weeks.") for r in _by_handle(rank(data))["regular4"].reasons)
     data.active_days["regular4"] = early + [279 - 34]  # four weeks and six days ago: not five
     assert not any("but not in the last" in r for r in _by_handle(rank(data))["regular4"].reasons)
+
+
+def test_contributions_the_community_appreciates_more_often_lift_a_member_and_the_reason_says_so():
+    data = community()
+    for name in data.members:
+        data.written[name] = 30
+        data.expected_appreciation[name] = 10.0
+        data.appreciated[name] = 10
+    before = rank(data).results[-1]  # the last, all else being equal
+    data.appreciated[before.member] = 25
+    after = _by_handle(rank(data))[before.handle]
+    assert after.rank < before.rank
+    assert "Members liked or upvoted 25 of the 30 posts and comments they wrote, 2.5 times as often" in " ".join(
+        after.reasons
+    )
+
+
+def test_what_the_community_took_down_lowers_alignment_and_is_said():
+    data = community()
+    for name in data.members:
+        data.written[name] = 40
+    clean = _by_handle(rank(data))["regular4"]
+    data.removed["regular4"] = 20
+    flagged = _by_handle(rank(data))["regular4"]
+    assert flagged.details["measures"]["alignment"]["removals"] == pytest.approx(1 - 20 / 42, abs=1e-3)
+    assert flagged.alignment < clean.alignment and flagged.rank > clean.rank
+    assert "The community took down 20 of the 40 posts and comments they wrote." in flagged.reasons
+
+
+def test_a_part_left_out_changes_the_ranking_and_an_unknown_name_is_refused():
+    data = community()
+    for name in data.members:
+        data.written[name], data.expected_appreciation[name] = 30, 10.0
+        data.appreciated[name] = 5 + 2 * int(name.removeprefix("regular"))
+    whole = [r.handle for r in rank(data).results]
+    assert [r.handle for r in rank(data, leave_out=frozenset({"alignment.received"})).results] != whole
+    assert rank(data, leave_out=frozenset({"alignment"})).parameters["left_out"] == ["alignment"]
+    with pytest.raises(ValueError, match="nothing called alignment.vocabulary"):
+        rank(data, leave_out=frozenset({"alignment.vocabulary"}))
+
+
+def test_no_reason_contradicts_the_figures_beside_it():
+    data = community()
+    data.active_days["regular9"] = [0]  # once, at the very start of the window
+    for result in rank(data).results:
+        p = result.details["participation"]
+        first = result.reasons[0]
+        assert first.startswith(f"Active in {p['active_weeks']} of the {p['weeks_observed']} weeks observed")
+        assert 1 <= p["active_weeks"] <= p["weeks_observed"]
+        if "but not in the last" in first:
+            silent = int(first.split("but not in the last ")[1].split(" weeks")[0])
+            assert silent < p["weeks_observed"] and silent <= p["weeks_since_last"]

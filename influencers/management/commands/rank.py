@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
+from datetime import UTC, date, datetime, time
 
 from django.core.management.base import BaseCommand, CommandParser
 
@@ -22,7 +24,11 @@ class Command(BaseCommand):
         parser.add_argument("community", metavar="PLATFORM:COMMUNITY", help="e.g. reddit:fountainpens")
         parser.add_argument("--top", type=int, default=20, help="how many members to print (default 20)")
         parser.add_argument("--json", action="store_true", help="print a JSON array, best first")
-        parser.add_argument("--days", type=int, default=365, help="window length up to the latest activity")
+        parser.add_argument("--days", type=int, default=365, help="window length in days (default 365)")
+        parser.add_argument(
+            "--end", type=_end_of_day, metavar="YYYY-MM-DD",
+            help="the window's last day (default: the community's newest activity)",
+        )  # fmt: skip
 
     def handle(self, *args, **options):
         if options["top"] < 1:
@@ -31,7 +37,7 @@ class Command(BaseCommand):
             self._fail("--days must be at least 7")
         community = self._community(options["community"])
         try:
-            run, ranking = rank_community(community, days=options["days"])
+            run, ranking = rank_community(community, days=options["days"], end=options["end"])
         except NothingToRank as error:
             self._fail(str(error))
         results = ranking.results[: options["top"]]
@@ -40,8 +46,9 @@ class Command(BaseCommand):
             if run.message:
                 self.stderr.write(run.message)
             return
+        members = "1 member" if run.ranked_members == 1 else f"{run.ranked_members:,} members"
         self.stdout.write(
-            f"{community.key}: {run.ranked_members:,} members ranked over {run.window_start:%Y-%m-%d} → "
+            f"{community.key}: {members} ranked over {run.window_start:%Y-%m-%d} → "
             f"{run.window_end:%Y-%m-%d} (ranking run #{run.pk}, {run.algorithm_version})"
         )
         if run.message:
@@ -66,6 +73,14 @@ class Command(BaseCommand):
     def _fail(self, message: str, status: int = 2):
         self.stderr.write(f"rank: {message}")
         sys.exit(status)
+
+
+def _end_of_day(value: str) -> datetime:
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date (YYYY-MM-DD)") from None
+    return datetime.combine(day, time.max, tzinfo=UTC)
 
 
 def _as_json(result, community: Community) -> dict:
