@@ -96,6 +96,10 @@ def main(argv=None):
     parser.add_argument("--sizes", type=int, nargs="+", default=[300, 600, 1500])
     parser.add_argument("--mixes", nargs="+", default=["default", "adversarial", "tight"])
     parser.add_argument("--show", type=int, default=0, help="print the top N of each community")
+    parser.add_argument(
+        "--leave-out", nargs="+", default=[], metavar="PART",
+        help="also rank without each of these components or measures (graph.scoring.MEASURES), e.g. consistency.rhythm",
+    )  # fmt: skip
     options = parser.parse_args(argv)
     work = Path(tempfile.mkdtemp(prefix="ranking_quality_"))
     os.environ.setdefault("DATABASE_URL", f"sqlite:///{work / 'quality.sqlite3'}")
@@ -107,12 +111,13 @@ def main(argv=None):
     from django.core.management import call_command
     from generate_community import generate
 
-    from graph.adapter import rank_community
+    from graph.adapter import load_community, rank_community, ranking_window
+    from graph.scoring import rank
     from influencers.models import Community
 
     call_command("migrate", verbosity=0)
     table: dict[str, list[dict]] = {}
-    print(f"{'community':34} {'interactions':>12}  {'method':24} {'P@k':>5} {'NDCG@50':>8} {'traps@50':>8}")
+    print(f"{'community':34} {'interactions':>12}  {'method':40} {'P@k':>5} {'NDCG@50':>8} {'traps@50':>8}")
     for mix in options.mixes:
         for size in options.sizes:
             for seed in options.seeds:
@@ -120,25 +125,34 @@ def main(argv=None):
                 call_command("ingest", "reddit-dump", *made["files"], "--json", stdout=io.StringIO())
                 community = Community.objects.get(platform="reddit", external_id=made["community"].split(":", 1)[1])
                 _, ranking = rank_community(community)
-                orders = {"embedded ranking": [r.handle for r in ranking.results]} | baselines(community)
+                orders = {"embedded ranking": [r.handle for r in ranking.results]}
+                if options.leave_out:
+                    start, end = ranking_window(community)
+                    data = load_community(community, start=start, end=end)
+                    for part in options.leave_out:
+                        left = rank(data, leave_out=frozenset({part}))
+                        orders[f"without {part}"] = [r.handle for r in left.results]
+                orders |= baselines(community)
                 for method, order in orders.items():
                     figures = evaluate(order, made["labels"])
                     table.setdefault(method, []).append(figures)
                     print(
-                        f"{made['community'][7:]:34} {made['interactions']:>12,}  {method:24} "
+                        f"{made['community'][7:]:34} {made['interactions']:>12,}  {method:40} "
                         f"{figures['precision@k']:5.2f} {figures['ndcg@50']:8.3f} {figures['traps@50']:8d}"
                         + (f"  {figures['trap_roles']}" if figures["traps@50"] else "")
                     )
                 for r in ranking.results[: options.show]:
-                    print(f"    {r.rank:3} {made['labels'].get(r.handle, '?'):11} {r.handle:16} {r.score:.3f} "
-                          f"C{r.consistency:.2f} E{r.embeddedness:.2f} A{r.alignment:.2f}")  # fmt: skip
+                    print(f"    {r.rank:3} {made['labels'].get(r.handle, '?'):11} {r.handle:16} {r.score:.3g} "
+                          f"C{r.consistency:.2f} E{r.embeddedness:.2f} A{r.alignment:.2f}  "
+                          + " ".join(f"{k}={v:.2f}" for c in r.details.get("measures", {}).values()
+                                     for k, v in c.items()))  # fmt: skip
     print("\nover all communities (mean, worst):")
     for method, rows in table.items():
         p = [r["precision@k"] for r in rows]
         n = [r["ndcg@50"] for r in rows]
         t = [r["traps@50"] for r in rows]
         print(
-            f"  {method:24} P@k {statistics.fmean(p):.3f} (worst {min(p):.2f})   NDCG@50 {statistics.fmean(n):.3f} "
+            f"  {method:40} P@k {statistics.fmean(p):.3f} (worst {min(p):.2f})   NDCG@50 {statistics.fmean(n):.3f} "
             f"(worst {min(n):.3f})   traps@50 {statistics.fmean(t):.1f} (worst {max(t)})"
         )
 
