@@ -52,42 +52,21 @@ def evaluate(order: list[str], labels: dict[str, str]) -> dict:
 
 
 def baselines(community) -> dict[str, list[str]]:
-    import networkx as nx
-    from django.db.models import Count, Sum
+    """The four baselines (benchmarks/ranking_evaluation.py) over the ranking's window and members."""
+    from ranking_evaluation import BASELINES, baseline_values, order_by_value
 
+    from graph.adapter import ranking_window
     from influencers.models import Interaction
 
-    rows = Interaction.objects.filter(community=community, author__isnull=False, author__is_deleted=False)
-    volume = rows.values("author__handle").annotate(n=Count("id")).order_by("-n", "author__handle")
-    karma = rows.values("author__handle").annotate(n=Sum("score")).order_by("-n", "author__handle")
-    repliers = (
-        rows.filter(target__isnull=False, target__is_deleted=False)
-        .exclude(target=models_F("author"))
-        .values("target__handle")
-        .annotate(n=Count("author", distinct=True))
-        .order_by("-n", "target__handle")
-    )
-    graph = nx.DiGraph()
-    for source, target, weight in (
-        rows.filter(target__isnull=False, target__is_deleted=False)
-        .values_list("author__handle", "target__handle")
-        .annotate(n=Count("id"))
-    ):
-        if source != target:
-            graph.add_edge(source, target, weight=weight)
-    pagerank = nx.pagerank(graph, weight="weight")
-    return {
-        "post volume": [r["author__handle"] for r in volume],
-        "karma": [r["author__handle"] for r in karma],
-        "distinct repliers": [r["target__handle"] for r in repliers],
-        "PageRank (reply graph)": sorted(pagerank, key=lambda h: (-pagerank[h], h)),
-    }
-
-
-def models_F(name):
-    from django.db.models import F
-
-    return F(name)
+    start, end = ranking_window(community)
+    names = dict(
+        Interaction.objects.filter(
+            community=community, posted_at__gte=start, posted_at__lte=end,
+            author__is_bot=False, author__is_deleted=False,
+        ).values_list("author", "author__handle").distinct()
+    )  # fmt: skip
+    values = baseline_values(community, start=start, end=end, members=set(names))
+    return {name: [names[m] for m in order_by_value(values[name], names, names)] for name in BASELINES}
 
 
 def main(argv=None):
