@@ -285,10 +285,11 @@ def older_activity_message(community: Community, *, start: datetime, end: dateti
     newest = older.order_by("-posted_at").values_list("posted_at", flat=True).first()
     longer = (end - newest).days + WINDOW_DAYS
     members = "1 member" if ranked == 1 else f"{ranked:,} members"
+    held = "1 interaction" if data.interactions == 1 else f"{data.interactions:,} interactions"
     return (
-        f"This window ({start:%Y-%m-%d} → {end:%Y-%m-%d}) holds {data.interactions:,} interactions by {members}; "
+        f"This window ({start:%Y-%m-%d} → {end:%Y-%m-%d}) holds {held} by {members}; "
         f"{count:,} more are older, the newest of them on {newest:%Y-%m-%d}. To rank those, end the window "
-        f"there (rank --end {newest:%Y-%m-%d}) or make it longer (rank --days {longer:,})."
+        f"there (rank --end {newest:%Y-%m-%d}) or make it longer (rank --days {longer})."
     )
 
 

@@ -77,7 +77,7 @@ def reasons(
     else:
         said.append("Has not interacted with other members in this window.")
     if conversations > 1:
-        said.append(f"Took part in {conversations:,} different conversations.")
+        said.append(f"Replied in {conversations:,} different threads.")
     if back and back.returning:
         said.append(f"{back.returning} of the {back.visitors} members who talked with them came back in another week.")
     if pos.mutual >= 3 and pos.closure >= 0.6:
