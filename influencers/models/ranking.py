@@ -55,9 +55,13 @@ class MemberScore(models.Model):
     membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="scores")
     rank = models.PositiveIntegerField()
     score = models.FloatField()
-    consistency = models.FloatField(help_text="Present in most periods, regular, still active, comes back.")
-    embeddedness = models.FloatField(help_text="Answered by and answering many distinct members.")
-    alignment = models.FloatField(help_text="Speaks the community's language; helps rather than promotes.")
+    consistency = models.FloatField(help_text="Weeks present (earlier ones fading), tenure, still here.")
+    embeddedness = models.FloatField(
+        help_text="Threads replied in, two-way ties, answering back, ties beyond one closed circle."
+    )
+    alignment = models.FloatField(
+        help_text="How often the community appreciated what they wrote; no promotion, removals or off-topic words."
+    )
     details = models.JSONField(default=dict, blank=True, help_text="The measures behind each component.")
     reasons = models.JSONField(default=list, blank=True, help_text="Sentences a manager can read.")
     reach = models.PositiveBigIntegerField(
