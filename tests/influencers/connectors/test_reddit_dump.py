@@ -6,21 +6,15 @@ from pathlib import Path
 import pytest
 import zstandard
 
-from influencers.connectors.records import CommunityRecord, InteractionRecord, Skipped, SourceError
+from influencers.connectors.records import InteractionRecord, Skipped, SourceError
 from influencers.connectors.reddit_dump import read_dump
 from influencers.connectors.reddit_things import thing_to_record
+from tests.influencers.connectors import split
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "reddit"
 COMMENTS = FIXTURES / "RC_fountainpens_2024-01.ndjson"
 
 
-def split(items):
-    items = list(items)
-    return (
-        [i for i in items if isinstance(i, CommunityRecord)],
-        {i.external_id: i for i in items if isinstance(i, InteractionRecord)},
-        [i for i in items if isinstance(i, Skipped)],
-    )
 
 
 def compress(source: Path, target: Path) -> Path:

@@ -3,8 +3,9 @@ from pathlib import Path
 
 import pytest
 
-from influencers.connectors.records import CommunityRecord, InteractionRecord, Skipped, SourceError
+from influencers.connectors.records import SourceError
 from influencers.connectors.slack import read_export
+from tests.influencers.connectors import split
 
 EXPORT_DIR = Path(__file__).resolve().parents[2] / "fixtures" / "slack"
 
@@ -19,12 +20,7 @@ def export(tmp_path):
 
 
 def read(path):
-    items = list(read_export(path))
-    return (
-        [i for i in items if isinstance(i, CommunityRecord)],
-        {i.external_id: i for i in items if isinstance(i, InteractionRecord)},
-        [i for i in items if isinstance(i, Skipped)],
-    )
+    return split(read_export(path))
 
 
 def test_threads_mentions_and_reactions(export):

@@ -10,16 +10,14 @@ import pytest
 from django.core.management import call_command
 
 from influencers.connectors.records import (
-    CommunityRecord,
-    InteractionRecord,
     ReadProgress,
-    Skipped,
     SourceError,
     read_progress,
 )
 from influencers.connectors.stackexchange import read_dump
 from influencers.connectors.stackexchange_files import source_bytes
 from influencers.models import Identity, Interaction
+from tests.influencers.connectors import split
 
 SITE = "quantumcomputing.stackexchange.com"
 REAL_DUMP = Path(__file__).resolve().parents[3].parent / "shared" / "real-communities" / "qc_se.tar.xz"
@@ -124,12 +122,7 @@ def folder(tmp_path):
 
 
 def read(path, **options):
-    items = list(read_dump(path, **options))
-    return (
-        [i for i in items if isinstance(i, CommunityRecord)],
-        {i.external_id: i for i in items if isinstance(i, InteractionRecord)},
-        [i for i in items if isinstance(i, Skipped)],
-    )
+    return split(read_dump(path, **options))
 
 
 def test_questions_are_posts_answers_reply_to_them_and_comments_to_their_post(folder):
