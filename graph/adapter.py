@@ -183,6 +183,39 @@ def _contributions(authored, baseline: int) -> tuple[dict, dict, dict, dict]:
     return dict(written), removed, appreciated, dict(expected)
 
 
+def _earlier_days(community: Community, *, start: datetime, members) -> dict[int, list[int]]:
+    """The members' active days before the window: trust is built over years (graph.consistency,
+    presence). What the community took down does not count, as in the window."""
+    earlier: dict[int, list[int]] = {}
+    for author, day in fetch_rows(
+        Interaction.objects.filter(community=community, posted_at__lt=start, author_id__isnull=False)
+        .exclude(kind=InteractionKind.REACTION)
+        .exclude(removed_by=RemovedBy.COMMUNITY)
+        .order_by()
+        .annotate(day=EpochDay("posted_at"))
+        .values_list("author_id", "day")
+        .distinct()
+    ):
+        if author in members:
+            earlier.setdefault(author, []).append(day)
+    return earlier
+
+
+def _members(community: Community, active) -> tuple[dict[int, Member], dict[int, int]]:
+    """The active members (who may rank, their reach) and the day each was first seen."""
+    members, first_seen = {}, {}
+    for identity_id, handle, is_bot, is_deleted, reach, reach_kind, seen in Membership.objects.filter(
+        community=community, identity_id__in=active
+    ).values_list(
+        "identity_id", "identity__handle", "identity__is_bot", "identity__is_deleted", "identity__reach",
+        "identity__reach_kind", "first_seen_at",
+    ).iterator(chunk_size=WRITE_BATCH):  # fmt: skip
+        members[identity_id] = Member(handle, not (is_bot or is_deleted), reach, reach_kind)
+        if seen is not None:
+            first_seen[identity_id] = _day(seen)
+    return members, first_seen
+
+
 def load_community(community: Community, *, start: datetime, end: datetime, language: str = "en") -> CommunityData:
     # No ordering: with DISTINCT the ORM would select the default ordering column too.
     window = Interaction.objects.filter(community=community, posted_at__gte=start, posted_at__lte=end).order_by()
@@ -214,19 +247,7 @@ def load_community(community: Community, *, start: datetime, end: datetime, lang
             .distinct()
         )
     )
-    # Their days before the window: trust is built over years (graph.consistency, presence).
-    earlier_days: dict[int, list[int]] = {}
-    for author, day in fetch_rows(
-        Interaction.objects.filter(community=community, posted_at__lt=start, author_id__isnull=False)
-        .exclude(kind=InteractionKind.REACTION)
-        .exclude(removed_by=RemovedBy.COMMUNITY)
-        .order_by()
-        .annotate(day=EpochDay("posted_at"))
-        .values_list("author_id", "day")
-        .distinct()
-    ):
-        if author in active_days:
-            earlier_days.setdefault(author, []).append(day)
+    earlier_days = _earlier_days(community, start=start, members=active_days.keys())
     written, removed, appreciated, expected = _contributions(authored, SCORE_BASELINE.get(community.platform, 0))
     # Conversations joined: the different threads a member replied in (a Discourse topic, a
     # question, a submission, a chat thread or channel), as Discourse's "Regular" counts topics
@@ -241,16 +262,7 @@ def load_community(community: Community, *, start: datetime, end: datetime, lang
         )
     )
     texts_read = texts_future.result() if texts_future else _read_texts(authored, own_sites)
-    members, first_seen = {}, {}
-    for identity_id, handle, is_bot, is_deleted, reach, reach_kind, seen in Membership.objects.filter(
-        community=community, identity_id__in=active_days.keys()
-    ).values_list(
-        "identity_id", "identity__handle", "identity__is_bot", "identity__is_deleted", "identity__reach",
-        "identity__reach_kind", "first_seen_at",
-    ).iterator(chunk_size=WRITE_BATCH):  # fmt: skip
-        members[identity_id] = Member(handle, not (is_bot or is_deleted), reach, reach_kind)
-        if seen is not None:
-            first_seen[identity_id] = _day(seen)
+    members, first_seen = _members(community, active_days.keys())
     return CommunityData(
         members=members,
         active_days=active_days,
