@@ -28,8 +28,8 @@ What a trusted, embedded regular is, and so what the three components measure:
 A member's score is the product of every measure raised to its weight (``MEASURES``): counts enter
 as they are (1 + count), so 300 weeks stays well ahead of 60, and a measure near zero — no two-way
 ties, a shop linked in everything, a ring's closed circle — cannot be made up by any other (one
-strong signal cannot hide a missing one). Scores and components are shown within the community as
-a weighted geometric mean against its best member (1.0). Reach is carried along to be shown and
+strong signal cannot hide a missing one). Scores and components are shown within the community
+against its best member (1.0), as roots of the product that keep the order. Reach is carried along to be shown and
 never enters a formula.
 
 ``rank(data, leave_out={"consistency.currency"})`` ranks without a measure or a component
@@ -281,17 +281,18 @@ def rank(
             },
         }  # fmt: skip
         logs[m] = {c: _component(measures[m][c], MEASURES[c], c, leave_out) for c in MEASURES}
-    # Shown within the community as the weighted geometric mean of each measure against the best
-    # member's: 1.0 for the strongest; 0.5 for someone at half the best on every measure. (The
-    # product itself spans orders of magnitude, which orders members but reads badly.)
-    spread = {c: sum(w for k, w in MEASURES[c].items() if f"{c}.{k}" not in leave_out) or 1.0 for c in MEASURES}
+    # Shown within the community against its best member (1.0): a component as its product over the
+    # best's, to the power one over its number of measures; the score as the whole product over the
+    # best member's, to the power one third (one per component). The product itself spans orders of
+    # magnitude, which orders members but reads badly; the roots keep the order.
+    spread = {c: sum(1 for k in MEASURES[c] if f"{c}.{k}" not in leave_out) or 1 for c in MEASURES}
     tops = {c: max((value[c] for value in logs.values()), default=0.0) for c in MEASURES}
     scored = []
     for m, value in logs.items():
         scaled = {c: math.exp((value[c] - tops[c]) / spread[c]) for c in MEASURES}
         scored.append((sum(weights[c] * value[c] for c in MEASURES), m, scaled))
     best = max((s[0] for s in scored), default=0.0)
-    total_spread = sum(weights[c] * spread[c] for c in MEASURES)
+    total_spread = sum(weights[c] for c in MEASURES if c not in leave_out) or 1.0
     scored = [(round(math.exp((total - best) / total_spread), 6), m, scaled) for total, m, scaled in scored]
     scored.sort(key=lambda s: (-s[0], data.members[s[1]].handle.lower()))
     if top is not None:
