@@ -1,11 +1,22 @@
 """API keys: how an agency's own tools reach one organization's records."""
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import models
 from simple_history.models import HistoricalRecords
 
 from crm.models import Organization
-from crm.validators import validate_web_url
+from crm.validators import validate_outbound_url, validate_web_url
+
+
+def history_user_of(request, **kwargs):
+    """Who a history entry names when the code that saved gave no ``_history_user``: the
+    request's user if it is a person. Behind an API key ``request.user`` is the key's principal,
+    which the history's user column cannot hold (simple_history's default would raise
+    ``ValueError: … must be a "User" instance``, e.g. in a webhook run in-process after a key's
+    request); the key is no one, as the services record it."""
+    user = getattr(request, "user", None)
+    return user if isinstance(user, get_user_model()) else None
 
 
 class Scope(models.TextChoices):
@@ -28,7 +39,7 @@ class ApiKey(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
     revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
-    history = HistoricalRecords(excluded_fields=["last_used_at"])
+    history = HistoricalRecords(excluded_fields=["last_used_at"], get_user=history_user_of)
 
     organization_lookup = "organization"
 
@@ -89,7 +100,7 @@ class WebhookSubscription(models.Model):
     DISABLE_AFTER = 5
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="webhook_subscriptions")
-    url = models.URLField(max_length=1000, validators=[validate_web_url])
+    url = models.URLField(max_length=1000, validators=[validate_web_url, validate_outbound_url])
     events = models.JSONField(default=list, blank=True, help_text="Event names; empty means every event.")
     secret = models.CharField(max_length=80, editable=False)
     is_active = models.BooleanField(default=True)
@@ -99,7 +110,7 @@ class WebhookSubscription(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
     )
     created_at = models.DateTimeField(auto_now_add=True)
-    history = HistoricalRecords(excluded_fields=["consecutive_failures", "secret"])
+    history = HistoricalRecords(excluded_fields=["consecutive_failures", "secret"], get_user=history_user_of)
 
     organization_lookup = "organization"
 

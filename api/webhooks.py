@@ -11,6 +11,10 @@ A delivery is a POST of JSON to the subscriber's URL with three headers:
 A 2xx answer within 10 seconds is a delivery; anything else is retried by Celery with
 exponential backoff; a delivery that fails for good counts against the subscription, which is
 disabled after ``WebhookSubscription.DISABLE_AFTER`` such failures in a row.
+
+Deliveries go through the outbound-request policy (crm/outbound.py): an address it refuses
+(loopback, private, credentials in the URL, …) fails for good at once, without retries. Redirects
+are not followed. The log says "refused: …" or "failed: …", never the network's detail.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import logging
 import secrets
 import time
 import uuid
@@ -31,7 +36,9 @@ from django.views.decorators.debug import sensitive_variables
 
 from api.models import DeliveryStatus, WebhookDelivery, WebhookEvent, WebhookSubscription
 from crm.models import Organization
+from crm.outbound import OutboundRefused, outbound_detail, outbound_failure, outbound_session
 
+logger = logging.getLogger(__name__)
 TIMEOUT_SECONDS = 10
 TOLERANCE_SECONDS = 300  # how old a signed message a receiver should accept
 USER_AGENT = "community-partnerships-webhooks/1"
@@ -39,6 +46,10 @@ USER_AGENT = "community-partnerships-webhooks/1"
 
 class DeliveryFailed(Exception):
     """The receiver did not take the delivery (a retry may succeed)."""
+
+
+class DeliveryRefused(DeliveryFailed):
+    """The outbound policy refused the address: no retry will succeed."""
 
 
 @sensitive_variables("secret")
@@ -124,7 +135,9 @@ def webhook_emit(*, event: str, data: dict, organization_id: int | None = None) 
     from api.tasks import deliver_webhook
 
     for delivery in deliveries:
-        transaction.on_commit(lambda pk=delivery.pk: deliver_webhook.delay(pk))
+        # robust: without a broker each delivery runs right here, and one that raises must neither
+        # keep the others from being tried nor turn the caller's committed action into a 500.
+        transaction.on_commit(lambda pk=delivery.pk: deliver_webhook.delay(pk), robust=True)
     return deliveries
 
 
@@ -141,13 +154,16 @@ def deliver(delivery: WebhookDelivery) -> None:
     attempt = WebhookDelivery.objects.filter(pk=delivery.pk)
     attempt.update(attempts=F("attempts") + 1)  # counted before sending: a worker killed meanwhile still tried
     try:
-        response = requests.post(delivery.subscription.url, data=body, headers=headers, timeout=TIMEOUT_SECONDS,
-                                 allow_redirects=False)  # fmt: skip
+        with outbound_session(follow_redirects=False) as session:
+            response = session.post(delivery.subscription.url, data=body, headers=headers, timeout=TIMEOUT_SECONDS)
     except requests.RequestException as error:
-        attempt.update(last_error=f"{type(error).__name__}: {error}"[:500])
-        raise DeliveryFailed(str(error)) from None
+        # The detail (address, errno) is for the operator's log only: the tenant reads one line.
+        detail = outbound_detail(error)
+        logger.warning("webhook delivery %s (subscription %s): %s", delivery.pk, delivery.subscription_id, detail)
+        attempt.update(last_error=outbound_failure(error))
+        raise (DeliveryRefused if isinstance(error, OutboundRefused) else DeliveryFailed)(detail) from None
     if not 200 <= response.status_code < 300:
-        attempt.update(last_status_code=response.status_code, last_error=f"answered {response.status_code}")
+        attempt.update(last_status_code=response.status_code, last_error=f"failed: answered {response.status_code}")
         raise DeliveryFailed(f"answered {response.status_code}")
     attempt.update(
         last_status_code=response.status_code, status=DeliveryStatus.SUCCEEDED, delivered_at=timezone.now(),
@@ -161,6 +177,7 @@ def delivery_failed_for_good(delivery: WebhookDelivery) -> None:
     """No more retries: log it, and disable a subscription that keeps failing."""
     WebhookDelivery.objects.filter(pk=delivery.pk).update(status=DeliveryStatus.FAILED)
     subscription = WebhookSubscription.objects.select_for_update().get(pk=delivery.subscription_id)
+    subscription._history_user = None  # the system disabled it, whoever's request it may run in
     subscription.consecutive_failures += 1
     if subscription.consecutive_failures >= WebhookSubscription.DISABLE_AFTER and subscription.is_active:
         subscription.is_active = False

@@ -14,12 +14,21 @@ from pathlib import Path
 
 from csp.constants import NONE, SELF
 
-from crm.env import ConfigError, read_config
+from crm.env import ConfigError, env_list, read_config
+from crm.outbound import parse_allowed_host
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 try:
     CONFIG = read_config(os.environ, base_dir=BASE_DIR)
+    # Hosts (host or host:port) that outbound requests made for tenants, webhooks and forum syncs,
+    # may reach even on a private network: an operator's own forum, say (crm/outbound.py).
+    OUTBOUND_ALLOWED_HOSTS = env_list(os.environ, "OUTBOUND_ALLOWED_HOSTS", [])
+    for _entry in OUTBOUND_ALLOWED_HOSTS:
+        try:
+            parse_allowed_host(_entry)
+        except ValueError as _error:
+            raise ConfigError(f"OUTBOUND_ALLOWED_HOSTS entries {_error}") from None
 except ConfigError as error:
     # One line naming the variable, then a distinct exit status; no traceback for an operator.
     sys.stderr.write(f"configuration error: {error}\n")

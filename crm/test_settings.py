@@ -22,3 +22,6 @@ CELERY_TASK_ALWAYS_EAGER = os.environ.get("TEST_CELERY_WORKER") != "1"
 # Serve static files from the apps, as in development: tests don't run collectstatic.
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+# The tests' fake receivers and forums listen on 127.0.0.1; the outbound policy refuses loopback
+# otherwise (tests/security/test_outbound.py takes this away to prove it).
+OUTBOUND_ALLOWED_HOSTS = [*OUTBOUND_ALLOWED_HOSTS, "127.0.0.1"]  # noqa: F405

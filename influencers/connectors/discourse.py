@@ -3,12 +3,17 @@
 Live: ``/latest.json`` page by page (newest activity first, stopping at the stored checkpoint),
 then ``/t/{id}.json`` for each topic and ``/t/{id}/posts.json`` for the rest of its post stream.
 An ``Api-Key`` is optional (``DISCOURSE_API_KEY`` / ``DISCOURSE_API_USERNAME``); a 429 is waited
-out as its ``Retry-After`` says. Saved files: a file, or a folder read with its subfolders (archivers
-save month folders), holding any document the API answers: topics (``/t/{id}.json``), pages of a
-topic's posts (``/t/{id}/posts.json``), single posts (``/posts/{id}.json``), ``/posts.json``
-(``latest_posts``); topic and category lists hold no posts and are passed over. ``--forum`` names
-the forum the files came from: its URL becomes the community's, so links to its own threads are
-known as the forum's own.
+out as its ``Retry-After`` says. Requests follow the outbound policy (crm/outbound.py): a forum on
+a loopback or private address is refused (unless the operator allows its host), redirects are
+checked on every hop, and the key is never sent on to another host. Errors say "refused: …" or
+"failed: …" and the URL asked, never the network's detail: every member can read them.
+
+Saved files: a file, or a folder read with its subfolders (archivers save month folders), holding
+any document the API answers: topics (``/t/{id}.json``), pages of a topic's posts
+(``/t/{id}/posts.json``), single posts (``/posts/{id}.json``), ``/posts.json`` (``latest_posts``);
+topic and category lists hold no posts and are passed over. ``--forum`` names the forum the files
+came from: its URL becomes the community's, so links to its own threads are known as the forum's
+own.
 
 Only regular posts are conversation: moderator actions, "small actions" (closed, pinned, split) and
 whispers (staff-only) are passed over. A post the community flagged (``hidden``) or staff deleted is
@@ -27,6 +32,7 @@ without a lookup: ``reply_to_post_number``, or the topic's first post.
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from collections.abc import Iterator
@@ -37,6 +43,7 @@ from urllib.parse import urlparse
 
 import requests
 
+from crm.outbound import OutboundRefused, outbound_detail, outbound_failure, outbound_session, outbound_url_refusal
 from influencers.connectors.records import (
     AuthorRecord,
     Checkpoint,
@@ -50,6 +57,7 @@ from influencers.connectors.records import (
     utc_from_iso,
 )
 
+logger = logging.getLogger(__name__)
 PLATFORM = "discourse"
 SYSTEM_USERS = {"system", "discobot"}
 REGULAR_POST = 1  # Discourse's post_type; 2 moderator action, 3 small action, 4 whisper
@@ -262,9 +270,14 @@ def read_saved(path: str | Path, *, forum: str | None = None) -> Iterator:
 class DiscourseClient:
     """A small JSON client that honours 429 Retry-After and retries 5xx with backoff."""
 
+    CREDENTIAL_HEADERS = ("Api-Key", "Api-Username")
+
     def __init__(self, base_url: str, *, session: requests.Session | None = None, sleep=time.sleep):
         self.base = forum_key(base_url)
-        self.session = session or requests.Session()
+        refusal = outbound_url_refusal(self.base)
+        if refusal is not None:  # before the key is attached to anything
+            raise SourceError(f"refused: {self.base}: {refusal}")
+        self.session = session or outbound_session(follow_redirects=True, credential_headers=self.CREDENTIAL_HEADERS)
         self.sleep = sleep
         self.session.headers["Accept"] = "application/json"
         if os.environ.get("DISCOURSE_API_KEY"):
@@ -272,34 +285,39 @@ class DiscourseClient:
             self.session.headers["Api-Username"] = os.environ.get("DISCOURSE_API_USERNAME", "system")
 
     def get(self, path: str, params=None) -> dict:
+        url = self.base + path
         for attempt in range(MAX_RETRIES + 1):
             try:
-                response = self.session.get(self.base + path, params=params, timeout=30)
+                response = self.session.get(url, params=params, timeout=30)
+            except OutboundRefused as error:  # a DNS answer or a redirect to a refused address
+                logger.warning("discourse %s: %s", url, outbound_detail(error))
+                raise SourceError(f"refused: {url}: {error.reason}") from None
             except requests.RequestException as error:
+                logger.warning("discourse %s (attempt %s): %s", url, attempt + 1, outbound_detail(error))
                 if attempt == MAX_RETRIES:
-                    raise TemporarySourceError(f"{self.base}: cannot be reached ({error})") from None
+                    what = outbound_failure(error).removeprefix("failed: ")
+                    raise TemporarySourceError(f"failed: {url}: {what}") from None
                 self.sleep(min(MAX_WAIT_SECONDS, 2**attempt))
                 continue
-            if response.status_code == 429 or response.status_code >= 500:
+            status = response.status_code
+            if status == 429 or status >= 500:
                 if attempt == MAX_RETRIES:
-                    raise TemporarySourceError(
-                        f"{self.base}{path}: answered {response.status_code} {MAX_RETRIES + 1} times"
-                    )
+                    raise TemporarySourceError(f"failed: {url}: answered {status} {MAX_RETRIES + 1} times")
                 wait = response.headers.get("Retry-After")
-                self.sleep(min(MAX_WAIT_SECONDS, float(wait) if wait and wait.isdigit() else 2**attempt))
+                seconds = float(wait) if wait and wait.isascii() and wait.isdigit() else 2**attempt
+                self.sleep(min(MAX_WAIT_SECONDS, seconds))
                 continue
-            if response.status_code in (401, 403):
-                raise SourceError(
-                    f"{self.base}{path}: access refused ({response.status_code}); check DISCOURSE_API_KEY"
-                )
-            if response.status_code == 404:
-                raise SourceError(f"{self.base}{path}: not found (is this a Discourse forum?)")
-            response.raise_for_status()
+            if status in (401, 403):
+                raise SourceError(f"failed: {url}: answered {status}, access denied; check DISCOURSE_API_KEY")
+            if status == 404:
+                raise SourceError(f"failed: {url}: answered 404, not found (is this a Discourse forum?)")
+            if not 200 <= status < 300:
+                raise SourceError(f"failed: {url}: answered {status}")
             try:
                 # As saved files are read: response.json() would pass on a lone surrogate ("\\ud83d").
                 return parse_json(response.content)
             except ValueError:
-                raise SourceError(f"{self.base}{path}: did not answer JSON (is this a Discourse forum?)") from None
+                raise SourceError(f"failed: {url}: did not answer JSON (is this a Discourse forum?)") from None
         raise AssertionError("unreachable")
 
 

@@ -23,7 +23,14 @@ from django.utils import timezone
 
 from crm.database import write_despite_a_broken_connection
 from influencers import services
-from influencers.connectors.records import AuthorRecord, Checkpoint, CommunityRecord, InteractionRecord, Skipped
+from influencers.connectors.records import (
+    AuthorRecord,
+    Checkpoint,
+    CommunityRecord,
+    InteractionRecord,
+    Skipped,
+    SourceError,
+)
 from influencers.ingest.identities import IdentityResolver
 from influencers.ingest.portable import PortableBatchWriter
 from influencers.ingest.postgres import PostgresBatchWriter
@@ -422,7 +429,9 @@ def run_ingest(*, sync_run: SyncRun, items: Iterable, on_progress=None, batch_si
     try:
         summary = ingestor.run(items)
     except BaseException as error:
-        message = f"{type(error).__name__}: {error}"[:2000]
+        # A source's own refusal is written for people ("refused: …", "failed: …"): shown as it is;
+        # anything else is named by its kind, for the operator who reads the run.
+        message = (str(error) if isinstance(error, SourceError) else f"{type(error).__name__}: {error}")[:2000]
         log[-1].update(outcome=f"failed: {message}", finished_at=timezone.now().isoformat())
         write_despite_a_broken_connection(
             lambda: SyncRun.objects.filter(pk=sync_run.pk).update(

@@ -4,6 +4,8 @@ from zoneinfo import available_timezones
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from crm.outbound import outbound_url_refusal
+
 
 class Platform(models.TextChoices):
     REDDIT = "reddit", "Reddit"
@@ -100,6 +102,15 @@ class Community(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.key})"
+
+    def clean(self):
+        # A live forum's id is the URL the sync connects to (with the operator's Discourse key):
+        # one the outbound policy would refuse is refused here, where it is typed.
+        forum = self.external_id.strip()
+        if self.platform == Platform.DISCOURSE and forum.lower().startswith(("http://", "https://")):
+            refusal = outbound_url_refusal(forum)
+            if refusal is not None:
+                raise ValidationError({"external_id": f"Refused: {refusal}."})
 
     @property
     def key(self) -> str:
