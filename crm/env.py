@@ -143,7 +143,8 @@ def read_config(environ: Mapping[str, str], *, base_dir: Path) -> Config:
         raise ConfigError(f"CACHE_URL must look like redis://HOST:PORT/DB, got {cache_url!r}")
     api_rate = environ.get("API_RATE", "1200/min").strip()
     number, _, period = api_rate.partition("/")
-    if not number.isdigit() or period not in {"s", "sec", "second", "m", "min", "minute", "h", "hour", "d", "day"}:
+    periods = {"s", "sec", "second", "m", "min", "minute", "h", "hour", "d", "day"}
+    if not (number.isascii() and number.isdigit()) or period not in periods:
         raise ConfigError(f"API_RATE must look like 1200/min (a number per s, min, hour or day), got {api_rate!r}")
 
     log_level = environ.get("LOG_LEVEL", "INFO").strip().upper()

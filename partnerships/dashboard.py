@@ -7,11 +7,11 @@ drawn on the server: this module computes their geometry.
 
 from __future__ import annotations
 
-import csv
 import io
 from dataclasses import dataclass, field
 
 from crm import tenancy
+from crm.csv_safety import csv_writer
 from partnerships.models import Brand, BrandMeasurement, Partnership
 
 CHART_HEIGHT = 100
@@ -157,9 +157,10 @@ def partnership_depth(partnership: Partnership) -> dict | None:
 
 
 def metrics_csv(document: dict) -> str:
-    """The document as tidy rows (scope, name, metric, period, value, based on) for a spreadsheet."""
+    """The document as tidy rows (scope, name, metric, period, value, based on) for a spreadsheet.
+    Names come from outside (communities, creators, the brand): crm.csv_safety keeps them text."""
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csv_writer(out)
     writer.writerow(["scope", "name", "metric", "period", "value", "based_on"])
     brand = document["brand"]["name"]
     m = document["mentions"]

@@ -1,9 +1,14 @@
-"""Forms of the partnership pages: they coerce and check input; services do the writing."""
+"""Forms of the partnership pages: they coerce and check input; services do the writing.
+
+Ids and times are read by crm.parsing's fields: an id is ASCII digits (Python's int() reads '٣'
+as 3, and '²' passed isdigit() and then failed int(): a 500), and a time is one UTC can hold.
+"""
 
 from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 
+from crm.parsing import IdField, UtcDateTimeField
 from influencers.models import Community
 from partnerships.models import ActivityKind, Agreement, Deliverable, DeliverableStatus
 from partnerships.services import LOGGED_KINDS
@@ -69,7 +74,7 @@ class ActivityForm(forms.Form):
     kind = forms.ChoiceField(choices=[(k.value, k.label) for k in LOGGED_KINDS], initial=ActivityKind.NOTE)
     summary = forms.CharField(max_length=300, label="What happened")
     body = forms.CharField(required=False, label="Details", widget=forms.Textarea(attrs={"rows": 3}))
-    occurred_at = forms.DateTimeField(
+    occurred_at = UtcDateTimeField(
         required=False, label="When (if not now)", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
     )
 
@@ -108,3 +113,23 @@ class ObservationForm(forms.Form):
 
     observed_on = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     text = forms.CharField(max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class PipelineFilterForm(forms.Form):
+    """The pipeline board's filters (query string): each an id from the board's own menus, or none."""
+
+    brand = IdField(required=False)
+    owner = IdField(required=False)
+    community = IdField(required=False)
+    q = forms.CharField(required=False, label="Creator")  # refuses NUL, which PostgreSQL would
+
+    def clean_q(self) -> str:
+        return self.cleaned_data["q"][:100]  # a name or handle: longer is a paste gone wrong, not a search
+
+
+class PipelineAddForm(forms.Form):
+    """Whom to add to a brand's pipeline (the brand is read apart: another's is a 404)."""
+
+    identity = IdField(required=False)
+    creator = IdField(required=False)
+    community = IdField(required=False)

@@ -14,7 +14,7 @@ import hashlib
 import io
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time
+from datetime import datetime, time
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
 from crm.models import Organization
+from crm.parsing import in_utc
 from partnerships.models import ReferralEvent, ReferralEventKind, ReferralLink
 
 ROBOTS = re.compile(
@@ -84,21 +85,36 @@ class EventImport:
 
 
 REQUIRED_COLUMNS = {"code", "kind", "occurred_at", "external_id"}
+CENT = Decimal("0.01")
+MAX_AMOUNT = Decimal("1e10")  # the column holds 12 digits, 2 after the point
 
 
 class ReferralFileError(ValueError):
     """The whole file is unusable (not CSV, missing columns): one line for the person importing it."""
 
 
-def _when(value: str) -> datetime | None:
+def _when(value: str) -> datetime:
+    """The moment a cell names, in UTC (ISO 8601 allows offsets PostgreSQL refuses, beyond
+    ±15:59); ValueError, saying why, for anything else. Django's parsers raise ValueError for a
+    well-formed impossible date (2026-02-30, T25:00) and read other scripts' digits as 0-9; a
+    time UTC cannot hold (year 1 at +05:00) overflows on conversion: each was a 500 that lost the
+    whole file. The reasons name no value: the import summary counts rows by reason."""
     value = (value or "").strip()
-    moment = parse_datetime(value)
-    if moment is None and (day := parse_date(value)) is not None:
-        moment = datetime.combine(day, time(12))
-    if moment is not None and timezone.is_naive(moment):
-        moment = timezone.make_aware(moment)
-    # In UTC: ISO 8601 allows offsets PostgreSQL refuses (beyond ±15:59).
-    return moment.astimezone(UTC) if moment is not None else None
+    not_a_time = "occurred_at is not a date or time (use 2026-11-27 or 2026-11-27T14:05:00Z)"
+    if not value.isascii():
+        raise ValueError(not_a_time)
+    try:
+        moment = parse_datetime(value)
+        if moment is None and (day := parse_date(value)) is not None:
+            moment = datetime.combine(day, time(12))
+    except ValueError:
+        raise ValueError("occurred_at is a date or time that does not exist (such as 2026-02-30 or T25:00)") from None
+    if moment is None:
+        raise ValueError(not_a_time)
+    try:
+        return in_utc(moment)
+    except ValueError:
+        raise ValueError("occurred_at is outside the years 1 to 9999 once in UTC") from None
 
 
 def _refuse(field: str, reason: str):
@@ -114,28 +130,37 @@ def _event(row: dict, links: dict[str, ReferralLink]) -> ReferralEvent:
     kind = str(row.get("kind") or "").strip().lower().replace("-", "")
     if kind not in (ReferralEventKind.SIGNUP, ReferralEventKind.SALE):
         _refuse("kind", "kind must be signup or sale")
-    occurred_at = _when(str(row.get("occurred_at") or ""))
-    if occurred_at is None:
-        _refuse("occurred_at", "occurred_at is not a date or time (use 2026-11-27 or 2026-11-27T14:05:00Z)")
+    try:
+        occurred_at = _when(str(row.get("occurred_at") or ""))
+    except ValueError as error:
+        _refuse("occurred_at", str(error))
     if occurred_at > timezone.now():
         _refuse("occurred_at", "occurred_at is in the future")
     external_id = str(row.get("external_id") or "").strip()
     if not external_id or len(external_id) > 128:
         _refuse("external_id", "external_id (the brand's order or account id) is missing or longer than 128 characters")
+    if "\x00" in external_id:  # PostgreSQL stores no NUL in text: the row, not the file, is refused
+        _refuse("external_id", "external_id contains a NUL character")
     amount = None
     if (raw_amount := str(row.get("amount") if row.get("amount") is not None else "").strip()) != "":
         try:
-            amount = Decimal(raw_amount)
+            amount = Decimal(raw_amount) if raw_amount.isascii() else None  # Decimal reads '١٢' as 12
         except InvalidOperation:
+            pass
+        if amount is None:
             _refuse("amount", "amount is not a number")
-        if not amount.is_finite() or amount < 0 or amount >= Decimal("1e10"):
-            _refuse("amount", "amount must be between 0 and 9,999,999,999.99")
+        out_of_range = "amount must be between 0 and 9,999,999,999.99"
+        if not amount.is_finite() or not 0 <= amount < MAX_AMOUNT:  # before quantize, which refuses 1e100
+            _refuse("amount", out_of_range)
+        amount = amount.quantize(CENT)
+        if amount >= MAX_AMOUNT:  # 9,999,999,999.999 rounds up past what the column holds
+            _refuse("amount", out_of_range)
     currency = str(row.get("currency") or "").strip().upper()
     if currency and not re.fullmatch(r"[A-Z]{3}", currency):
         _refuse("currency", "currency must be a three-letter code such as EUR")
     return ReferralEvent(
         link=link, kind=kind, occurred_at=occurred_at, external_id=external_id,
-        amount=amount.quantize(Decimal("0.01")) if amount is not None else None, currency=currency,
+        amount=amount, currency=currency,
     )  # fmt: skip
 
 
@@ -169,8 +194,11 @@ def referral_events_import(*, organization: Organization, text: str) -> EventImp
                                 f"missing: {', '.join(sorted(missing))}")  # fmt: skip
     links = {link.code: link for link in ReferralLink.objects.filter(partnership__brand__organization=organization)}
     summary = EventImport()
-    for line, raw in enumerate(reader, start=2):
+    for line, (raw, unreadable) in enumerate(_rows(reader), start=2):
         summary.read += 1
+        if unreadable:
+            summary.skip(line, unreadable)
+            continue
         row = {(k or "").strip().lower(): (v if isinstance(v, str) else "") for k, v in raw.items()}
         try:
             event = _event(row, links)
@@ -182,6 +210,18 @@ def referral_events_import(*, organization: Organization, text: str) -> EventImp
         else:
             summary.already_recorded += 1
     return summary
+
+
+def _rows(reader: csv.DictReader):
+    """(row, None) for each row, or (None, why) for one the reader cannot read (a field past
+    csv's size limit): that row is skipped, the rest read, where csv.Error ended the whole file."""
+    while True:
+        try:
+            yield next(reader), None
+        except StopIteration:
+            return
+        except csv.Error as error:
+            yield None, f"the row cannot be read as CSV ({error})"
 
 
 def referral_link_create(*, partnership, code: str, destination_url: str, label: str = "") -> ReferralLink:

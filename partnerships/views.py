@@ -18,6 +18,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_safe
 
 from crm import tenancy
+from crm.parsing import parse_id
 from influencers.models import Community, Creator, Identity
 from partnerships import dashboard, readiness, selectors, services
 from partnerships.board_html import cards_html
@@ -28,6 +29,8 @@ from partnerships.forms import (
     DeliverableForm,
     DeliverableStatusForm,
     ObservationForm,
+    PipelineAddForm,
+    PipelineFilterForm,
     RenewalForm,
     TaskForm,
 )
@@ -47,20 +50,32 @@ def _safe_next(request: HttpRequest, url: str | None) -> str:
     return reverse("pipeline")
 
 
-def _int(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
+def _named_brand(request: HttpRequest) -> Brand:
+    """The brand the form names, among the user's: 404 for another's, for none, or for an id that
+    is not one (crm.parsing.parse_id: the digits 0-9 only)."""
+    try:
+        pk = parse_id(request.POST.get("brand", ""))
+    except ValueError:
+        raise Http404("No such brand.") from None
+    return get_object_or_404(tenancy.scope_to_user(Brand.objects.all(), request.user), pk=pk)
 
 
 @login_required
 @require_safe
 def pipeline(request: HttpRequest) -> HttpResponse:
-    """The pipeline board: a column per stage; drag a card, or use its Move button, to move it."""
+    """The pipeline board: a column per stage; drag a card, or use its Move button, to move it.
+    A filter that is not one of the menus' ids is a 400 naming it, with the board unfiltered by it."""
     tenancy.require_member(request.user)
+    form = PipelineFilterForm(request.GET)
+    valid = form.is_valid()
+    for name, errors in form.errors.items():
+        messages.error(request, f"{form[name].label}: {' '.join(errors)}")
+    chosen = form.cleaned_data  # without the fields that are not valid
     filters = {
-        "brand_id": _int(request.GET.get("brand")),
-        "owner_id": _int(request.GET.get("owner")),
-        "community_id": _int(request.GET.get("community")),
-        "search": request.GET.get("q", "").strip()[:100],
+        "brand_id": chosen.get("brand"),
+        "owner_id": chosen.get("owner"),
+        "community_id": chosen.get("community"),
+        "search": chosen.get("q", ""),
     }
     columns = selectors.pipeline_board(user=request.user, **filters)
     can_move = tenancy.can_edit(request.user)
@@ -81,7 +96,7 @@ def pipeline(request: HttpRequest) -> HttpResponse:
         "can_move": can_move,
         "stages": Stage.choices,
     }
-    return render(request, "partnerships/pipeline.html", context)
+    return render(request, "partnerships/pipeline.html", context, status=200 if valid else 400)
 
 
 @login_required
@@ -178,20 +193,22 @@ def task_done(request: HttpRequest, pk: int) -> HttpResponse:
 def pipeline_add(request: HttpRequest) -> HttpResponse:
     """Add a ranked member (an account) or a creator to one of the user's brands' pipelines."""
     tenancy.require_member(request.user)
-    brand = get_object_or_404(
-        tenancy.scope_to_user(Brand.objects.all(), request.user), pk=_int(request.POST.get("brand"))
-    )
+    brand = _named_brand(request)
     if not tenancy.can_edit(request.user, brand):
         raise PermissionDenied("You can look at this pipeline but not change it.")
-    community = Community.objects.filter(pk=_int(request.POST.get("community"))).first()
     back = _safe_next(request, request.POST.get("next"))
+    form = PipelineAddForm(request.POST)
+    if not form.is_valid():
+        _say_refusal(request, form)
+        return redirect(back)
+    named = form.cleaned_data
     try:
         partnership = services.pipeline_add(
             brand=brand,
             actor=request.user,
-            identity=Identity.objects.filter(pk=_int(request.POST.get("identity"))).first(),
-            creator=Creator.objects.filter(pk=_int(request.POST.get("creator"))).first(),
-            community=community,
+            identity=Identity.objects.filter(pk=named["identity"]).first(),  # pk=None: no one
+            creator=Creator.objects.filter(pk=named["creator"]).first(),
+            community=Community.objects.filter(pk=named["community"]).first(),
         )
     except ValidationError as refusal:
         messages.error(request, " ".join(refusal.messages))
@@ -259,9 +276,7 @@ def _editable_brand(request: HttpRequest, community_pk: int) -> tuple[Community,
     """The community and the brand named in the form, which the user may change (404: not theirs)."""
     tenancy.require_member(request.user)
     community = get_object_or_404(Community, pk=community_pk)
-    brand = get_object_or_404(
-        tenancy.scope_to_user(Brand.objects.all(), request.user), pk=_int(request.POST.get("brand"))
-    )
+    brand = _named_brand(request)
     if not tenancy.can_edit(request.user, brand):
         raise PermissionDenied("You can look at this community but not change your brands' stance.")
     return community, brand
