@@ -14,3 +14,4 @@ class ApiConfig(AppConfig):
         signals.agreement_created.connect(receivers.on_agreement_created, dispatch_uid="webhook-agreement-created")
         signals.agreement_updated.connect(receivers.on_agreement_updated, dispatch_uid="webhook-agreement-updated")
         ranking_completed.connect(receivers.on_ranking_completed, dispatch_uid="webhook-ranking")
+        signals.creator_erased.connect(receivers.on_creator_erased, dispatch_uid="erase-api-copies")

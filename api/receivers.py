@@ -1,7 +1,8 @@
 """Events of the product, turned into webhook deliveries (connected in ApiConfig.ready)."""
 
-from api.models import WebhookEvent
+from api.models import IdempotentRequest, WebhookDelivery, WebhookEvent
 from api.webhooks import webhook_emit
+from crm.redaction import redact_column
 
 
 def _partnership(partnership) -> dict:
@@ -64,3 +65,10 @@ def on_ranking_completed(sender, run, **kwargs) -> None:
             "ranked_members": run.ranked_members, "algorithm_version": run.algorithm_version,
         },
     )  # fmt: skip
+
+
+def on_creator_erased(sender, creator, names, replacement, **kwargs) -> None:
+    # Payloads already sent and answers kept for replay named the creator: the copies kept here
+    # keep their shape and figures, without the names.
+    redact_column(WebhookDelivery.objects.all(), "payload", names, replacement)
+    redact_column(IdempotentRequest.objects.all(), "response", names, replacement)

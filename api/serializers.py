@@ -5,11 +5,24 @@ from __future__ import annotations
 from datetime import UTC
 
 from django.contrib.auth import get_user_model
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.exceptions import PermissionDenied
 
 from api.models import WebhookDelivery, WebhookEvent, WebhookSubscription
 from crm import tenancy
-from influencers.models import Community, Creator, Identity, MemberScore, Membership
+from crm.models import Organization
+from crm.parsing import MAX_ID, parse_id
+from influencers.models import (
+    Community,
+    Creator,
+    ErasureRequest,
+    ErasureStatus,
+    Identity,
+    MemberScore,
+    Membership,
+)
 from insight.models import CommunityInsight
 from partnerships.models import (
     Activity,
@@ -31,26 +44,61 @@ from partnerships.models import (
     Task,
 )
 
-MAX_ID = 2**63 - 1
-
 
 class Pk(serializers.PrimaryKeyRelatedField):
     """A reference by id; an id no database column could hold "does not exist" (a 400, never a 500)."""
 
     def to_internal_value(self, data):
-        if isinstance(data, bool) or (isinstance(data, int) and not 0 < data <= MAX_ID):
-            self.fail("does_not_exist", pk_value=data)
-        if isinstance(data, str) and data.isdigit() and not 0 < int(data) <= MAX_ID:
+        # Ids are whole numbers in the digits 0-9: not true, 1.5, '²' (isdigit() passes it, int()
+        # refuses it) or '٣' (int() reads it as 3): see crm/parsing.py.
+        if isinstance(data, bool) or (isinstance(data, float) and not data.is_integer()):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        if isinstance(data, str):
+            try:
+                data = parse_id(data)
+            except ValueError:
+                self.fail("does_not_exist", pk_value=data)
+        if isinstance(data, int | float) and not 0 < data <= MAX_ID:
             self.fail("does_not_exist", pk_value=data)
         return super().to_internal_value(data)
 
 
 class ScopedPrimaryKey(Pk):
-    """A reference to one of the caller's organizations' objects: another organization's id is
-    "does not exist", as if it were not there."""
+    """A reference, in a body that writes, to an object of an organization where the caller may
+    edit: another organization's id is "does not exist", as if it were not there; one of an
+    organization the caller only views is refused as such. A record belongs to the organization of
+    what it names, so naming is writing there: a manager of B who views A must not create A's
+    partnerships, agreements, tasks or links (issue 17). That answers 403, as a PATCH or a move of
+    such a record does."""
 
     def get_queryset(self):
         return tenancy.scope_to_user(super().get_queryset(), self.context["request"].user)
+
+    def to_internal_value(self, data):
+        obj = super().to_internal_value(data)
+        if not tenancy.can_edit(self.context["request"].user, obj):
+            raise PermissionDenied(
+                f"{self.field_name}: you may view but not change the records of {tenancy.organization_of(obj)}."
+            )
+        return obj
+
+
+class Colleague(Pk):
+    """A person to own or be assigned something: a member of one of the caller's organizations.
+    Anyone else "does not exist", whether or not there is such a user, so that ids cannot be
+    probed for the people of other organizations (or for operators)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(queryset=get_user_model().objects.all(), **kwargs)
+
+    def get_queryset(self):
+        user = self.context["request"].user
+        return (
+            super()
+            .get_queryset()
+            .filter(organization_memberships__organization_id__in=tenancy.organization_ids_for(user))
+            .distinct()
+        )
 
 
 class CommunitySerializer(serializers.ModelSerializer):
@@ -195,7 +243,7 @@ class PartnershipSerializer(serializers.ModelSerializer):
     brand = ScopedPrimaryKey(queryset=Brand.objects.all())
     creator = Pk(queryset=Creator.objects.all())
     creator_name = serializers.CharField(source="creator.display_name", read_only=True)
-    owner = Pk(queryset=get_user_model().objects.all(), allow_null=True, required=False)
+    owner = Colleague(allow_null=True, required=False)
     communities = Pk(queryset=Community.objects.all(), many=True, required=False)
     note = serializers.CharField(write_only=True, required=False, allow_blank=True, help_text="For the timeline.")
 
@@ -205,14 +253,6 @@ class PartnershipSerializer(serializers.ModelSerializer):
                   "started_on", "ended_on", "close_reason", "notes", "note", "created_at", "updated_at"]  # fmt: skip
         read_only_fields = ["stage", "stage_changed_at", "started_on", "ended_on", "close_reason"]
         validators = []  # one partnership per brand and creator: the service refuses, saying where they are
-
-    def validate_owner(self, owner):
-        # Only members of the caller's organizations can own (another organization's user "does not exist").
-        if owner is not None and not tenancy.organization_ids_for(owner) & tenancy.organization_ids_for(
-            self.context["request"].user
-        ):
-            raise serializers.ValidationError(f'Invalid pk "{owner.pk}" - object does not exist.')
-        return owner
 
     def validate(self, data):
         if self.instance is not None and {"brand", "creator"} & set(data):
@@ -324,8 +364,7 @@ class ActivitySerializer(serializers.ModelSerializer):
 
 class TaskSerializer(serializers.ModelSerializer):
     partnership = ScopedPrimaryKey(queryset=Partnership.objects.all())
-    assignee = Pk(queryset=get_user_model().objects.all(), required=False,
-                                                  allow_null=True)  # fmt: skip
+    assignee = Colleague(required=False, allow_null=True)
     is_done = serializers.BooleanField(read_only=True)
 
     class Meta:
@@ -366,13 +405,53 @@ class BrandMeasurementSerializer(serializers.ModelSerializer):
         fields = ["id", "brand", "computed_at", "seconds", "document"]
 
 
-class CreatorEraseSerializer(serializers.Serializer):
-    confirm = serializers.BooleanField(help_text="Must be true: erasure cannot be undone.")
+@extend_schema_field(OpenApiTypes.BOOL)
+class JsonTrue(serializers.Field):
+    """The JSON value true and nothing else: not the strings "true", "1" or "yes" that DRF's
+    BooleanField also reads as true. For confirming what cannot be undone."""
 
-    def validate_confirm(self, value):
-        if value is not True:
-            raise serializers.ValidationError("Send true to erase: this cannot be undone.")
-        return value
+    default_error_messages = {"not_true": "Send the JSON value true (not a string) to confirm: this cannot be undone."}
+
+    def to_internal_value(self, data):
+        if data is not True:
+            self.fail("not_true")
+        return True
+
+    def to_representation(self, value):
+        return bool(value)
+
+
+class CreatorEraseSerializer(serializers.Serializer):
+    confirm = JsonTrue(help_text="Must be the JSON value true: erasure cannot be undone.")
+    organization = serializers.PrimaryKeyRelatedField(
+        queryset=Organization.objects.all(), required=False,
+        help_text="Which of your organizations passes the request on (needed only if you own several).",
+    )  # fmt: skip
+    note = serializers.CharField(required=False, allow_blank=True, max_length=2000,
+                                 help_text="For the operator: how the person asked, anything to check.")  # fmt: skip
+
+    def validate_organization(self, organization):
+        # Only the caller's own organizations exist here (another's id is "does not exist").
+        if organization.pk not in tenancy.organization_ids_for(self.context["request"].user):
+            self.fail("does_not_exist", pk_value=organization.pk)
+        return organization
+
+
+class ErasureRequestSerializer(serializers.ModelSerializer):
+    detail = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ErasureRequest
+        fields = ["id", "creator", "organization", "status", "requested_at", "requested_through", "note",
+                  "decided_at", "decision_note", "detail"]  # fmt: skip
+        read_only_fields = fields
+
+    def get_detail(self, request) -> str:
+        if request.status == ErasureStatus.REQUESTED:
+            return "Filed: an operator erases the creator once they confirm the request."
+        if request.status == ErasureStatus.DECLINED:
+            return f"Declined by an operator: {request.decision_note}"
+        return "Erased."
 
 
 class ErasureSerializer(serializers.Serializer):

@@ -2,25 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import UTC
-
 import django_filters
-from django import forms
+from django.db import IntegrityError, transaction
 from django.db.models import Prefetch, Q
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.exceptions import APIException, ErrorDetail, NotFound, PermissionDenied, ValidationError
 from rest_framework.response import Response
 
 from api import serializers as s
 from api.authentication import actor_of
+from api.filtering import UtcIsoDateTimeField
 from api.idempotency import IdempotentPostMixin
 from api.models import WebhookDelivery, WebhookSubscription
 from api.webhooks import webhook_subscription_create, webhook_subscription_update
 from crm import tenancy
 from crm.models import Organization
+from crm.parsing import IdField, NumberField
 from influencers.models import Community, Creator, Identity, MemberScore, Membership, Platform
 from insight.models import CommunityInsight
 from insight.tasks import refresh_soon
@@ -50,7 +50,11 @@ ERRORS = {
     401: OpenApiResponse(description="No API key, or an unknown or revoked one."),
     403: OpenApiResponse(description="A read-only key or a viewer trying to change something."),
     404: OpenApiResponse(description="No such object in your organizations."),
-    409: OpenApiResponse(description="The same Idempotency-Key was used with a different body."),
+    409: OpenApiResponse(
+        description="The same Idempotency-Key was used with a different body, or what is to be created exists "
+        "already (a creator in the brand's pipeline: the body says where)."
+    ),
+    413: OpenApiResponse(description="A body larger than the API reads (DATA_UPLOAD_MAX_MEMORY_SIZE)."),
     415: OpenApiResponse(description="A body in a media type the API does not read (send JSON)."),
     429: OpenApiResponse(description="Too many requests for this key: wait as long as Retry-After says."),
 }
@@ -61,7 +65,7 @@ def errors(*codes: int) -> dict:
 
 
 READ_ERRORS = errors(400, 401, 404, 429)  # 400: a filter's value is not of its kind
-WRITE_ERRORS = errors(400, 401, 403, 404, 409, 415, 429)
+WRITE_ERRORS = errors(400, 401, 403, 404, 409, 413, 415, 429)
 
 
 def answers(serializer, *, create=False, update=False):
@@ -79,9 +83,10 @@ def answers(serializer, *, create=False, update=False):
 
 
 class IdFilter(django_filters.NumberFilter):
-    """An object's id: a whole number a database column can hold (anything else is a 400, not a 500)."""
+    """An object's id: a whole number a database column can hold, in the digits 0-9 (anything
+    else, '٣' and '1e400' included, is a 400 naming the filter, not a 500 or another id)."""
 
-    field_class = forms.IntegerField
+    field_class = IdField
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("min_value", 1)
@@ -90,16 +95,15 @@ class IdFilter(django_filters.NumberFilter):
 
 
 class WhenFilter(django_filters.IsoDateTimeFilter):
-    """An ISO 8601 time, compared in UTC (PostgreSQL refuses offsets beyond ±15:59, which ISO allows)."""
+    """An ISO 8601 time, compared in UTC (see UtcIsoDateTimeField)."""
 
-    def filter(self, qs, value):
-        return super().filter(qs, value.astimezone(UTC) if value is not None else value)
+    field_class = UtcIsoDateTimeField
 
 
 class BoundedNumberFilter(django_filters.NumberFilter):
-    """A number within the range its column holds (scores 0 to 1, tone -1 to 1)."""
+    """A finite number in the digits 0-9, within the range its column holds (scores 0 to 1, tone -1 to 1)."""
 
-    field_class = forms.FloatField
+    field_class = NumberField
 
 
 class ScopedQuerysetMixin(IdempotentPostMixin):
@@ -283,20 +287,43 @@ class CreatorViewSet(RowsListMixin, ScopedQuerysetMixin, viewsets.ReadOnlyModelV
         organization_ids = None if request.user.is_superuser else tenancy.organization_ids_for(request.user)
         return Response(privacy.creator_personal_data(creator=creator, organization_ids=organization_ids))
 
-    @extend_schema(request=s.CreatorEraseSerializer, responses={200: s.ErasureSerializer, **WRITE_ERRORS})
+    @extend_schema(
+        request=s.CreatorEraseSerializer,
+        responses={200: s.ErasureSerializer, 202: s.ErasureRequestSerializer, **WRITE_ERRORS},
+    )
     @action(detail=True, methods=["post"])
     def erase(self, request, pk=None, format=None):
-        """Erase the creator's personal data (accounts, texts) for every organization, keeping anonymous
-        figures; their accounts are not imported again. Write keys, organization owners and operators."""
-        if not privacy.can_erase(request.user):
-            raise PermissionDenied("Erasing a creator is for organization owners, write API keys and operators.")
+        """Erase the creator's personal data (accounts, texts, every copy of their names) for every
+        organization, keeping anonymous figures; their accounts are not imported again.
+
+        Erasing reaches every organization's records, so an operator does it: an operator's call
+        erases now (200); an organization owner's or a write key's files the organization's request
+        (202, the same open request if sent again), which an operator confirms or declines."""
         creator = self.get_object()
-        confirm = s.CreatorEraseSerializer(data=request.data)
-        confirm.is_valid(raise_exception=True)
-        erased = privacy.creator_erase(
-            creator=creator, actor=actor_of(request), requested_through=f"API, {request.user.get_full_name()}"
-        )
-        return Response(s.ErasureSerializer(erased).data)
+        operator = privacy.can_erase(request.user)
+        allowed = privacy.organizations_that_may_request_erasure(request.user)
+        if not operator and not allowed:  # refused before the body is read: a 403, whatever was sent
+            raise PermissionDenied(
+                "Erasure requests are passed on by an organization's owners and write API keys; an operator erases."
+            )
+        body = s.CreatorEraseSerializer(data=request.data, context=self.get_serializer_context())
+        body.is_valid(raise_exception=True)
+        through = f"API, {request.user.get_full_name() or request.user.get_username()}"
+        if operator:
+            erased = privacy.creator_erase(creator=creator, actor=actor_of(request), requested_through=through)
+            return Response(s.ErasureSerializer(erased).data)
+        organization = body.validated_data.get("organization")
+        if organization is None:
+            if len(allowed) > 1:
+                raise ValidationError({"organization": "Say which of your organizations passes the request on."})
+            organization = Organization.objects.get(pk=next(iter(allowed)))
+        elif organization.pk not in allowed:
+            raise PermissionDenied("organization: only its owners and write keys pass erasure requests on.")
+        filed, _ = privacy.erasure_request_file(
+            creator=creator, organization=organization, actor=actor_of(request), requested_through=through,
+            note=body.validated_data.get("note", ""),
+        )  # fmt: skip
+        return Response(s.ErasureRequestSerializer(filed).data, status=status.HTTP_202_ACCEPTED)
 
 
 # --- memberships and rankings -----------------------------------------------------------------
@@ -351,6 +378,20 @@ class PartnershipFilter(django_filters.FilterSet):
         fields = ["stage", "brand", "owner", "creator", "community", "started_after", "started_before", "updated_since"]
 
 
+class Conflict(APIException):
+    """409: what was asked to be created exists already (the body names the field and where it is)."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "conflict"
+
+    def __init__(self, detail: dict):
+        super().__init__()
+        self.detail = {
+            field: [ErrorDetail(str(message), code=self.default_code) for message in messages]
+            for field, messages in detail.items()
+        }
+
+
 @extend_schema_view(**answers(s.PartnershipSerializer, create=True, update=True))
 class PartnershipViewSet(
     RowsListMixin, ScopedQuerysetMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet
@@ -374,10 +415,13 @@ class PartnershipViewSet(
 
     def perform_create(self, serializer):
         data = serializer.validated_data
-        serializer.instance = services.partnership_create(
-            brand=data["brand"], creator=data["creator"], actor=actor_of(self.request), owner=data.get("owner"),
-            communities=data.get("communities", ()), note=data.get("note", ""),
-        )  # fmt: skip
+        try:
+            serializer.instance = services.partnership_create(
+                brand=data["brand"], creator=data["creator"], actor=actor_of(self.request), owner=data.get("owner"),
+                communities=data.get("communities", ()), note=data.get("note", ""),
+            )  # fmt: skip
+        except services.AlreadyExists as exists:
+            raise Conflict(exists.message_dict) from None
 
     def perform_update(self, serializer):
         data = dict(serializer.validated_data)
@@ -680,7 +724,14 @@ class ReferralLinkViewSet(ScopedQuerysetMixin, mixins.CreateModelMixin, viewsets
         return self.scoped(ReferralLink.objects.all())
 
     def perform_create(self, serializer):
-        serializer.instance = referral_link_create(**serializer.validated_data)
+        # The code is checked free before (a 400 naming it); two requests for the same code at once
+        # both pass that check, and the unique constraint decides: the second is told it is taken.
+        try:
+            with transaction.atomic():
+                serializer.instance = referral_link_create(**serializer.validated_data)
+        except IntegrityError:
+            code = serializer.validated_data["code"]
+            raise Conflict({"code": [f"The code {code!r} is taken: referral codes are unique."]}) from None
 
 
 # --- brands: mentions and measurements -------------------------------------------------------

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.db.models import Count
 
 from crm import tenancy
-from crm.admin_scoping import OrganizationScopedAdmin, OrganizationScopedInline
+from crm.admin_scoping import OrganizationScopedAdmin, OrganizationScopedInline, scoped_log_entries
 from crm.models import Organization, OrganizationMember
 
 
@@ -72,3 +72,7 @@ class OrganizationMemberAdmin(OrganizationScopedAdmin):
         return tenancy.is_owner(request.user, obj.organization)
 
     has_delete_permission = has_change_permission
+
+
+# "Recent actions" on the index: only records the user may still see, under their current names.
+admin.site.get_log_entries = scoped_log_entries(admin.site)

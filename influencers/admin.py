@@ -3,7 +3,7 @@ import json
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db.models import Count
+from django.db.models import Count, Prefetch
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -12,12 +12,15 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from crm import tenancy
-from crm.admin_scoping import SharedDataAdmin, SharedDataInline
+from crm.admin_scoping import OrganizationScopedAdmin, SharedDataAdmin, SharedDataInline, may_name
+from crm.parsing import is_id, parse_id
 from influencers import selectors, services
 from influencers.models import (
     Community,
     Creator,
     ErasedAccount,
+    ErasureRequest,
+    ErasureStatus,
     Identity,
     Interaction,
     MemberScore,
@@ -35,12 +38,11 @@ class IdentityInline(SharedDataInline):
 
 @admin.register(Creator)
 class CreatorAdmin(SharedDataAdmin):
-    editable_by_members = True
     list_display = ["display_name", "platforms", "identity_count", "created_at"]
     search_fields = ["display_name", "identities__handle"]
     list_filter = ["identities__platform"]
     inlines = [IdentityInline]
-    actions = ["download_personal_data", "erase_personal_data"]
+    actions = ["download_personal_data", "request_erasure", "erase_personal_data"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(identity_total=Count("identities")).prefetch_related("identities")
@@ -65,6 +67,49 @@ class CreatorAdmin(SharedDataAdmin):
         response["Content-Disposition"] = f'attachment; filename="{name}-personal-data.json"'
         return response
 
+    def has_request_erasure_permission(self, request):
+        from partnerships.privacy import can_erase, organizations_that_may_request_erasure
+
+        return not can_erase(request.user) and bool(organizations_that_may_request_erasure(request.user))
+
+    @admin.action(description="Ask an operator to erase personal data…", permissions=["request_erasure"])
+    def request_erasure(self, request, queryset):
+        """Owners pass a person's erasure request on: a page for the note (and, owning several, which
+        organization asks), then the request filed; an operator confirms it (Erasure requests)."""
+        from crm.models import Organization
+        from partnerships.privacy import erasure_request_file, organizations_that_may_request_erasure
+
+        owned = Organization.objects.filter(pk__in=organizations_that_may_request_erasure(request.user))
+        owned = owned.order_by("name")
+        asked = request.POST.get("organization", "")
+        if is_id(asked):
+            chosen = owned.filter(pk=parse_id(asked)).first()
+        else:
+            chosen = owned.first() if owned.count() == 1 else None
+        if request.POST.get("confirmed") == "yes" and chosen is not None:
+            through = f"admin, {request.user.get_username()}"
+            note = request.POST.get("note", "").strip()
+            filed = [
+                erasure_request_file(creator=c, organization=chosen, actor=request.user, requested_through=through,
+                                     note=note)[0]
+                for c in queryset
+            ]  # fmt: skip
+            self.message_user(
+                request, f"Filed {len(filed)} erasure request(s) for {chosen}: an operator erases once they confirm "
+                "(see Erasure requests).", messages.SUCCESS,
+            )  # fmt: skip
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Ask an operator to erase personal data",
+            "opts": self.model._meta,
+            "creators": queryset.prefetch_related("identities"),
+            "organizations": owned,
+            "missing_organization": request.POST.get("confirmed") == "yes" and chosen is None,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/influencers/creator/request_erasure.html", context)
+
     @admin.action(description="Erase personal data…", permissions=["erase"])
     def erase_personal_data(self, request, queryset):
         """A confirmation page first (like deleting); erasing on its "Yes, erase" button."""
@@ -79,11 +124,16 @@ class CreatorAdmin(SharedDataAdmin):
                 f"{texts} texts. Their accounts will not be imported again unless re-approved.", messages.SUCCESS,
             )  # fmt: skip
             return None
+        from partnerships.models import Partnership
+
+        # The page names the partnerships the erasure reaches, of the user's organizations only: who
+        # else works with the person is no other organization's business (operators see them all).
+        partnerships = tenancy.scope_to_user(Partnership.objects.select_related("brand"), request.user)
         context = {
             **self.admin_site.each_context(request),
             "title": "Erase personal data?",
             "opts": self.model._meta,
-            "creators": queryset.prefetch_related("identities", "partnerships__brand"),
+            "creators": queryset.prefetch_related("identities", Prefetch("partnerships", queryset=partnerships)),
             "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
         }
         return TemplateResponse(request, "admin/influencers/creator/erase_confirmation.html", context)
@@ -99,7 +149,6 @@ class CreatorAdmin(SharedDataAdmin):
 
 @admin.register(Identity)
 class IdentityAdmin(SharedDataAdmin):
-    editable_by_members = True
     list_display = ["handle", "platform", "creator", "reach", "reach_kind", "is_bot", "is_deleted"]
     list_filter = ["platform", "is_bot", "is_deleted"]
     search_fields = ["handle", "display_name", "external_id", "creator__display_name"]
@@ -124,13 +173,15 @@ class IdentityAdmin(SharedDataAdmin):
         ]
 
     def same_handle_view(self, request):
-        """Accounts on several platforms with the same handle: confirm (link) the ones that are one person."""
+        """Accounts on several platforms with the same handle: every member sees the suggestions;
+        operators confirm (link) the ones that are one person (it moves partnerships of every
+        organization that works with them)."""
         if not self.has_view_permission(request):
             raise PermissionDenied
         if request.method == "POST":
             if not self.has_change_permission(request):
                 raise PermissionDenied
-            ids = [int(pk) for pk in request.POST.getlist("identity") if pk.isdigit()]
+            ids = [parse_id(pk) for pk in request.POST.getlist("identity") if is_id(pk)]
             chosen = list(Identity.objects.filter(pk__in=ids).select_related("creator"))
             if len(chosen) >= 2:
                 creator = services.creator_link_identities(identities=chosen)
@@ -150,7 +201,6 @@ class IdentityAdmin(SharedDataAdmin):
 
 @admin.register(Community)
 class CommunityAdmin(SharedDataAdmin):
-    editable_by_members = True
     list_display = ["name", "platform", "external_id", "member_count", "is_tracked", "last_activity_at"]
     list_filter = ["platform", "is_tracked"]
     search_fields = ["name", "external_id", "description"]
@@ -335,6 +385,83 @@ class SyncRunAdmin(SharedDataAdmin):
     @admin.display(description="seconds")
     def seconds(self, obj):
         return f"{obj.seconds:.1f}" if obj.seconds is not None else "—"
+
+
+@admin.register(ErasureRequest)
+class ErasureRequestAdmin(OrganizationScopedAdmin):
+    """Organizations' requests to erase a person, and what became of them. Owners file them (the
+    Creators list's action, or the API) and follow them here; an operator confirms (erasing the
+    creator for everyone) or declines, saying why. Nothing here is edited by hand."""
+
+    list_display = ["__str__", "creator", "organization", "status", "requested_at", "decided_at"]
+    list_filter = ["status", "organization"]
+    list_select_related = ["creator", "organization"]
+    actions = ["confirm", "decline"]
+
+    def get_fields(self, request, obj=None):
+        named = ("requested_by", "decided_by")
+        people = [name for name in named if obj is None or may_name(request, getattr(obj, name))]
+        return ["creator", "organization", "status", "note", "requested_through", *people, "requested_at",
+                "decided_at", "decision_note"]  # fmt: skip
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.get_fields(request, obj)
+
+    def has_add_permission(self, request):
+        return False  # filed from the creator (the admin's action, or the API)
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # the record of a request is kept, whatever became of it
+
+    def has_decide_permission(self, request):
+        return request.user.is_superuser
+
+    @admin.action(description="Confirm: erase the selected requests' creators now…", permissions=["decide"])
+    def confirm(self, request, queryset):
+        """A page saying what erasing does first, then erasing on its button."""
+        from partnerships.privacy import erasure_request_confirm
+
+        open_requests = queryset.filter(status=ErasureStatus.REQUESTED).select_related("creator", "organization")
+        if request.POST.get("confirmed") == "yes":
+            erased = [erasure_request_confirm(request=item, actor=request.user) for item in open_requests]
+            self.message_user(request, f"Erased {len(erased)} creator(s).", messages.SUCCESS)
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Erase personal data?",
+            "opts": self.model._meta,
+            "creators": [item.creator for item in open_requests],
+            "requests": open_requests,
+            "action_name": "confirm",
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/influencers/creator/erase_confirmation.html", context)
+
+    @admin.action(description="Decline the selected requests…", permissions=["decide"])
+    def decline(self, request, queryset):
+        """A page asking why first (the organization reads it), then declining on its button."""
+        from partnerships.privacy import erasure_request_decline
+
+        reason = request.POST.get("decision_note", "").strip()
+        open_requests = queryset.filter(status=ErasureStatus.REQUESTED).select_related("creator", "organization")
+        if request.POST.get("confirmed") == "yes" and reason:
+            declined = [
+                erasure_request_decline(request=item, actor=request.user, reason=reason) for item in open_requests
+            ]
+            self.message_user(request, f"Declined {len(declined)} request(s).", messages.SUCCESS)
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Decline erasure requests",
+            "opts": self.model._meta,
+            "requests": open_requests,
+            "missing_reason": request.POST.get("confirmed") == "yes",
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/influencers/erasurerequest/decline.html", context)
 
 
 @admin.register(ErasedAccount)

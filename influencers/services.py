@@ -93,6 +93,7 @@ def creator_link_identities(*, identities: list[Identity], creator: Creator | No
 
 
 def _merge_creator(*, source: Creator, into: Creator) -> None:
+    from partnerships.creator_notes import creator_notes_merge
     from partnerships.models import Activity, Partnership, Task
 
     for partnership in Partnership.objects.filter(creator=source):
@@ -102,5 +103,6 @@ def _merge_creator(*, source: Creator, into: Creator) -> None:
         partnership.save(update_fields=["creator"])
     Activity.objects.filter(creator=source).update(creator=into)
     Task.objects.filter(creator=source).update(creator=into)
+    creator_notes_merge(source=source, into=into)
     if not Partnership.objects.filter(creator=source).exists():
         source.delete()

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_safe
 from crm import tenancy
 from influencers import pages
 from influencers.models import Community, Creator
+from partnerships.creator_notes import creator_notes_for
 from partnerships.models import Brand
 
 
@@ -29,10 +30,12 @@ def community_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_safe
 def creator_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A person across platforms: identities, memberships with scores and trend, partnerships,
-    timeline."""
+    timeline, and the notes of the user's organizations on them (no other organization's)."""
     tenancy.require_member(request.user)
     creator = get_object_or_404(Creator, pk=pk)
     context = pages.creator_page(creator=creator, user=request.user)
     context["can_add"] = tenancy.can_edit(request.user)
     context["brands"] = list(tenancy.scope_to_user(Brand.objects.all(), request.user).order_by("name"))
+    context["notes"] = creator_notes_for(creator=creator, user=request.user)
+    context["can_note"] = bool(tenancy.organization_ids_for(request.user, editable=True))
     return render(request, "influencers/creator.html", context)

@@ -1,21 +1,41 @@
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.db.models import Min, Q
+from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 
-from crm.admin_scoping import OrganizationScopedAdmin, OrganizationScopedHistoryAdmin, OrganizationScopedInline
+from crm import tenancy
+from crm.admin_scoping import (
+    OrganizationScopedAdmin,
+    OrganizationScopedHistoryAdmin,
+    OrganizationScopedInline,
+    may_name,
+)
 from partnerships import services
+from partnerships.community_requests import (
+    community_request_approve,
+    community_request_check,
+    community_request_create,
+    community_request_decline,
+)
+from partnerships.creator_notes import creator_note_save
 from partnerships.models import (
     Activity,
     ActivityKind,
     Agreement,
     Brand,
     BrandMention,
+    CommunityRequest,
     CommunityStance,
+    CreatorNote,
     Deliverable,
     Partnership,
     ReferralEvent,
     ReferralLink,
+    RequestStatus,
     Stage,
     Task,
 )
@@ -385,3 +405,139 @@ class BrandMentionAdmin(OrganizationScopedAdmin):
     @admin.display(description="posted", ordering="interaction__posted_at")
     def posted_at(self, obj):
         return obj.interaction.posted_at
+
+
+# --- An organization's own view of creators, and its requests to track communities ------------
+@admin.register(CreatorNote)
+class CreatorNoteAdmin(OrganizationScopedHistoryAdmin):
+    """Our notes on a creator: the organization's own record (creators themselves are shared and
+    changed by operators only). Owners and managers write them, viewers read them, other
+    organizations never see them; a suspected bot here changes no ranking."""
+
+    list_display = ["creator", "organization", "not_a_fit", "suspected_bot", "updated_at"]
+    list_filter = ["not_a_fit", "suspected_bot", "organization"]
+    search_fields = ["creator__display_name", "note", "bot_reason"]
+    list_select_related = ["creator", "organization"]
+    autocomplete_fields = ["creator"]
+    fields = ["organization", "creator", "note", "not_a_fit", "suspected_bot", "bot_reason", "created_by",
+              "created_at", "updated_at"]  # fmt: skip
+    readonly_fields = ["created_by", "created_at", "updated_at"]
+
+    def get_fields(self, request, obj=None):
+        # Who wrote it, unless it is someone the viewer may not know of (an operator, say).
+        hidden = set() if obj is None or may_name(request, obj.created_by) else {"created_by"}
+        return [name for name in self.fields if name not in hidden]
+
+    def get_readonly_fields(self, request, obj=None):
+        # A note stays one organization's note on one creator: another creator gets a note of its own.
+        return [*self.readonly_fields, "organization", "creator"] if obj else self.readonly_fields
+
+    def save_model(self, request, obj, form, change):
+        saved = creator_note_save(
+            organization=obj.organization, creator=obj.creator, actor=request.user, note=obj.note,
+            not_a_fit=obj.not_a_fit, suspected_bot=obj.suspected_bot, bot_reason=obj.bot_reason,
+        )  # fmt: skip
+        obj.pk, obj._state.adding = saved.pk, False
+
+
+class CommunityRequestForm(forms.ModelForm):
+    class Meta:
+        model = CommunityRequest
+        fields = ["organization", "platform", "external_id", "reason"]
+
+    def clean(self):
+        cleaned = super().clean()
+        organization, platform, external_id = (cleaned.get(n) for n in ("organization", "platform", "external_id"))
+        if organization and platform and external_id:
+            try:
+                cleaned["external_id"] = community_request_check(
+                    organization=organization, platform=platform, external_id=external_id
+                )
+            except ValidationError as refusal:
+                self.add_error(None, refusal)
+        return cleaned
+
+
+@admin.register(CommunityRequest)
+class CommunityRequestAdmin(OrganizationScopedHistoryAdmin):
+    """Owners and managers ask for a community to be tracked, and follow its status; operators
+    approve (the community is created or found, and tracked) or decline with a reason. A request
+    is never edited: withdrawn (deleted) while open, or decided (partnerships/community_requests.py)."""
+
+    form = CommunityRequestForm
+    list_display = ["external_id", "platform", "organization", "status", "requested_at", "decided_at", "tracked"]
+    list_filter = ["status", "platform", "organization"]
+    search_fields = ["external_id", "reason"]
+    list_select_related = ["organization", "community"]
+    actions = ["approve", "decline"]
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return CommunityRequestForm.Meta.fields
+        # Which operator decided (or asked, for an organization) is the operators' business: the
+        # organization reads the decision.
+        people = [name for name in ("requested_by", "decided_by") if may_name(request, getattr(obj, name))]
+        return [*CommunityRequestForm.Meta.fields, "status", "decision_note", "tracked", *people, "requested_at",
+                "decided_at"]  # fmt: skip
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if obj is None else self.get_fields(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_superuser  # nothing is edited; operators decide through the actions
+
+    def has_delete_permission(self, request, obj=None):
+        if request.user.is_superuser:
+            return True
+        open_request = obj is None or obj.status == RequestStatus.REQUESTED
+        return open_request and tenancy.can_edit(request.user, obj)  # withdrawn while open
+
+    def has_decide_permission(self, request):
+        return request.user.is_superuser
+
+    @admin.display(description="community")
+    def tracked(self, obj):
+        if obj.community_id is None:
+            return "—"
+        url = reverse("admin:influencers_community_change", args=[obj.community_id])
+        return format_html('<a href="{}">{}</a>', url, obj.community.name)
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return
+        saved = community_request_create(
+            organization=obj.organization, platform=obj.platform, external_id=obj.external_id, reason=obj.reason,
+            actor=request.user,
+        )  # fmt: skip
+        obj.pk, obj._state.adding = saved.pk, False
+
+    @admin.action(description="Approve: track the selected communities", permissions=["decide"])
+    def approve(self, request, queryset):
+        for item in queryset.filter(status=RequestStatus.REQUESTED):
+            try:
+                community = community_request_approve(request=item, actor=request.user)
+            except ValidationError as refusal:
+                self.message_user(request, f"{item}: {' '.join(refusal.messages)}", messages.ERROR)
+            else:
+                self.message_user(request, f"{community} is tracked now.", messages.SUCCESS)
+
+    @admin.action(description="Decline the selected requests…", permissions=["decide"])
+    def decline(self, request, queryset):
+        """A page asking why first (the organizations read it), then declining on its button."""
+        reason = request.POST.get("decision_note", "").strip()
+        if request.POST.get("confirmed") == "yes" and reason:
+            declined = [
+                community_request_decline(request=item, actor=request.user, reason=reason)
+                for item in queryset.filter(status=RequestStatus.REQUESTED)
+            ]
+            self.message_user(request, f"Declined {len(declined)} request(s).", messages.SUCCESS)
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Decline community requests",
+            "opts": self.model._meta,
+            "requests": queryset.filter(status=RequestStatus.REQUESTED).select_related("organization"),
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            "missing_reason": request.POST.get("confirmed") == "yes",
+        }
+        return TemplateResponse(request, "admin/partnerships/communityrequest/decline.html", context)

@@ -12,17 +12,28 @@ how often and with whom (so a community's figures and past measurements still ad
 organizations' own partnership records, which point at "Erased creator #N". Each account is
 remembered by a fingerprint only (ErasedAccount): imports skip what it writes from then on, until
 an operator re-approves it.
+
+Their names were also copied along the way: into the organizations' notes, tasks and agreements
+about them, stored brand measurements, the admin's log of changes, and (through ``creator_erased``,
+which the API app listens to) webhook payloads and answers kept for idempotency keys. Each copy has
+the names replaced by "Erased creator #N" in the same transaction (crm/redaction.py).
 """
 
 from __future__ import annotations
 
+from django.contrib.admin.models import LogEntry
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from crm import tenancy
+from crm.models import Organization
+from crm.redaction import redact_column
 from influencers.models import (
     Creator,
     ErasedAccount,
+    ErasureRequest,
+    ErasureStatus,
     Identity,
     Interaction,
     MemberScore,
@@ -30,21 +41,37 @@ from influencers.models import (
     account_fingerprint,
 )
 from insight.services import insight_forget
-from partnerships.models import Activity, Agreement, Deliverable, Partnership, ReferralLink, Task
+from partnerships import signals
+from partnerships.models import (
+    Activity,
+    Agreement,
+    BrandMeasurement,
+    CreatorNote,
+    Deliverable,
+    Partnership,
+    ReferralLink,
+    Task,
+)
 
 ERASED_HANDLE = "[erased]"
 
 
 def can_erase(user) -> bool:
-    """Erasing reaches every organization's view of a person: operators, organization owners and
-    write API keys (an agency's data-protection process) may; managers and viewers may not."""
-    from api.authentication import ApiKeyPrincipal
+    """Erasing reaches every organization's records of a person, so operators erase (confirming a
+    request, or on a request that reached them directly); no organization does it alone."""
+    return bool(user and user.is_authenticated and user.is_superuser)
 
+
+def organizations_that_may_request_erasure(user) -> set[int]:
+    """Where ``user`` may pass a person's erasure request on: the organizations they own; a write
+    API key's own organization (an agency's data-protection process runs through it). Managers
+    and viewers ask an owner; read keys cannot."""
     if not user or not user.is_authenticated:
-        return False
-    if isinstance(user, ApiKeyPrincipal):
-        return user.api_key.can_write
-    return user.is_superuser or bool(tenancy.owned_organization_ids(user))
+        return set()
+    api_key = getattr(user, "api_key", None)  # the API's caller behind a key (api.authentication)
+    if api_key is not None:
+        return {api_key.organization_id} if api_key.can_write else set()
+    return tenancy.owned_organization_ids(user)
 
 
 # --- export ---------------------------------------------------------------------------------
@@ -126,6 +153,13 @@ def creator_personal_data(*, creator: Creator, organization_ids: set[int] | None
             )
             .order_by("pk")
         ),
+        # What each organization noted about the person (its own view: notes, not a fit, a suspected bot).
+        "organization_notes": list(
+            _scoped(CreatorNote.objects.filter(creator=creator), organization_ids)
+            .values("organization__name", "note", "not_a_fit", "suspected_bot", "bot_reason", "created_at",
+                    "updated_at")
+            .order_by("pk")
+        ),  # fmt: skip
         "scope": "every organization"
         if organization_ids is None
         else "the shared discovery data and your organizations' own records; other organizations keep theirs",
@@ -161,9 +195,66 @@ def _partnership_record(partnership: Partnership) -> dict:
 
 # --- erasure --------------------------------------------------------------------------------
 @transaction.atomic
+def erasure_request_file(
+    *, creator: Creator, organization: Organization, actor=None, requested_through: str = "", note: str = ""
+) -> tuple[ErasureRequest, bool]:
+    """File (once) an organization's request to erase ``creator``; an operator confirms it.
+
+    Returns the request and whether it was filed now: the same request sent again, or twenty times
+    at once, while one is open is that one (the open request is unique per creator and organization).
+    """
+    Organization.objects.select_for_update().get(pk=organization.pk)  # the same request at once takes turns
+    existing = ErasureRequest.objects.filter(
+        creator=creator, organization=organization, status=ErasureStatus.REQUESTED
+    ).first()
+    if existing is not None:
+        return existing, False
+    request = ErasureRequest.objects.create(
+        creator=creator, organization=organization, requested_by=actor, requested_through=requested_through[:200],
+        note=note,
+    )  # fmt: skip
+    return request, True
+
+
+@transaction.atomic
+def erasure_request_confirm(*, request: ErasureRequest, actor) -> dict:
+    """An operator confirms: the creator is erased, and every open request for them is closed."""
+    if not can_erase(actor):
+        raise PermissionDenied("Only an operator confirms an erasure.")
+    request = ErasureRequest.objects.select_for_update().get(pk=request.pk)
+    if request.status != ErasureStatus.REQUESTED:
+        raise ValidationError({"status": f"This request is {request.get_status_display().lower()} already."})
+    return creator_erase(
+        creator=request.creator, actor=actor,
+        requested_through=f"{request.organization}, {request.requested_through}".strip(", "),
+    )  # fmt: skip
+
+
+@transaction.atomic
+def erasure_request_decline(*, request: ErasureRequest, actor, reason: str) -> ErasureRequest:
+    """An operator declines, saying why (the organization reads it): e.g. the person could not be
+    told apart from another account, or asked for a different account."""
+    if not can_erase(actor):
+        raise PermissionDenied("Only an operator declines an erasure request.")
+    if not reason.strip():
+        raise ValidationError({"decision_note": "Say why the request is declined: the organization reads it."})
+    request = ErasureRequest.objects.select_for_update().get(pk=request.pk)
+    if request.status != ErasureStatus.REQUESTED:
+        raise ValidationError({"status": f"This request is {request.get_status_display().lower()} already."})
+    request.status, request.decided_by, request.decided_at = ErasureStatus.DECLINED, actor, timezone.now()
+    request.decision_note = reason.strip()
+    request.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+    return request
+
+
+@transaction.atomic
 def creator_erase(*, creator: Creator, actor=None, requested_through: str = "") -> dict:
     """Erase what identifies ``creator`` and what they wrote (see the module's note); returns counts."""
     identities = list(Identity.objects.select_for_update().filter(creator=creator))
+    names = {creator.display_name} | {
+        value for identity in identities for value in (identity.handle, identity.display_name, identity.external_id)
+    }
+    names.discard(ERASED_HANDLE)
     for identity in identities:
         if hasattr(identity, "erasure"):
             continue  # erased before (an account linked to two creators' requests): already anonymous
@@ -198,8 +289,40 @@ def creator_erase(*, creator: Creator, actor=None, requested_through: str = "") 
     creator.display_name = f"Erased creator #{creator.pk}"
     creator.bio = ""
     creator.save(update_fields=["display_name", "bio", "updated_at"])
+    _redact_copies(creator, names)
+    # Organizations' notes about the person are about them and nothing else: they go, with their history.
+    CreatorNote.objects.filter(creator=creator).delete()
+    CreatorNote.history.filter(creator_id=creator.pk).delete()
+    # Every organization's open request for this person is answered by it.
+    ErasureRequest.objects.filter(creator=creator, status=ErasureStatus.REQUESTED).update(
+        status=ErasureStatus.ERASED, decided_by=actor, decided_at=timezone.now()
+    )
     return {"creator": creator.pk, "accounts_erased": len(identities), "texts_erased": texts_erased,
             "rankings_cleared": scores_cleared}  # fmt: skip
+
+
+def _redact_copies(creator: Creator, names: set[str]) -> None:
+    """Replace the creator's names in every copy kept outside the erased records themselves."""
+    replacement = creator.display_name
+    partnerships = Partnership.objects.filter(creator=creator)
+    copies = [
+        (partnerships, ("notes", "close_reason")),
+        (Activity.objects.filter(creator=creator), ("summary", "body")),
+        (Activity.objects.filter(partnership__in=partnerships), ("summary", "body")),
+        (Task.objects.filter(creator=creator), ("title", "notes")),
+        (Task.objects.filter(partnership__in=partnerships), ("title", "notes")),
+        (Agreement.objects.filter(partnership__in=partnerships), ("notes",)),
+        (Agreement.history.filter(partnership__in=partnerships), ("notes",)),
+        (Deliverable.objects.filter(partnership__in=partnerships), ("title", "notes")),
+        (BrandMeasurement.objects.all(), ("document",)),
+        (ErasureRequest.objects.filter(creator=creator), ("note", "requested_through")),
+        # "Recent actions" and each object's history page show the name the object had then.
+        (LogEntry.objects.all(), ("object_repr", "change_message")),
+    ]
+    for queryset, fields in copies:
+        for field in fields:
+            redact_column(queryset, field, names, replacement)
+    signals.creator_erased.send(sender=Creator, creator=creator, names=names, replacement=replacement)
 
 
 def erased_account_reapprove(*, account: ErasedAccount, actor=None) -> ErasedAccount:

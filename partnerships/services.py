@@ -47,6 +47,20 @@ STAGES_AFTER_OUTREACH = (Stage.OUTREACH, Stage.NEGOTIATING, Stage.ACTIVE, Stage.
 OBSERVED_STAGES = (Stage.OBSERVING, Stage.ENGAGING)
 
 
+class AlreadyExists(ValidationError):
+    """The record asked for exists already (the API answers 409 Conflict, the pages say where it is)."""
+
+
+def _locked(instance):
+    """Re-read ``instance``'s row under a lock held to the end of the transaction, so that twenty
+    identical requests at once take turns and each sees what the one before it did (PostgreSQL;
+    SQLite runs one write at a time anyway). The caller's object is refreshed in place."""
+    fresh = type(instance).objects.select_for_update().get(pk=instance.pk)
+    for field in instance._meta.concrete_fields:
+        setattr(instance, field.attname, getattr(fresh, field.attname))
+    return instance
+
+
 def _tell_after_commit(signal, **kwargs) -> None:
     """Tell listeners (webhooks) once the change is committed: never about a change rolled back."""
     transaction.on_commit(lambda: signal.send_robust(sender=Partnership, **kwargs))
@@ -73,8 +87,6 @@ def partnership_move_refusal(*, partnership: Partnership, to_stage: str, reason:
     """Why moving ``partnership`` to ``to_stage`` is not allowed, or None if it is."""
     if to_stage not in Stage.values:
         return f"Unknown stage {to_stage!r}."
-    if to_stage == partnership.stage and partnership.pk is not None:
-        return f"It is already in {Stage(to_stage).label}."
     if to_stage == Stage.DECLINED and not (reason or partnership.close_reason).strip():
         return "Say why the partnership was declined."
     organization = partnership.brand.organization
@@ -99,7 +111,16 @@ def partnership_move(
     Raises ValidationError (with the reason a manager can read) when the move is refused.
     Returns the stage-change activity. Entering Active for the first time sets ``started_on``;
     entering an end state sets ``ended_on`` and keeps ``reason``.
+
+    A move to the stage it is in already changes nothing (no timeline entry, no webhook) and
+    returns the entry of the move that put it there: the same move sent twice, or by two people
+    at once, is one move.
     """
+    _locked(partnership)
+    if to_stage == partnership.stage:
+        already = partnership.activities.filter(kind=ActivityKind.STAGE_CHANGE, to_stage=to_stage).order_by("-id")
+        if (last := already.first()) is not None:
+            return last
     refusal = partnership_move_refusal(partnership=partnership, to_stage=to_stage, reason=reason)
     if refusal:
         raise ValidationError({"stage": refusal})
@@ -137,10 +158,13 @@ def partnership_create(
 ) -> Partnership:
     """Add a creator to a brand's pipeline, in Discovered, with a timeline entry.
 
-    Raises ValidationError if the brand already has a partnership with this creator.
+    Raises AlreadyExists if the brand already has a partnership with this creator.
     """
-    if Partnership.objects.filter(brand=brand, creator=creator).exists():
-        raise ValidationError({"creator": f"{creator} is already in {brand}'s pipeline."})
+    _locked(brand)  # creations for one brand take turns: the check below then holds until commit
+    if existing := Partnership.objects.filter(brand=brand, creator=creator).first():
+        raise AlreadyExists(
+            {"creator": f"{creator} is already in {brand}'s pipeline ({existing.get_stage_display()})."}
+        )
     now = timezone.now()
     partnership = Partnership(
         brand=brand, creator=creator, owner=owner or actor, stage=Stage.DISCOVERED, stage_changed_at=now
@@ -271,7 +295,8 @@ def agreement_renew(*, agreement: Agreement, actor=None, starts_on, ends_on=None
 
 @transaction.atomic
 def task_complete(*, task: Task, actor=None) -> Task:
-    """Mark a follow-up done (once), noting it in the partnership's timeline."""
+    """Mark a follow-up done (once, however many ask at the same time), noting it in the timeline."""
+    _locked(task)
     if task.completed_at is not None:
         return task
     task.completed_at = timezone.now()
@@ -308,11 +333,6 @@ def pipeline_add(
         if not identity.can_rank:
             raise ValidationError({"identity": f"{identity.handle} is a bot or a deleted account."})
         creator = identity.creator or creator_link_identities(identities=[identity])
-    existing = Partnership.objects.filter(brand=brand, creator=creator).first()
-    if existing is not None:
-        raise ValidationError(
-            {"creator": f"{creator} is already in {brand}'s pipeline ({existing.get_stage_display()})."}
-        )
     return partnership_create(
         brand=brand, creator=creator, actor=actor, owner=actor, communities=[community] if community else ()
     )
@@ -327,6 +347,7 @@ def community_stance_set(
     stance, or for speaking (contributing, partnered) before the readiness checklist is done."""
     if stance not in Stance.values:
         raise ValidationError({"stance": f"Unknown stance {stance!r}."})
+    _locked(brand)  # two settings at once take turns: one row, and each sees the other's stance
     record = CommunityStance.objects.filter(brand=brand, community=community).first()
     if why_not := refusal(brand=brand, community=community, current=record.stance if record else "", wanted=stance):
         raise ValidationError({"stance": why_not})
@@ -362,8 +383,10 @@ LOGGED_KINDS = (ActivityKind.NOTE, ActivityKind.CALL, ActivityKind.EMAIL, Activi
 
 
 def _organization_member(partnership: Partnership, user, field: str) -> None:
+    # The message names neither the person nor whether they exist elsewhere: a caller must not learn
+    # from it who the users of other organizations (or the operators) are.
     if user is not None and not partnership.brand.organization.members.filter(user=user).exists():
-        raise ValidationError({field: f"{user} is not a member of {partnership.brand.organization}."})
+        raise ValidationError({field: f"Choose one of the members of {partnership.brand.organization}."})
 
 
 @transaction.atomic

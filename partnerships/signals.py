@@ -7,3 +7,7 @@ partnership_stage_changed = Signal()
 # ``agreement``; for updates also ``changes`` (the sentences "term: old → new").
 agreement_created = Signal()
 agreement_updated = Signal()
+# ``creator``, ``names`` (what they were called: the creator's name, each account's handle, name
+# and id) and ``replacement`` ("Erased creator #N"), sent inside the erasure's transaction so that
+# each app takes the names out of its own stored copies, or the erasure does not happen at all.
+creator_erased = Signal()

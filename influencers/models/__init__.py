@@ -5,7 +5,15 @@ Split by domain and re-exported here, so ``from influencers.models import Intera
 
 from influencers.models.community import Community, Platform
 from influencers.models.interaction import Interaction, InteractionKind, RemovedBy
-from influencers.models.people import Creator, ErasedAccount, Identity, Membership, account_fingerprint
+from influencers.models.people import (
+    Creator,
+    ErasedAccount,
+    ErasureRequest,
+    ErasureStatus,
+    Identity,
+    Membership,
+    account_fingerprint,
+)
 from influencers.models.ranking import MemberScore, RankingRun, RankingStatus
 from influencers.models.sync import SyncRun, SyncSource, SyncStatus
 
@@ -13,6 +21,8 @@ __all__ = [
     "Community",
     "Creator",
     "ErasedAccount",
+    "ErasureRequest",
+    "ErasureStatus",
     "Identity",
     "Interaction",
     "InteractionKind",

@@ -133,3 +133,54 @@ class ErasedAccount(models.Model):
 
     def __str__(self):
         return f"Erased {self.get_platform_display()} account #{self.pk}"
+
+
+class ErasureStatus(models.TextChoices):
+    REQUESTED = "requested", "Requested"
+    ERASED = "erased", "Erased"
+    DECLINED = "declined", "Declined"
+
+
+class ErasureRequest(models.Model):
+    """An organization passing on a person's request to be erased.
+
+    Erasing reaches every organization's records of the person (the shared accounts and texts, each
+    organization's notes about them), so an organization does not erase on its own: its owners and
+    write API keys file the request, and an operator confirms it (or declines, saying why). Every
+    step is kept here: who asked, through what, who decided and when.
+    """
+
+    organization_lookup = "organization"
+
+    creator = models.ForeignKey(Creator, on_delete=models.CASCADE, related_name="erasure_requests")
+    organization = models.ForeignKey(
+        "crm.Organization", on_delete=models.CASCADE, related_name="erasure_requests",
+        help_text="The organization that passed the request on.",
+    )  # fmt: skip
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requested_through = models.CharField(max_length=200, blank=True, help_text="The admin, or an API key.")
+    requested_at = models.DateTimeField(auto_now_add=True)
+    note = models.TextField(blank=True, help_text="From the organization: how the person asked, anything to check.")
+    status = models.CharField(max_length=16, choices=ErasureStatus.choices, default=ErasureStatus.REQUESTED)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(blank=True, help_text="Why it was declined (shown to the organization).")
+
+    class Meta:
+        ordering = ["-requested_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["creator", "organization"], condition=models.Q(status="requested"),
+                name="one_open_erasure_request_per_organization",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=["requested", "erased", "declined"]), name="erasure_request_status_known"
+            ),
+        ]  # fmt: skip
+
+    def __str__(self):
+        return f"Erasure request #{self.pk} ({self.get_status_display().lower()})"

@@ -13,6 +13,8 @@ from partnerships.models.agreement import (
     UsageRights,
 )
 from partnerships.models.brand import Brand, BrandMeasurement, BrandMention, CommunityStance, MentionScan, Stance
+from partnerships.models.community_request import TRACKABLE_PLATFORMS, CommunityRequest, RequestStatus
+from partnerships.models.creator_note import CreatorNote
 from partnerships.models.pipeline import Partnership, Stage
 from partnerships.models.readiness import ObservationNote, ReadinessCheck, ReadinessItem
 from partnerships.models.referral import ReferralEvent, ReferralEventKind, ReferralLink
@@ -28,8 +30,10 @@ __all__ = [
     "BrandMention",
     "MentionScan",
     "ObservationNote",
+    "CommunityRequest",
     "CommunityStance",
     "CompensationType",
+    "CreatorNote",
     "Deliverable",
     "DeliverableStatus",
     "Partnership",
@@ -38,9 +42,11 @@ __all__ = [
     "ReferralEvent",
     "ReferralEventKind",
     "ReferralLink",
+    "RequestStatus",
     "ReviewRights",
     "Stage",
     "Stance",
+    "TRACKABLE_PLATFORMS",
     "Task",
     "UsageRights",
 ]

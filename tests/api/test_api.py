@@ -105,7 +105,10 @@ def test_creating_moving_and_updating_a_partnership_through_the_services(
     updated = write_a.patch(f"/api/v1/partnerships/{pk}/", {"owner": manager_a.pk, "notes": "Warm"}, format="json")
     assert updated.status_code == 200 and updated.json()["owner"] == manager_a.pk
     again = write_a.post("/api/v1/partnerships/", {"brand": brand_a.pk, "creator": creator.pk}, format="json")
-    assert again.status_code == 400 and "already in" in again.json()["creator"][0]
+    assert again.status_code == 409 and "already in Inkwell's pipeline (Observing)" in again.json()["creator"][0]
+    # The same move again is one move: answered with the partnership, nothing added to the timeline.
+    same = write_a.post(f"/api/v1/partnerships/{pk}/move/", {"stage": "observing"}, format="json")
+    assert same.status_code == 200 and Activity.objects.filter(partnership_id=pk, to_stage="observing").count() == 1
 
 
 def test_invalid_input_is_a_400_naming_each_field_and_saves_nothing(write_a, brand_a, manager_b):
@@ -184,7 +187,7 @@ def test_an_idempotency_key_replays_the_first_answer_and_refuses_another_body(wr
     )
     assert other.status_code == 409 and "different request" in other.json()["detail"]
     # Without the header, a retry is a new request (here refused: already in the pipeline).
-    assert write_a.post("/api/v1/partnerships/", body, format="json").status_code == 400
+    assert write_a.post("/api/v1/partnerships/", body, format="json").status_code == 409
     assert IdempotentRequest.objects.count() == 1
 
 

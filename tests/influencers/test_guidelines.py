@@ -305,7 +305,7 @@ def test_any_list_of_rules_is_read_never_a_crash(rules):
 # --- the admin -------------------------------------------------------------------------------------
 
 
-def test_the_admin_shows_guidelines_escaped_and_read_only(client, manager_a):
+def test_the_admin_shows_guidelines_escaped_and_read_only(client, manager_a, make_user):
     community = Community.objects.create(
         platform="reddit",
         external_id="fountainpens",
@@ -313,11 +313,12 @@ def test_the_admin_shows_guidelines_escaped_and_read_only(client, manager_a):
         guidelines=[{"kind": "rule", "title": "<script>alert(1)</script>", "description": "line one\nline <b>two</b>"}],
     )
     url = reverse("admin:influencers_community_change", args=[community.pk])
-    client.force_login(manager_a)
+    # The operator's form (communities are shared data: members only look at them).
+    client.force_login(make_user("operator", is_superuser=True))
     page = client.get(url).content.decode()
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "<script>alert(1)" not in page
     assert "line one<br>line &lt;b&gt;two&lt;/b&gt;" in page
-    assert 'name="guidelines"' not in page  # shown, not a field of the form
+    assert 'name="name"' in page and 'name="guidelines"' not in page  # shown, not a field of the form
     form = {
         "platform": "reddit",
         "external_id": "fountainpens",
@@ -328,5 +329,8 @@ def test_the_admin_shows_guidelines_escaped_and_read_only(client, manager_a):
     }
     form["guidelines"] = "[]"  # a crafted POST cannot replace them either
     assert client.post(url, form).status_code == 302
+    client.force_login(manager_a)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in client.get(url).content.decode()
+    assert client.post(url, form).status_code == 403  # not a manager's to change at all
     community.refresh_from_db()
     assert community.guidelines[0]["title"] == "<script>alert(1)</script>"

@@ -42,14 +42,19 @@ def test_same_handle_on_several_platforms_is_suggested_until_linked(make_identit
     assert selectors.identity_same_handle_suggestions() == []
 
 
-def test_managers_link_from_the_admin_and_viewers_only_look(client, manager_a, viewer_a, make_identity):
+def test_operators_link_from_the_admin_and_members_only_look(client, manager_a, viewer_a, make_user, make_identity):
+    """Linking moves every organization's partnerships with the person: operators link; a manager
+    sees the suggestions like a viewer, and a crafted POST changes nothing."""
     a, b = make_identity("sheen_queen"), make_identity("Sheen_Queen", platform="discord")
     url = reverse("admin:influencers_identity_same_handle")
-    client.force_login(viewer_a)
-    page = client.get(url)
-    assert page.status_code == 200 and b"Sheen_Queen" in page.content and b"Link as one person" not in page.content
-    assert client.post(url, {"identity": [a.pk, b.pk]}).status_code == 403
-    client.force_login(manager_a)
+    for member in (viewer_a, manager_a):
+        client.force_login(member)
+        page = client.get(url)
+        assert page.status_code == 200 and b"Sheen_Queen" in page.content and b"Link as one person" not in page.content
+        assert client.post(url, {"identity": [a.pk, b.pk]}).status_code == 403
+    a.refresh_from_db()
+    assert a.creator is None
+    client.force_login(make_user("operator", is_superuser=True))
     assert client.post(url, {"identity": [a.pk, b.pk]}).status_code == 302
     a.refresh_from_db()
     b.refresh_from_db()

@@ -112,9 +112,11 @@ def test_a_reply_to_an_erased_account_is_kept_without_pointing_at_them(sheen_que
 
 
 # --- through the API and the admin ------------------------------------------------------------
-def test_the_api_exports_for_any_key_and_erases_only_for_write_keys_and_owners(
+def test_the_api_exports_for_any_key_owners_and_write_keys_file_a_request_an_operator_erases(
     sheen_queen, org_a, make_user, owner_a, manager_a, client
 ):
+    from influencers.models import ErasureRequest
+
     read = client_with(api_key_create(organization=org_a, scope="read")[1])
     write = client_with(api_key_create(organization=org_a, scope="write")[1])
     url = f"/api/v1/creators/{sheen_queen.pk}/"
@@ -127,27 +129,178 @@ def test_the_api_exports_for_any_key_and_erases_only_for_write_keys_and_owners(
     missing = write.post(url + "erase/", {}, format="json")
     assert missing.status_code == 400 and "confirm" in missing.json()
     assert write.post(url + "erase/", {"confirm": False}, format="json").status_code == 400
-    assert Identity.objects.filter(handle="sheen_queen").exists()  # nothing happened yet
+    for not_true in ("true", 1, "yes", [True]):  # only the JSON value true confirms
+        assert write.post(url + "erase/", {"confirm": not_true}, format="json").status_code == 400, not_true
+    assert not ErasureRequest.objects.exists()
 
-    erased = write.post(url + "erase/", {"confirm": True}, format="json")
+    # A write key files organization A's request; sent again (or by A's owner), it is the same one.
+    filed = write.post(url + "erase/", {"confirm": True, "note": "She wrote to privacy@"}, format="json")
+    assert filed.status_code == 202 and filed.json()["status"] == "requested", filed.json()
+    assert write.post(url + "erase/", {"confirm": True}, format="json").json()["id"] == filed.json()["id"]
+    client.force_login(owner_a)
+    by_owner = client.post(url + "erase/", {"confirm": True}, content_type="application/json")
+    assert by_owner.status_code == 202 and by_owner.json()["id"] == filed.json()["id"]
+    assert Identity.objects.filter(handle="sheen_queen").exists()  # nothing erased yet
+
+    # An operator erases: the request is closed with who decided.
+    operator = make_user("operator", is_superuser=True)
+    client.force_login(operator)
+    erased = client.post(url + "erase/", {"confirm": True}, content_type="application/json")
     assert erased.status_code == 200 and erased.json()["accounts_erased"] == 1
-    assert ErasedAccount.objects.get().requested_through.startswith("API, ")
     assert not Identity.objects.filter(handle="sheen_queen").exists()
+    request = ErasureRequest.objects.get()
+    assert (request.status, request.decided_by) == ("erased", operator) and "privacy@" in request.note
 
 
-def test_an_owner_downloads_and_erases_in_the_admin_a_manager_cannot_erase(sheen_queen, owner_a, manager_a, client):
+def test_an_operator_confirms_or_declines_a_request_and_only_an_operator_may(sheen_queen, org_a, owner_a, make_user):
+    from django.core.exceptions import PermissionDenied, ValidationError
+
+    from partnerships.privacy import erasure_request_confirm, erasure_request_decline, erasure_request_file
+
+    request, filed = erasure_request_file(creator=sheen_queen, organization=org_a, actor=owner_a)
+    assert filed and erasure_request_file(creator=sheen_queen, organization=org_a, actor=owner_a) == (request, False)
+    with pytest.raises(PermissionDenied):
+        erasure_request_confirm(request=request, actor=owner_a)
+    operator = make_user("operator", is_superuser=True)
+    with pytest.raises(ValidationError):
+        erasure_request_decline(request=request, actor=operator, reason=" ")
+    declined = erasure_request_decline(request=request, actor=operator, reason="Not the same account.")
+    assert declined.status == "declined" and Identity.objects.filter(handle="sheen_queen").exists()
+
+    again, filed = erasure_request_file(creator=sheen_queen, organization=org_a, actor=owner_a)
+    assert filed and again.pk != request.pk  # a declined request does not block a new one
+    assert erasure_request_confirm(request=again, actor=operator)["accounts_erased"] == 1
+    assert not Identity.objects.filter(handle="sheen_queen").exists()
+    with pytest.raises(ValidationError):
+        erasure_request_confirm(request=again, actor=operator)  # erased already
+
+
+def test_in_the_admin_an_owner_files_the_request_and_an_operator_confirms_it(
+    sheen_queen, owner_a, manager_a, org_a, client, make_user
+):
+    from influencers.models import ErasureRequest
+
     changelist = reverse("admin:influencers_creator_changelist")
     choose = {"_selected_action": [sheen_queen.pk]}
     client.force_login(manager_a)
     download = client.post(changelist, {**choose, "action": "download_personal_data"})
     assert download["Content-Disposition"].endswith('-personal-data.json"')
     assert json.loads(download.content)["accounts"][0]["handle"] == "sheen_queen"
-    refused = client.post(changelist, {**choose, "action": "erase_personal_data", "confirmed": "yes"})
-    assert refused.status_code in (200, 302) and Identity.objects.filter(handle="sheen_queen").exists()
+    for action in ("request_erasure", "erase_personal_data"):  # a manager asks an owner
+        refused = client.post(changelist, {**choose, "action": action, "confirmed": "yes"})
+        assert refused.status_code in (200, 302) and not ErasureRequest.objects.exists()
 
     client.force_login(owner_a)
-    confirm = client.post(changelist, {**choose, "action": "erase_personal_data"})
-    assert b"Erasing cannot be undone" in confirm.content and Identity.objects.filter(handle="sheen_queen").exists()
-    done = client.post(changelist, {**choose, "action": "erase_personal_data", "confirmed": "yes"})
+    asked = client.post(changelist, {**choose, "action": "request_erasure"})
+    assert b"an operator erases" in asked.content and not ErasureRequest.objects.exists()
+    refused = client.post(changelist, {**choose, "action": "erase_personal_data", "confirmed": "yes"})
+    assert Identity.objects.filter(handle="sheen_queen").exists()  # an owner does not erase
+    filed = client.post(
+        changelist, {**choose, "action": "request_erasure", "confirmed": "yes", "note": "Asked by email on 3 Dec"}
+    )
+    assert filed.status_code == 302 and Identity.objects.filter(handle="sheen_queen").exists()
+    request = ErasureRequest.objects.get()
+    assert (request.organization, request.requested_by, request.note) == (org_a, owner_a, "Asked by email on 3 Dec")
+    requests = reverse("admin:influencers_erasurerequest_changelist")
+    assert client.get(requests).status_code == 200  # the owner follows it
+    assert client.post(requests, {"_selected_action": [request.pk], "action": "confirm", "confirmed": "yes"})
+    assert Identity.objects.filter(handle="sheen_queen").exists()  # and cannot confirm it
+
+    operator = make_user("operator", is_superuser=True)
+    client.force_login(operator)
+    page = client.post(requests, {"_selected_action": [request.pk], "action": "confirm"})
+    assert b"Erasing cannot be undone" in page.content and Identity.objects.filter(handle="sheen_queen").exists()
+    done = client.post(requests, {"_selected_action": [request.pk], "action": "confirm", "confirmed": "yes"})
     assert done.status_code == 302 and not Identity.objects.filter(handle="sheen_queen").exists()
-    assert ErasedAccount.objects.get().erased_by == owner_a
+    request.refresh_from_db()
+    assert (request.status, request.decided_by) == ("erased", operator)
+    assert ErasedAccount.objects.get().erased_by == operator
+
+
+
+# --- every copy of a name (issue 17, item 7) --------------------------------------------------
+def _tables_holding(needle: str) -> dict[str, int]:
+    """Every text and JSON column of every table, searched for ``needle`` (case-insensitive)."""
+    from django.apps import apps
+    from django.db import models
+    from django.db.models.functions import Cast
+
+    found = {}
+    for model in apps.get_models(include_auto_created=True):
+        for field in model._meta.concrete_fields:
+            if not isinstance(field, models.CharField | models.TextField | models.JSONField):
+                continue
+            rows = model._default_manager.annotate(_as_text=Cast(field.name, models.TextField()))
+            if count := rows.filter(_as_text__icontains=needle).count():
+                found[f"{model._meta.label}.{field.name}"] = count
+    return found
+
+
+def test_erasing_leaves_no_copy_of_the_name_in_any_table_page_or_download(
+    sheen_queen, partnership_a, brand_a, org_a, client, make_user, django_capture_on_commit_callbacks
+):
+    from datetime import UTC, datetime
+
+    from django.contrib import admin
+    from django.test import RequestFactory
+
+    from api.models import WebhookDelivery, WebhookEvent
+    from api.webhooks import webhook_subscription_create
+    from graph.adapter import rank_community
+    from influencers.models import Creator
+    from partnerships import services
+    from partnerships.creator_notes import creator_note_save
+    from partnerships.measurement.services import brand_measure
+    from partnerships.models import Brand
+
+    identity = sheen_queen.identities.get()
+    community = Membership.objects.get(identity=identity).community
+    partnership_a.communities.add(community)
+    # Copies made the ways the product makes them: a ranking (its reasons and webhook), a mention of
+    # the brand and the brand's measurement, a stage change's webhook, an API answer kept for its
+    # Idempotency-Key, the admin's log of a change, the history of the records.
+    Interaction.objects.create(
+        community=community, author=identity, external_id="t1_inkwell", kind="comment",
+        text="Inkwell's blue-black is my daily ink", posted_at=datetime(2024, 1, 20, tzinfo=UTC),
+    )  # fmt: skip
+    webhook_subscription_create(
+        organization=org_a, url="https://hooks.example.com/in", events=list(WebhookEvent.values)
+    )
+    rank_community(community)
+    with django_capture_on_commit_callbacks(execute=False) as webhooks:  # queued, not sent
+        services.partnership_move(partnership=partnership_a, to_stage="observing", note="sheen_queen said yes")
+    webhooks[0]()  # the stage change's delivery is written (and its sending queued again, not run)
+    brand_measure(brand=brand_a)
+    write = client_with(api_key_create(organization=org_a, scope="write")[1])
+    second = Brand.objects.create(organization=org_a, name="Second Brand", slug="second")
+    created = write.post(
+        "/api/v1/partnerships/", {"brand": second.pk, "creator": sheen_queen.pk}, format="json",
+        HTTP_IDEMPOTENCY_KEY="add-her-1",
+    )  # fmt: skip
+    assert created.status_code == 201
+    operator = make_user("operator", is_superuser=True)
+    request = RequestFactory().post("/admin/")
+    request.user = operator
+    admin.site._registry[Creator].log_change(request, sheen_queen, "Changed bio.")
+    creator_note_save(organization=org_a, creator=sheen_queen, note="sheen_queen answers within a day", actor=operator)
+
+    before = _tables_holding("sheen_queen")
+    assert {
+        "influencers.Identity.handle", "admin.LogEntry.object_repr", "api.WebhookDelivery.payload",
+        "api.IdempotentRequest.response", "partnerships.BrandMeasurement.document", "partnerships.Activity.body",
+        "partnerships.CreatorNote.note", "partnerships.HistoricalCreatorNote.note",
+    } <= set(before), before  # fmt: skip
+
+    creator_erase(creator=sheen_queen, requested_through="test")
+
+    assert _tables_holding("sheen_queen") == {}
+    client.force_login(operator)
+    for url in [
+        f"/creators/{sheen_queen.pk}/", f"/brands/{brand_a.pk}/", f"/brands/{brand_a.pk}/metrics.csv",
+        f"/partnerships/{partnership_a.pk}/", "/admin/", f"/api/v1/measurements/?brand={brand_a.pk}",
+        f"/api/v1/webhooks/{WebhookDelivery.objects.get().subscription_id}/deliveries/",
+        f"/admin/influencers/creator/{sheen_queen.pk}/history/",
+    ]:  # fmt: skip
+        response = client.get(url)
+        assert response.status_code == 200, (url, response.status_code)
+        assert b"sheen_queen" not in response.content, url

@@ -51,6 +51,8 @@ from influencers.models import (
 )
 from insight.adapter import refresh_insight
 from partnerships import services
+from partnerships.community_requests import community_request_create
+from partnerships.creator_notes import creator_note_save
 from partnerships.measurement.services import brand_measure
 from partnerships.models import (
     Activity,
@@ -178,13 +180,21 @@ def _organization_a_records(world: World, manager, community: Community, creator
         link=link, kind="signup", occurred_at=datetime.now(UTC) - timedelta(days=1), external_id=f"{MARKER}-1"
     )
     measurement = brand_measure(brand=brand)
+    # A's own view of the shared creator, and a community it asked the operators to track.
+    creator_note = creator_note_save(
+        organization=org_a, creator=creator, actor=manager, note=f"{MARKER} met at the pen show", not_a_fit=True
+    )
+    community_request = community_request_create(
+        organization=org_a, platform=Platform.REDDIT, external_id="inkstained", reason=f"{MARKER} customers talk there",
+        actor=manager,
+    )  # fmt: skip
     subscription, _secret = webhook_subscription_create(
         organization=org_a, url=f"https://{MARKER}.example/hook", created_by=manager
     )
     key = ApiKey.objects.filter(organization=org_a).order_by("pk").first()
     membership = OrganizationMember.objects.get(user=manager, organization=org_a)
     for record in (org_a, membership, brand, partnership, agreement, deliverable, task, link, event, measurement,
-                   subscription, key):  # fmt: skip
+                   subscription, key, creator_note, community_request):  # fmt: skip
         world.objects[type(record)] = record
     world.objects[Activity] = note  # a call (not a stage change: those are read-only to everyone)
     world.objects[BrandMention] = BrandMention.objects.get(brand=brand)
@@ -226,6 +236,8 @@ def build_world() -> World:
     nonstaff_a = _user("nonstaff-a", org_a, Role.MANAGER, is_staff=False)
     manager_b = _user("manager-b", org_b, Role.MANAGER)
     stranger = _user("stranger")  # staff, but a member of no organization
+    views_a_manages_b = _user("views-a-manages-b", org_b, Role.MANAGER)
+    OrganizationMember.objects.create(organization=org_a, user=views_a_manages_b, role=Role.VIEWER)
     _read_key, read_a = api_key_create(organization=org_a, scope="read", name=f"{MARKER} reporting")
     _write_key, write_a = api_key_create(organization=org_a, scope="write", name=f"{MARKER} agency tool")
     _write_key_b, write_b = api_key_create(organization=org_b, scope="write")
@@ -237,6 +249,7 @@ def build_world() -> World:
         "viewer_a": Caller(session_key=_session(viewer_a)),
         "nonstaff_a": Caller(session_key=_session(nonstaff_a)),
         "manager_b": Caller(session_key=_session(manager_b)),
+        "views_a_manages_b": Caller(session_key=_session(views_a_manages_b)),
         "read_a": Caller(api_key=read_a),
         "write_a": Caller(api_key=write_a),
         "write_b": Caller(api_key=write_b),
@@ -247,6 +260,9 @@ def build_world() -> World:
     # Organization B works with the same creator: its lists are not empty, and must still not show A's.
     brand_b = Brand.objects.create(organization=org_b, name="Ridgeline", slug="ridgeline")
     services.partnership_create(brand=brand_b, creator=creator, actor=manager_b, note="B's own")
+    creator_note_save(
+        organization=org_b, creator=creator, actor=manager_b, suspected_bot=True, bot_reason="B's own suspicion"
+    )
     _operator_records(world, manager_a)
     _erased_account(world)
     return world
@@ -262,7 +278,13 @@ def _erased_account(world: World) -> None:
     creator = Creator.objects.create(display_name="Erin Erased")
     Identity.objects.create(platform=Platform.REDDIT, external_id="erin", handle="erin", creator=creator)
     response = world.client("write_a").post(url.format(creator.pk), {"confirm": True}, format="json")
-    if response.status_code == 200:  # else the matrix names the erasure routes that have no record
+    if response.status_code == 202:  # filed as organization A's request: an operator confirms it
+        from partnerships.privacy import erasure_request_confirm
+
+        request = apps.get_model("influencers", "ErasureRequest").objects.get(pk=response.json()["id"])
+        erasure_request_confirm(request=request, actor=_user("operator", is_superuser=True))
+        world.objects[type(request)] = request
+    if erased_account.objects.filter(identity__creator=creator).exists():  # else the matrix names the routes
         world.objects[erased_account] = erased_account.objects.get(identity__creator=creator)
 
 

@@ -58,10 +58,16 @@ MISSING_ID = 999_999  # no record has it: another organization's record must ans
 # owner_a, manager_a, viewer_a: members of organization A (browser sessions); nonstaff_a: a manager
 # of A who is not staff; manager_b: a manager of organization B; stranger: staff, in no organization;
 # read_a, write_a, write_b: API keys (Authorization: Bearer …); anonymous: nothing.
-API_ROLES = ["anonymous", "stranger", "owner_a", "manager_a", "viewer_a", "manager_b", "read_a", "write_a", "write_b"]
-PAGE_ROLES = ["anonymous", "read_a", "write_a", "stranger", "owner_a", "manager_a", "viewer_a", "manager_b"]
-ADMIN_ROLES = ["anonymous", "write_a", "nonstaff_a", "stranger", "owner_a", "manager_a", "viewer_a", "manager_b"]
-LOGGED_IN = {"stranger", "owner_a", "manager_a", "viewer_a", "nonstaff_a", "manager_b"}  # a key is no page login
+# views_a_manages_b: one person who manages B and only views A: may write, but never A's records
+# (naming A's brand or partnership in a new record is writing in A too: tests/api/test_multi_membership.py).
+API_ROLES = ["anonymous", "stranger", "owner_a", "manager_a", "viewer_a", "manager_b", "read_a", "write_a", "write_b",
+             "views_a_manages_b"]  # fmt: skip
+PAGE_ROLES = ["anonymous", "read_a", "write_a", "stranger", "owner_a", "manager_a", "viewer_a", "manager_b",
+              "views_a_manages_b"]  # fmt: skip
+ADMIN_ROLES = ["anonymous", "write_a", "nonstaff_a", "stranger", "owner_a", "manager_a", "viewer_a", "manager_b",
+               "views_a_manages_b"]  # fmt: skip
+LOGGED_IN = {"stranger", "owner_a", "manager_a", "viewer_a", "nonstaff_a", "manager_b", "views_a_manages_b"}
+# (a key is no page login)
 STAFF = LOGGED_IN - {"nonstaff_a"}
 READERS = {"viewer_a", "read_a"}  # look, never change
 OTHER_ORGANIZATION = {"manager_b", "write_b"}
@@ -219,6 +225,8 @@ def expect_api(role: str, route: Route, verb: str) -> Answer:
         return status(405)
     if verb not in SAFE and route.name in API_WRITERS and role not in API_WRITERS[route.name]:
         return status(403)
+    if verb not in SAFE and role == "views_a_manages_b" and "pk" in route.params and is_private(api_model(route)):
+        return status(403)  # A's record, which this person only views
     if "pk" in route.params and is_private(api_model(route)) and role in OTHER_ORGANIZATION and verb != "OPTIONS":
         return status(404)
     return READ if verb in SAFE else API_WRITE
@@ -268,7 +276,7 @@ PAGES = {
     "community-insight-refresh": Page(POST, Community, editors_only=True),  # shared data: any editor recomputes
     "task-done": Page(POST, Task, editors_only=True),
     "community": Page(GET, Community),
-    "creator": Page(GET, Creator),
+    "creator": Page(GET, Creator, shows_a=True),  # with A's partnerships and A's notes on the creator
 }
 
 
@@ -294,38 +302,52 @@ def expect_page(role: str, route: Route, verb: str) -> Answer:
         return status(404)
     if role in READERS and (page.editors_only or verb not in SAFE):
         return status(403)
+    if role == "views_a_manages_b" and (page.editors_only or verb not in SAFE):
+        if is_private(page.model) or page.brand_in_body:
+            return status(403)  # a write on A's record, or naming A's brand: A is only viewed
     return READ if verb in SAFE else PAGE_WRITE
 
 
 # --- the admin ---------------------------------------------------------------------------------
 # What each role may do, per kind of model: "on the list/on organization A's record", with
-# V view, A add, C change, D delete (d: sees the delete page, but the delete is refused); "hidden":
-# A's record answers as one that does not exist.
+# V view, A add, C change, D delete (d: sees the delete page, but the delete is refused; v: sees the
+# record, not its history of who changed it); "hidden": A's record answers as one that does not exist.
 # A role not named has no rights (stranger: staff in no organization). Not staff, anonymous and
 # API keys are sent to the login page everywhere.
-ADMIN_RIGHTS_OF = ("owner_a", "manager_a", "viewer_a", "manager_b")
+ADMIN_RIGHTS_OF = ("owner_a", "manager_a", "viewer_a", "manager_b", "views_a_manages_b")
 ADMIN_RIGHTS = {
-    # kind of model       owner_a    manager_a  viewer_a  manager_b
-    "records":           ("VAC/VCD", "VAC/VCD", "V/V",    "VAC/hidden"),  # CRM records: editors change, viewers look
-    "records, audited":  ("VAC/VCd", "VAC/VCd", "V/V",    "VAC/hidden"),  # a partnership: its stage changes stay
-    "members":           ("VAC/VCD", "V/V",     "V/V",    "V/hidden"),    # who belongs, with which role: the owner's
-    "api keys":          ("VAC/VC",  "V/V",     "V/V",    "V/hidden"),    # the owner's; revoked, never deleted
-    "organizations":     ("V/VC",    "V/V",     "V/V",    "V/hidden"),    # operators add and delete organizations
-    "shared, curated":   ("VAC/VC",  "VAC/VC",  "V/V",    "VAC/VC"),      # discovery data; only operators delete
-    "shared, imported":  ("V/V",     "V/V",     "V/V",    "V/V"),         # rankings, interactions, syncs, erasures
-    "operators":         ("/",       "/",       "/",      "/"),           # users, groups, beat schedules
+    # kind of model       owner_a    manager_a  viewer_a  manager_b     views_a_manages_b
+    "records":           ("VAC/VCD", "VAC/VCD", "V/V",    "VAC/hidden", "VAC/V"),  # CRM records: editors change,
+                                                                                    # viewers look
+    "records, audited":  ("VAC/VCd", "VAC/VCd", "V/V",    "VAC/hidden", "VAC/V"),  # a partnership: its stage
+                                                                                    # changes stay
+    "members":           ("VAC/VCD", "V/V",     "V/V",    "V/hidden",   "V/V"),    # who belongs, with which
+                                                                                    # role: the owner's
+    "api keys":          ("VAC/VC",  "V/V",     "V/V",    "V/hidden",   "V/V"),    # the owner's; revoked,
+                                                                                    # never deleted
+    "organizations":     ("V/VC",    "V/V",     "V/V",    "V/hidden",   "V/V"),    # operators add and delete
+    "requests":          ("VA/VD",   "VA/VD",   "V/V",    "VA/hidden",  "VA/V"),   # to track a community:
+                                                                                    # asked, withdrawn while
+                                                                                    # open; operators decide
+    "erasure requests":  ("V/V",     "V/V",     "V/V",    "V/hidden",   "V/V"),    # filed from a creator;
+                                                                                    # operators decide
+    "shared":            ("V/v",     "V/v",     "V/v",    "V/v",        "V/v"),    # discovery data: operators
+                                                                                    # change it, and see who
+                                                                                    # did (README: shared data)
+    "operators":         ("/",       "/",       "/",      "/",          "/"),      # users, groups, schedules
 }  # fmt: skip
 ADMIN_MODELS = {
     "crm.organization": "organizations",
     "crm.organizationmember": "members",
     "api.apikey": "api keys",
-    **{f"influencers.{m}": "shared, curated" for m in ("creator", "identity", "community")},
-    **{f"influencers.{m}": "shared, imported"
-       for m in ("membership", "interaction", "rankingrun", "memberscore", "syncrun")},
-    "influencers.erasedaccount": "operators",  # who passed an erasure request on is no one else's business
+    **{f"influencers.{m}": "shared" for m in ("creator", "identity", "community", "membership", "interaction",
+                                              "rankingrun", "memberscore", "syncrun")},
+    "influencers.erasedaccount": "operators",
+    "influencers.erasurerequest": "erasure requests",  # who passed an erasure request on is no one else's business
     "partnerships.partnership": "records, audited",
     **{f"partnerships.{m}": "records" for m in ("brand", "agreement", "deliverable", "activity", "task",
-                                                "referrallink", "referralevent", "brandmention")},
+                                                "referrallink", "referralevent", "brandmention", "creatornote")},
+    "partnerships.communityrequest": "requests",
     **{f"auth.{m}": "operators" for m in ("user", "group")},
     **{f"axes.{m}": "operators" for m in ("accessattempt", "accesslog", "accessfailurelog")},
     **{f"django_celery_beat.{m}": "operators" for m in ("periodictask", "clockedschedule", "crontabschedule",
@@ -335,7 +357,7 @@ ADMIN_MODELS = {
 ADMIN_VIEWS = {
     "changelist": {"GET": ("list", "V"), "POST": ("list", "V")},  # POST: delete_selected on A's record
     "add": {"GET": ("list", "A"), "POST": ("list", "A")},
-    "change": {"GET": ("record", "V"), "POST": ("record", "C")},
+    "change": {"GET": ("record", "Vv"), "POST": ("record", "C")},
     "history": {"GET": ("record", "V")},  # a POST is read as a GET
     "delete": {"GET": ("record", "Dd"), "POST": ("record", "Dd")},
     "simple_history": {"GET": ("record", "V"), "POST": ("record", "C")},  # POST reverts to that version
