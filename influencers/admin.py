@@ -457,11 +457,16 @@ class ErasureRequestAdmin(OrganizationScopedAdmin):
             **self.admin_site.each_context(request),
             "title": "Decline erasure requests",
             "opts": self.model._meta,
-            "requests": open_requests,
+            "requests": [
+                {"pk": item.pk, "described": f"{item.creator.display_name}, asked by {item.organization.name}"
+                 + (f": {item.note}" if item.note else "")}
+                for item in open_requests
+            ],  # fmt: skip
+            "changelist_url": reverse("admin:influencers_erasurerequest_changelist"),
             "missing_reason": request.POST.get("confirmed") == "yes",
             "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
         }
-        return TemplateResponse(request, "admin/influencers/erasurerequest/decline.html", context)
+        return TemplateResponse(request, "admin/decline_requests.html", context)
 
 
 @admin.register(ErasedAccount)

@@ -536,8 +536,13 @@ class CommunityRequestAdmin(OrganizationScopedHistoryAdmin):
             **self.admin_site.each_context(request),
             "title": "Decline community requests",
             "opts": self.model._meta,
-            "requests": queryset.filter(status=RequestStatus.REQUESTED).select_related("organization"),
+            "requests": [
+                {"pk": item.pk, "described": f"{item.external_id} ({item.get_platform_display()}), asked by "
+                 f"{item.organization.name}: {item.reason}"}
+                for item in queryset.filter(status=RequestStatus.REQUESTED).select_related("organization")
+            ],  # fmt: skip
+            "changelist_url": reverse("admin:partnerships_communityrequest_changelist"),
             "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
             "missing_reason": request.POST.get("confirmed") == "yes",
         }
-        return TemplateResponse(request, "admin/partnerships/communityrequest/decline.html", context)
+        return TemplateResponse(request, "admin/decline_requests.html", context)

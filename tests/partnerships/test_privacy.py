@@ -304,3 +304,27 @@ def test_erasing_leaves_no_copy_of_the_name_in_any_table_page_or_download(
         response = client.get(url)
         assert response.status_code == 200, (url, response.status_code)
         assert b"sheen_queen" not in response.content, url
+
+
+def test_in_the_admin_an_operator_declines_with_a_reason_the_owner_reads(
+    sheen_queen, owner_a, org_a, client, make_user
+):
+    from partnerships.privacy import erasure_request_file
+
+    request, _ = erasure_request_file(creator=sheen_queen, organization=org_a, actor=owner_a, note="By phone")
+    requests = reverse("admin:influencers_erasurerequest_changelist")
+    client.force_login(make_user("operator", is_superuser=True))
+    chosen = {"_selected_action": [request.pk], "action": "decline"}
+    page = client.post(requests, chosen)
+    assert b"sheen_queen, asked by Brand Team A: By phone" in page.content
+    again = client.post(requests, {**chosen, "confirmed": "yes", "decision_note": " "})
+    assert b"Say why the requests are declined" in again.content  # no reason, nothing declined
+    client.post(requests, {**chosen, "confirmed": "yes", "decision_note": "Two people share the account."})
+    request.refresh_from_db()
+    assert request.status == "declined" and Identity.objects.filter(handle="sheen_queen").exists()
+    page = reverse("admin:influencers_erasurerequest_change", args=[request.pk])
+    assert b"Decided by" in client.get(page).content  # an operator sees who decided
+    client.force_login(owner_a)
+    shown = client.get(page)
+    assert b"Two people share the account." in shown.content
+    assert b"Decided by" not in shown.content  # which operator decided is the operators' business
