@@ -298,6 +298,11 @@ class SharedDataAdmin(ScopedFormfieldsMixin, admin.ModelAdmin):
             raise PermissionDenied
         return super().history_view(request, object_id, extra_context=extra_context)
 
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # No History button that only leads members to a refusal (templates/admin/change_form_object_tools.html).
+        extra_context = {**(extra_context or {}), "hide_history": not request.user.is_superuser}
+        return super().change_view(request, object_id, form_url, extra_context=extra_context)
+
 
 class SharedDataInline(admin.TabularInline):
     """Shared rows shown inside a shared record: read by members, changed by operators."""

@@ -89,15 +89,19 @@ class CreatorAdmin(SharedDataAdmin):
         if request.POST.get("confirmed") == "yes" and chosen is not None:
             through = f"admin, {request.user.get_username()}"
             note = request.POST.get("note", "").strip()
-            filed = [
+            answers = [
                 erasure_request_file(creator=c, organization=chosen, actor=request.user, requested_through=through,
-                                     note=note)[0]
+                                     note=note)[1]
                 for c in queryset
             ]  # fmt: skip
+            new, open_already = answers.count(True), answers.count(False)
+            said = [f"Filed {new} erasure request(s) for {chosen}" if new else ""]
+            if open_already:
+                said.append(f"{open_already} already open{' (the note was added to it)' if note else ''}")
+            said = "; ".join(filter(None, said))
             self.message_user(
-                request, f"Filed {len(filed)} erasure request(s) for {chosen}: an operator erases once they confirm "
-                "(see Erasure requests).", messages.SUCCESS,
-            )  # fmt: skip
+                request, f"{said}. An operator erases once they confirm (see Erasure requests).", messages.SUCCESS
+            )
             return None
         context = {
             **self.admin_site.each_context(request),

@@ -37,7 +37,10 @@ def community_request_key(*, platform: str, external_id: str) -> str:
             raise ValidationError({"external_id": "Give the subreddit's name, such as fountainpens."})
         return name
     parts = urlsplit(text)
-    if parts.scheme != "https" or not parts.hostname or parts.username or parts.password or parts.query:
+    if parts.username or parts.password:
+        raise ValidationError({"external_id": "Give the forum's address without a user name or password in it: "
+                                              "the operator's own key signs the requests."})  # fmt: skip
+    if parts.scheme != "https" or not parts.hostname or parts.query:
         raise ValidationError({"external_id": "Give the forum's https:// address, such as https://forum.example.org."})
     key = f"https://{parts.netloc.lower()}{parts.path.rstrip('/')}"
     Community(platform=platform, external_id=key, name=key).clean()  # the outbound policy, where it applies

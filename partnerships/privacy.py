@@ -201,13 +201,17 @@ def erasure_request_file(
     """File (once) an organization's request to erase ``creator``; an operator confirms it.
 
     Returns the request and whether it was filed now: the same request sent again, or twenty times
-    at once, while one is open is that one (the open request is unique per creator and organization).
+    at once, while one is open is that one (the open request is unique per creator and organization),
+    and a note sent with it is added to that one's, not lost.
     """
     Organization.objects.select_for_update().get(pk=organization.pk)  # the same request at once takes turns
     existing = ErasureRequest.objects.filter(
         creator=creator, organization=organization, status=ErasureStatus.REQUESTED
     ).first()
     if existing is not None:
+        if note.strip() and note.strip() not in existing.note:
+            existing.note = "\n\n".join(text for text in (existing.note, note.strip()) if text)
+            existing.save(update_fields=["note"])
         return existing, False
     request = ErasureRequest.objects.create(
         creator=creator, organization=organization, requested_by=actor, requested_through=requested_through[:200],

@@ -201,6 +201,12 @@ def test_in_the_admin_an_owner_files_the_request_and_an_operator_confirms_it(
     assert filed.status_code == 302 and Identity.objects.filter(handle="sheen_queen").exists()
     request = ErasureRequest.objects.get()
     assert (request.organization, request.requested_by, request.note) == (org_a, owner_a, "Asked by email on 3 Dec")
+    again = client.post(
+        changelist, {**choose, "action": "request_erasure", "confirmed": "yes", "note": "She wrote again"}, follow=True
+    )
+    assert b"1 already open (the note was added to it)" in again.content
+    request.refresh_from_db()  # one request, and the second note is not lost
+    assert ErasureRequest.objects.count() == 1 and request.note == "Asked by email on 3 Dec\n\nShe wrote again"
     requests = reverse("admin:influencers_erasurerequest_changelist")
     assert client.get(requests).status_code == 200  # the owner follows it
     assert client.post(requests, {"_selected_action": [request.pk], "action": "confirm", "confirmed": "yes"})

@@ -153,11 +153,14 @@ def test_the_history_of_a_shared_record_is_for_operators(client, manager_a, mana
         object_repr=str(creator), action_flag=CHANGE, change_message="Changed display_name.",
     )  # fmt: skip
     url = reverse("admin:influencers_creator_history", args=[creator.pk])
+    change = reverse("admin:influencers_creator_change", args=[creator.pk])
     client.force_login(manager_a)
     refused = client.get(url)
     assert refused.status_code == 403 and manager_b.username not in refused.content.decode()
+    assert url not in client.get(change).content.decode()  # no History button leading to the refusal
     client.force_login(operator)
     assert manager_b.username in client.get(url).content.decode()
+    assert url in client.get(change).content.decode()
 
 
 def test_the_history_of_an_organizations_record_names_only_its_people(

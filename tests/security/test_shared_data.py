@@ -250,19 +250,22 @@ def test_an_operator_declines_with_a_reason_the_organization_reads(client, manag
 
 
 @pytest.mark.parametrize(
-    "platform, external_id, field",
+    "platform, external_id, field, says",
     [
-        ("reddit", "not a subreddit!", "external_id"),
-        ("discourse", "http://forum.example.org", "external_id"),  # https only: the key goes there
-        ("discourse", "https://user:secret@forum.example.org", "external_id"),
-        ("discourse", "forum.example.org", "external_id"),
-        ("slack", "T03TRAILRUN", "platform"),  # imported from exports, never synced
+        ("reddit", "not a subreddit!", "external_id", "subreddit's name"),
+        ("discourse", "http://forum.example.org", "external_id", "https://"),  # https only: the key goes there
+        ("discourse", "https://user:secret@forum.example.org", "external_id", "without a user name or password"),
+        ("discourse", "forum.example.org", "external_id", "https://"),
+        ("slack", "T03TRAILRUN", "platform", "not one of the available choices"),  # from exports, never synced
     ],
 )
-def test_a_request_names_a_community_the_workers_can_track(client, manager_a, org_a, platform, external_id, field):
+def test_a_request_names_a_community_the_workers_can_track(
+    client, manager_a, org_a, platform, external_id, field, says
+):
     client.force_login(manager_a)
     answer = _ask(client, org_a, platform=platform, external_id=external_id)
-    assert answer.status_code == 200 and field in answer.context["adminform"].form.errors
+    errors = answer.context["adminform"].form.errors
+    assert answer.status_code == 200 and field in errors and says in " ".join(errors[field]), errors
     assert not CommunityRequest.objects.exists()
 
 
