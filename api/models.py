@@ -149,6 +149,7 @@ class WebhookDelivery(models.Model):
     class Meta:
         ordering = ["-created_at"]
         verbose_name_plural = "webhook deliveries"
+        indexes = [models.Index(fields=["created_at"], name="webhook_delivery_created")]  # the hourly purge
 
     def __str__(self):
         return f"{self.event} → {self.subscription.url} ({self.get_status_display()})"

@@ -73,3 +73,13 @@ def _outside_the_request():
     finally:
         if request is not None:
             context.request = request
+
+
+@shared_task
+def purge_expired_api_records() -> dict:
+    """Hourly (beat): answers kept for idempotency keys past 24 hours, and finished webhook
+    deliveries past WEBHOOK_DELIVERIES_KEPT_DAYS, deleted (api/retention.py)."""
+    from api.retention import api_records_purge
+
+    purged = api_records_purge()
+    return {"idempotent_requests": purged.idempotent_requests, "webhook_deliveries": purged.webhook_deliveries}

@@ -39,6 +39,7 @@ class Config:
     hsts_seconds: int
     hsts_preload: bool
     log_level: str
+    webhook_deliveries_kept_days: int
 
 
 def env_bool(environ: Mapping[str, str], name: str, default: bool) -> bool:
@@ -165,4 +166,5 @@ def read_config(environ: Mapping[str, str], *, base_dir: Path) -> Config:
         hsts_seconds=env_int(environ, "SECURE_HSTS_SECONDS", 0 if debug else 31_536_000),
         hsts_preload=env_bool(environ, "SECURE_HSTS_PRELOAD", not debug),
         log_level=log_level,
+        webhook_deliveries_kept_days=env_int(environ, "WEBHOOK_DELIVERIES_KEPT_DAYS", 30, minimum=1),
     )

@@ -214,7 +214,11 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     "sync-tracked-communities": {"task": "influencers.tasks.sync_tracked_communities", "schedule": 3600.0},
     "resume-interrupted-syncs": {"task": "influencers.tasks.resume_interrupted_syncs", "schedule": 600.0},
+    "purge-expired-api-records": {"task": "api.tasks.purge_expired_api_records", "schedule": 3600.0},
 }
+# How long the webhook delivery log is kept (as pretix keeps its webhook calls): finished deliveries
+# older than this are deleted hourly; pending ones stay until they finish.
+WEBHOOK_DELIVERIES_KEPT_DAYS = CONFIG.webhook_deliveries_kept_days
 
 # --- REST API (/api/v1/): organization API keys or browser sessions -------------------------
 REST_FRAMEWORK = {
