@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.models import LogEntry
 from django.contrib.admin.utils import get_fields_from_path, unquote
 from django.contrib.admin.widgets import ForeignKeyRawIdWidget
@@ -21,6 +21,8 @@ from django.core.exceptions import FieldDoesNotExist, PermissionDenied, Validati
 from django.db.models import Model
 from django.db.models.constants import LOOKUP_SEP
 from django.http import Http404
+from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
@@ -398,3 +400,25 @@ def _visible_entry_ids(site: admin.AdminSite, request) -> list[int]:
             continue
         visible += [entry.pk for entry in entries if names.get(entry.object_id) == entry.object_repr]
     return visible
+
+
+def decline_requests_page(model_admin, request, open_requests, *, decline, describe, title: str):
+    """The "Decline…" action of requests operators decide (community tracking, erasure): a page
+    asking why first (the organizations that asked read it), then ``decline(request=, actor=,
+    reason=)`` for each open request on its button."""
+    reason = request.POST.get("decision_note", "").strip()
+    if request.POST.get("confirmed") == "yes" and reason:
+        declined = [decline(request=item, actor=request.user, reason=reason) for item in open_requests]
+        model_admin.message_user(request, f"Declined {len(declined)} request(s).", messages.SUCCESS)
+        return None
+    opts = model_admin.model._meta
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "title": title,
+        "opts": opts,
+        "requests": [{"pk": item.pk, "described": describe(item)} for item in open_requests],
+        "changelist_url": reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"),
+        "missing_reason": request.POST.get("confirmed") == "yes",
+        "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+    }
+    return TemplateResponse(request, "admin/decline_requests.html", context)

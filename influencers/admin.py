@@ -12,7 +12,13 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from crm import tenancy
-from crm.admin_scoping import OrganizationScopedAdmin, SharedDataAdmin, SharedDataInline, may_name
+from crm.admin_scoping import (
+    OrganizationScopedAdmin,
+    SharedDataAdmin,
+    SharedDataInline,
+    decline_requests_page,
+    may_name,
+)
 from crm.parsing import is_id, parse_id
 from influencers import selectors, services
 from influencers.models import (
@@ -439,38 +445,20 @@ class ErasureRequestAdmin(OrganizationScopedAdmin):
             "opts": self.model._meta,
             "creators": [item.creator for item in open_requests],
             "requests": open_requests,
-            "action_name": "confirm",
             "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
         }
         return TemplateResponse(request, "admin/influencers/creator/erase_confirmation.html", context)
 
     @admin.action(description="Decline the selected requests…", permissions=["decide"])
     def decline(self, request, queryset):
-        """A page asking why first (the organization reads it), then declining on its button."""
         from partnerships.privacy import erasure_request_decline
 
-        reason = request.POST.get("decision_note", "").strip()
-        open_requests = queryset.filter(status=ErasureStatus.REQUESTED).select_related("creator", "organization")
-        if request.POST.get("confirmed") == "yes" and reason:
-            declined = [
-                erasure_request_decline(request=item, actor=request.user, reason=reason) for item in open_requests
-            ]
-            self.message_user(request, f"Declined {len(declined)} request(s).", messages.SUCCESS)
-            return None
-        context = {
-            **self.admin_site.each_context(request),
-            "title": "Decline erasure requests",
-            "opts": self.model._meta,
-            "requests": [
-                {"pk": item.pk, "described": f"{item.creator.display_name}, asked by {item.organization.name}"
-                 + (f": {item.note}" if item.note else "")}
-                for item in open_requests
-            ],  # fmt: skip
-            "changelist_url": reverse("admin:influencers_erasurerequest_changelist"),
-            "missing_reason": request.POST.get("confirmed") == "yes",
-            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
-        }
-        return TemplateResponse(request, "admin/decline_requests.html", context)
+        return decline_requests_page(
+            self, request, queryset.filter(status=ErasureStatus.REQUESTED).select_related("creator", "organization"),
+            decline=erasure_request_decline, title="Decline erasure requests",
+            describe=lambda item: f"{item.creator.display_name}, asked by {item.organization.name}"
+            + (f": {item.note}" if item.note else ""),
+        )  # fmt: skip
 
 
 @admin.register(ErasedAccount)

@@ -2,7 +2,6 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import Min, Q
-from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -12,6 +11,7 @@ from crm.admin_scoping import (
     OrganizationScopedAdmin,
     OrganizationScopedHistoryAdmin,
     OrganizationScopedInline,
+    decline_requests_page,
     may_name,
 )
 from partnerships import services
@@ -523,26 +523,9 @@ class CommunityRequestAdmin(OrganizationScopedHistoryAdmin):
 
     @admin.action(description="Decline the selected requests…", permissions=["decide"])
     def decline(self, request, queryset):
-        """A page asking why first (the organizations read it), then declining on its button."""
-        reason = request.POST.get("decision_note", "").strip()
-        if request.POST.get("confirmed") == "yes" and reason:
-            declined = [
-                community_request_decline(request=item, actor=request.user, reason=reason)
-                for item in queryset.filter(status=RequestStatus.REQUESTED)
-            ]
-            self.message_user(request, f"Declined {len(declined)} request(s).", messages.SUCCESS)
-            return None
-        context = {
-            **self.admin_site.each_context(request),
-            "title": "Decline community requests",
-            "opts": self.model._meta,
-            "requests": [
-                {"pk": item.pk, "described": f"{item.external_id} ({item.get_platform_display()}), asked by "
-                 f"{item.organization.name}: {item.reason}"}
-                for item in queryset.filter(status=RequestStatus.REQUESTED).select_related("organization")
-            ],  # fmt: skip
-            "changelist_url": reverse("admin:partnerships_communityrequest_changelist"),
-            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
-            "missing_reason": request.POST.get("confirmed") == "yes",
-        }
-        return TemplateResponse(request, "admin/decline_requests.html", context)
+        return decline_requests_page(
+            self, request, queryset.filter(status=RequestStatus.REQUESTED).select_related("organization"),
+            decline=community_request_decline, title="Decline community requests",
+            describe=lambda item: f"{item.external_id} ({item.get_platform_display()}), asked by "
+            f"{item.organization.name}: {item.reason}",
+        )  # fmt: skip
