@@ -1,19 +1,18 @@
 """Background work of the API: delivering webhooks (thin: the work is in api.webhooks)."""
 
-import os
 import random
 from contextlib import contextmanager
 
 from celery import shared_task
+from django.conf import settings
 from simple_history.models import HistoricalRecords
 
 from api.models import DeliveryStatus, WebhookDelivery
 from api.webhooks import DeliveryFailed, DeliveryRefused, deliver, delivery_failed_for_good
 
 MAX_RETRIES = 6
-# Then twice as long each time: 30, 60, 120, 240, 480, 960 s, about half an hour in all. The
-# environment may shorten it (the worker test waits seconds, not minutes).
-FIRST_RETRY_SECONDS = float(os.environ.get("WEBHOOK_FIRST_RETRY_SECONDS", "30"))
+# The first retry after WEBHOOK_FIRST_RETRY_SECONDS (30 s), then twice as long each time: 30, 60, 120,
+# 240, 480, 960 s, about half an hour in all (the worker test shortens it to seconds).
 
 
 @shared_task(bind=True, acks_late=True, max_retries=MAX_RETRIES)
@@ -50,7 +49,7 @@ def deliver_webhook(self, delivery_id: int) -> str:
         if self.request.retries >= self.max_retries:
             delivery_failed_for_good(delivery)
             return "failed for good"
-        countdown = FIRST_RETRY_SECONDS * 2**self.request.retries
+        countdown = settings.WEBHOOK_FIRST_RETRY_SECONDS * 2**self.request.retries
         raise self.retry(countdown=countdown + random.uniform(0, countdown / 4)) from None
     return "delivered"
 

@@ -40,6 +40,22 @@ class Config:
     hsts_preload: bool
     log_level: str
     webhook_deliveries_kept_days: int
+    # Outbound requests (crm/outbound.py): hosts reachable even on a private network, and an
+    # operator's own certificate authority (requests' usual variables, read here, not by requests).
+    outbound_allowed_hosts: list[str]
+    ca_bundle: str | None
+    # Background retries: the first wait, doubled each time (tests and drills shorten them).
+    sync_first_retry_seconds: int
+    webhook_first_retry_seconds: float
+    # Sources' credentials: Discourse's optional API key, Reddit's script app (REDDIT_*).
+    discourse_api_key: str | None
+    discourse_api_username: str
+    reddit: dict[str, str]
+
+    @property
+    def runs_tasks_in_process(self) -> bool:
+        """Without a broker (a fresh machine, the demo) Celery tasks run eagerly, in-process."""
+        return self.broker_url is None
 
 
 def env_bool(environ: Mapping[str, str], name: str, default: bool) -> bool:
@@ -110,6 +126,37 @@ def _redact_url(url: str) -> str:
     return f"{scheme}://{user}:***@{host}" if ":" in credentials else url
 
 
+def env_float(environ: Mapping[str, str], name: str, default: float, *, minimum: float = 0) -> float:
+    raw = environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = float(raw.strip())
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from None
+    if not value >= minimum:  # also refuses nan
+        raise ConfigError(f"{name} must be at least {minimum}, got {raw.strip()}")
+    return value
+
+
+REDDIT_VARIABLES = (
+    "REDDIT_CLIENT_ID", "REDDIT_CLIENT_SECRET", "REDDIT_USER_AGENT", "REDDIT_USERNAME", "REDDIT_PASSWORD",
+    "REDDIT_OAUTH_URL", "REDDIT_AUTH_URL", "REDDIT_TIMEOUT",
+)  # fmt: skip
+
+
+def outbound_allowed_hosts(environ: Mapping[str, str]) -> list[str]:
+    from crm.outbound import parse_allowed_host  # the one parser of host[:port], shared with the policy
+
+    entries = env_list(environ, "OUTBOUND_ALLOWED_HOSTS", [])
+    for entry in entries:
+        try:
+            parse_allowed_host(entry)
+        except ValueError as error:
+            raise ConfigError(f"OUTBOUND_ALLOWED_HOSTS entries {error}") from None
+    return entries
+
+
 def read_config(environ: Mapping[str, str], *, base_dir: Path) -> Config:
     """Everything settings.py needs, validated; raises ConfigError naming the first bad variable."""
     debug = env_bool(environ, "DEBUG", False)
@@ -167,4 +214,11 @@ def read_config(environ: Mapping[str, str], *, base_dir: Path) -> Config:
         hsts_preload=env_bool(environ, "SECURE_HSTS_PRELOAD", not debug),
         log_level=log_level,
         webhook_deliveries_kept_days=env_int(environ, "WEBHOOK_DELIVERIES_KEPT_DAYS", 30, minimum=1),
+        outbound_allowed_hosts=outbound_allowed_hosts(environ),
+        ca_bundle=environ.get("REQUESTS_CA_BUNDLE") or environ.get("CURL_CA_BUNDLE") or None,
+        sync_first_retry_seconds=env_int(environ, "SYNC_FIRST_RETRY_SECONDS", 30, minimum=1),
+        webhook_first_retry_seconds=env_float(environ, "WEBHOOK_FIRST_RETRY_SECONDS", 30, minimum=0.1),
+        discourse_api_key=environ.get("DISCOURSE_API_KEY") or None,
+        discourse_api_username=environ.get("DISCOURSE_API_USERNAME") or "system",
+        reddit={name: environ[name] for name in REDDIT_VARIABLES if environ.get(name)},
     )

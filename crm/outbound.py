@@ -26,7 +26,6 @@ resolved address), so a delivery log cannot be used to map the operator's networ
 from __future__ import annotations
 
 import ipaddress
-import os
 import socket
 from collections.abc import Iterable
 from functools import lru_cache
@@ -201,7 +200,7 @@ class OutboundSession(HTTPSession):
         # the pinning), and .netrc would attach credentials the caller never chose to send.
         self.trust_env = False
         # That also drops requests' CA-bundle variables; an operator's own CA is kept all the same.
-        self.verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
+        self.verify = (getattr(settings, "OUTBOUND_CA_BUNDLE", None) if settings.configured else None) or True
         self.credential_headers = CREDENTIAL_HEADERS | {name.lower() for name in credential_headers}
 
     def send(self, request, **kwargs):

@@ -14,21 +14,12 @@ from pathlib import Path
 
 from csp.constants import NONE, SELF
 
-from crm.env import ConfigError, env_list, read_config
-from crm.outbound import parse_allowed_host
+from crm.env import ConfigError, read_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 try:
-    CONFIG = read_config(os.environ, base_dir=BASE_DIR)
-    # Hosts (host or host:port) that outbound requests made for tenants, webhooks and forum syncs,
-    # may reach even on a private network: an operator's own forum, say (crm/outbound.py).
-    OUTBOUND_ALLOWED_HOSTS = env_list(os.environ, "OUTBOUND_ALLOWED_HOSTS", [])
-    for _entry in OUTBOUND_ALLOWED_HOSTS:
-        try:
-            parse_allowed_host(_entry)
-        except ValueError as _error:
-            raise ConfigError(f"OUTBOUND_ALLOWED_HOSTS entries {_error}") from None
+    CONFIG = read_config(os.environ, base_dir=BASE_DIR)  # the one place the environment is read
 except ConfigError as error:
     # One line naming the variable, then a distinct exit status; no traceback for an operator.
     sys.stderr.write(f"configuration error: {error}\n")
@@ -196,7 +187,7 @@ CACHES = {
 }
 
 CELERY_BROKER_URL = CONFIG.broker_url or "memory://"
-CELERY_TASK_ALWAYS_EAGER = CONFIG.broker_url is None
+CELERY_TASK_ALWAYS_EAGER = CONFIG.runs_tasks_in_process
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_IGNORE_RESULT = True
 # Imports and rankings are long: a task is acknowledged only once done, so a killed worker's
@@ -219,6 +210,17 @@ CELERY_BEAT_SCHEDULE = {
 # How long the webhook delivery log is kept (as pretix keeps its webhook calls): finished deliveries
 # older than this are deleted hourly; pending ones stay until they finish.
 WEBHOOK_DELIVERIES_KEPT_DAYS = CONFIG.webhook_deliveries_kept_days
+WEBHOOK_FIRST_RETRY_SECONDS = CONFIG.webhook_first_retry_seconds
+SYNC_FIRST_RETRY_SECONDS = CONFIG.sync_first_retry_seconds
+
+# --- Outbound requests and sources ---------------------------------------------------------
+# Hosts (host or host:port) that outbound requests made for tenants, webhooks and forum syncs,
+# may reach even on a private network: an operator's own forum, say (crm/outbound.py).
+OUTBOUND_ALLOWED_HOSTS = CONFIG.outbound_allowed_hosts
+OUTBOUND_CA_BUNDLE = CONFIG.ca_bundle
+DISCOURSE_API_KEY = CONFIG.discourse_api_key
+DISCOURSE_API_USERNAME = CONFIG.discourse_api_username
+REDDIT_API = CONFIG.reddit  # REDDIT_CLIENT_ID, REDDIT_CLIENT_SECRET, … as set
 
 # --- REST API (/api/v1/): organization API keys or browser sessions -------------------------
 REST_FRAMEWORK = {

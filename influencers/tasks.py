@@ -7,12 +7,12 @@ database is unavailable for a while.
 
 import logging
 import math
-import os
 from datetime import timedelta
 
 from celery import shared_task
 from celery.signals import worker_ready
 from celery.utils.time import get_exponential_backoff_interval
+from django.conf import settings
 from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
@@ -26,9 +26,6 @@ from influencers.signals import sync_completed
 
 logger = logging.getLogger(__name__)
 RETRYABLE = (OperationalError, InterfaceError)  # a source's own troubles: TemporarySourceError, below
-# The first retry of a sync the source refused comes after up to this many seconds (full jitter),
-# doubling each time up to half an hour; tests shorten it.
-FIRST_RETRY_SECONDS = int(os.environ.get("SYNC_FIRST_RETRY_SECONDS", "30"))
 # A sync still queued or running after this long is presumed dead and no longer blocks the next.
 STALE_AFTER = timedelta(hours=6)
 
@@ -57,7 +54,11 @@ def run_sync(self, sync_run_id: int) -> dict | None:
         except TemporarySourceError as error:
             # Retried with backoff, never sooner than the source asked (a 429's Retry-After).
             countdown = max(
-                get_exponential_backoff_interval(FIRST_RETRY_SECONDS, self.request.retries, 30 * 60, full_jitter=True),
+                # The first retry after up to SYNC_FIRST_RETRY_SECONDS (full jitter), doubling up to
+                # half an hour; tests shorten it.
+                get_exponential_backoff_interval(
+                    settings.SYNC_FIRST_RETRY_SECONDS, self.request.retries, 30 * 60, full_jitter=True
+                ),
                 math.ceil(error.retry_after or 0),
             )
             if self.request.retries < self.max_retries:

@@ -33,7 +33,6 @@ without a lookup: ``reply_to_post_number``, or the topic's first post.
 from __future__ import annotations
 
 import logging
-import os
 import time
 from collections.abc import Iterator
 from dataclasses import replace
@@ -42,6 +41,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import requests
+from django.conf import settings
 
 from crm.outbound import OutboundRefused, outbound_detail, outbound_failure, outbound_session, outbound_url_refusal
 from influencers.connectors.records import (
@@ -280,9 +280,10 @@ class DiscourseClient:
         self.session = session or outbound_session(follow_redirects=True, credential_headers=self.CREDENTIAL_HEADERS)
         self.sleep = sleep
         self.session.headers["Accept"] = "application/json"
-        if os.environ.get("DISCOURSE_API_KEY"):
-            self.session.headers["Api-Key"] = os.environ["DISCOURSE_API_KEY"]
-            self.session.headers["Api-Username"] = os.environ.get("DISCOURSE_API_USERNAME", "system")
+        api_key = getattr(settings, "DISCOURSE_API_KEY", None) if settings.configured else None
+        if api_key:  # the operator's key (crm/env.py), for forums that hide content from guests
+            self.session.headers["Api-Key"] = api_key
+            self.session.headers["Api-Username"] = settings.DISCOURSE_API_USERNAME
 
     def get(self, path: str, params=None) -> dict:
         url = self.base + path

@@ -16,19 +16,19 @@ the rules stored before stay.
 Credentials come from REDDIT_CLIENT_ID, REDDIT_CLIENT_SECRET, REDDIT_USER_AGENT (optionally
 REDDIT_USERNAME and REDDIT_PASSWORD); REDDIT_OAUTH_URL and REDDIT_AUTH_URL, when set, go to praw as
 ``oauth_url`` and ``reddit_url`` (proxies, and a local fake in tests); REDDIT_TIMEOUT, seconds a
-request may take (praw's default: 16).
+request may take (praw's default: 16). crm/env.py reads them into ``settings.REDDIT_API``.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
 
 import praw
 import prawcore
+from django.conf import settings
 
 from influencers.connectors.records import Checkpoint, Guideline, Skipped, SourceError, TemporarySourceError
 from influencers.connectors.reddit_things import (
@@ -56,7 +56,10 @@ class TimedRequestor(prawcore.Requestor):
         return super().request(*args, timeout=self.timeout, **kwargs)
 
 
-def reddit_client(environ: Mapping[str, str] = os.environ) -> praw.Reddit:
+def reddit_client(environ: Mapping[str, str] | None = None) -> praw.Reddit:
+    """A praw client from the REDDIT_* variables (``settings.REDDIT_API`` unless given)."""
+    if environ is None:
+        environ = settings.REDDIT_API if settings.configured else {}
     missing = [
         name for name in ("REDDIT_CLIENT_ID", "REDDIT_CLIENT_SECRET", "REDDIT_USER_AGENT") if not environ.get(name)
     ]

@@ -18,7 +18,7 @@ def test_fresh_machine_in_debug_uses_sqlite_and_eager_tasks():
     config = read_config({"DEBUG": "1"}, base_dir=BASE)
     assert config.database["ENGINE"] == "django.db.backends.sqlite3"
     assert config.database["NAME"] == str(BASE / "db.sqlite3")
-    assert config.broker_url is None
+    assert config.broker_url is None and config.runs_tasks_in_process
     assert config.allowed_hosts == ["127.0.0.1", "localhost"]
 
 
@@ -34,9 +34,28 @@ def test_allowed_hosts_is_a_comma_separated_list():
 
 
 def test_broker_url_turns_off_eager_tasks():
-    assert read_config({**PRODUCTION, "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0"}, base_dir=BASE).broker_url == (
-        "redis://127.0.0.1:6379/0"
-    )
+    config = read_config({**PRODUCTION, "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0"}, base_dir=BASE)
+    assert config.broker_url == "redis://127.0.0.1:6379/0"
+    assert not config.runs_tasks_in_process
+
+
+def test_sources_and_retries_are_read_here_and_nowhere_else():
+    config = read_config(
+        {
+            "DEBUG": "1", "OUTBOUND_ALLOWED_HOSTS": "forum.intranet, [::1]:8080", "REQUESTS_CA_BUNDLE": "/etc/ca.pem",
+            "SYNC_FIRST_RETRY_SECONDS": "2", "WEBHOOK_FIRST_RETRY_SECONDS": "0.5", "DISCOURSE_API_KEY": "k",
+            "REDDIT_CLIENT_ID": "id", "REDDIT_PASSWORD": "", "UNRELATED": "x",
+        },
+        base_dir=BASE,
+    )  # fmt: skip
+    assert config.outbound_allowed_hosts == ["forum.intranet", "[::1]:8080"]
+    assert config.ca_bundle == "/etc/ca.pem"
+    assert (config.sync_first_retry_seconds, config.webhook_first_retry_seconds) == (2, 0.5)
+    assert (config.discourse_api_key, config.discourse_api_username) == ("k", "system")
+    assert config.reddit == {"REDDIT_CLIENT_ID": "id"}  # blanks are unset
+    defaults = read_config({"DEBUG": "1"}, base_dir=BASE)
+    assert (defaults.sync_first_retry_seconds, defaults.webhook_first_retry_seconds) == (30, 30)
+    assert (defaults.outbound_allowed_hosts, defaults.discourse_api_key, defaults.reddit) == ([], None, {})
 
 
 @pytest.mark.parametrize(
@@ -54,6 +73,9 @@ def test_broker_url_turns_off_eager_tasks():
         ({"DEBUG": "1", "SECURE_HSTS_SECONDS": "a year"}, "SECURE_HSTS_SECONDS"),
         ({"DEBUG": "1", "LOG_LEVEL": "loud"}, "LOG_LEVEL"),
         ({"DEBUG": "1", "CSRF_TRUSTED_ORIGINS": "crm.example.com"}, "CSRF_TRUSTED_ORIGINS"),
+        ({"DEBUG": "1", "OUTBOUND_ALLOWED_HOSTS": "http://forum.intranet/"}, "OUTBOUND_ALLOWED_HOSTS"),
+        ({"DEBUG": "1", "SYNC_FIRST_RETRY_SECONDS": "0"}, "SYNC_FIRST_RETRY_SECONDS"),
+        ({"DEBUG": "1", "WEBHOOK_FIRST_RETRY_SECONDS": "nan"}, "WEBHOOK_FIRST_RETRY_SECONDS"),
     ],
 )
 def test_each_mistake_is_one_line_naming_the_variable(environ, variable):

@@ -4,6 +4,7 @@ reports or the admin."""
 import logging
 
 import pytest
+from django.conf import settings
 from django.test import RequestFactory
 from django.views.debug import ExceptionReporter
 
@@ -72,7 +73,7 @@ def test_logs_of_failures_never_hold_a_key_a_webhook_secret_or_reddit_credential
         fake.add("POST", "/api/v1/access_token", {"error": "invalid_grant"}, status=401)
         fake.replace("POST", "/api/v1/access_token", {"error": "invalid_grant"}, status=401)
         for name, value in {**fake.environ(), "REDDIT_CLIENT_SECRET": "s3cr3t-reddit-value"}.items():
-            monkeypatch.setenv(name, value)
+            monkeypatch.setitem(settings.REDDIT_API, name, value)
         from django.core.management import call_command
 
         with pytest.raises(SystemExit):

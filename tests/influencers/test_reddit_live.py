@@ -5,6 +5,7 @@ import uuid
 from io import StringIO
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 
 from influencers.models import Identity, Interaction, SyncRun
@@ -50,7 +51,7 @@ def fountainpens() -> FakeReddit:
 
 def ingest_live(fake, monkeypatch, *args):
     for name, value in fake.environ().items():
-        monkeypatch.setenv(name, value)
+        monkeypatch.setitem(settings.REDDIT_API, name, value)
     out = StringIO()
     call_command("ingest", "reddit", "--subreddit", "fountainpens", "--json", *args, stdout=out)
     return json.loads(out.getvalue())
@@ -81,7 +82,7 @@ def test_the_next_sync_reads_only_what_is_new_since_the_checkpoint(monkeypatch):
 def test_an_unknown_subreddit_is_one_clear_error_and_exit_status_2(monkeypatch, capsys):
     with FakeReddit() as fake:
         for name, value in fake.environ().items():
-            monkeypatch.setenv(name, value)
+            monkeypatch.setitem(settings.REDDIT_API, name, value)
         with pytest.raises(SystemExit) as exit_:
             call_command("ingest", "reddit", "--subreddit", "nosuchsub")
     assert exit_.value.code == 2
@@ -92,7 +93,7 @@ def test_reddit_unavailable_is_reported_as_temporary(monkeypatch, capsys):
     with FakeReddit() as fake:
         fake.add("GET", "/r/fountainpens/new", {"message": "Service Unavailable"}, status=503)
         for name, value in fake.environ().items():
-            monkeypatch.setenv(name, value)
+            monkeypatch.setitem(settings.REDDIT_API, name, value)
         with pytest.raises(SystemExit):
             call_command("ingest", "reddit", "--subreddit", "fountainpens")
     assert "unavailable for now" in capsys.readouterr().err
@@ -126,7 +127,7 @@ def test_a_server_error_is_retried_by_praw_after_a_pause_and_the_sync_completes(
 
 
 def test_a_request_that_times_out_is_retried_and_the_sync_completes(monkeypatch, praw_pauses):
-    monkeypatch.setenv("REDDIT_TIMEOUT", "1")
+    monkeypatch.setitem(settings.REDDIT_API, "REDDIT_TIMEOUT", "1")
     with fountainpens() as fake:
         fake.fail_first("GET", "/comments/s2", 2.5)  # silent longer than the client waits
         summary = ingest_live(fake, monkeypatch)

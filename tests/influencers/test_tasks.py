@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 
 from influencers.ingest.runs import sync_run_create
 from influencers.models import Community, SyncRun, SyncStatus
@@ -31,7 +32,7 @@ def test_a_source_that_can_never_work_fails_the_run_without_retrying(tmp_path):
 def test_tracked_communities_are_synced_unless_a_sync_is_already_under_way(
     monkeypatch, django_capture_on_commit_callbacks
 ):
-    monkeypatch.delenv("REDDIT_CLIENT_ID", raising=False)
+    monkeypatch.delitem(settings.REDDIT_API, "REDDIT_CLIENT_ID", raising=False)
     tracked = Community.objects.create(
         platform="reddit", external_id="fountainpens", name="r/fountainpens", is_tracked=True
     )

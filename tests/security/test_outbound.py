@@ -365,9 +365,9 @@ def redirecting_to(target: str):
 
 
 @pytest.fixture
-def api_key(monkeypatch):
-    monkeypatch.setenv("DISCOURSE_API_KEY", "operator-discourse-key")
-    monkeypatch.setenv("DISCOURSE_API_USERNAME", "system")
+def api_key(settings):
+    settings.DISCOURSE_API_KEY = "operator-discourse-key"
+    settings.DISCOURSE_API_USERNAME = "system"
 
 
 @NOTHING_ALLOWED
