@@ -14,8 +14,8 @@ from crm.models import Role
 
 class ApiKeyPrincipal:
     """The caller behind an API key: acts for its organization only, as a manager (write keys) or
-    a viewer (read keys). Speaks the tenancy helpers' language (``_organization_roles``), so every
-    scoping rule of the pages applies to keys unchanged."""
+    a viewer (read keys). A ``crm.tenancy.Principal``: it names its roles, so every scoping rule of
+    the pages applies to keys unchanged."""
 
     is_authenticated = True
     is_anonymous = False
@@ -28,7 +28,9 @@ class ApiKeyPrincipal:
     def __init__(self, key: ApiKey):
         self.api_key = key
         self.username = f"api-key:{key.prefix}"
-        self._organization_roles = {key.organization_id: Role.MANAGER if key.can_write else Role.VIEWER}
+
+    def organization_roles(self) -> dict[int, str]:
+        return {self.api_key.organization_id: Role.MANAGER if self.api_key.can_write else Role.VIEWER}
 
     def __str__(self):
         return self.username

@@ -4,14 +4,39 @@ A CRM model says how to reach its organization with a class attribute ``organiza
 (a Django lookup path such as ``"partnership__organization"``). Shared discovery data
 (communities, creators, identities, interactions, rankings) has no such attribute: every member of
 any organization may read it.
+
+Views use it one way: ``@member_required`` on every page of the product, then
+``visible_or_404`` for a record the page only shows and ``editable_or_403`` for one it changes. Who
+asks is a signed-in User or a ``Principal`` (an API key), which tells its roles itself.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from functools import wraps
+from typing import Protocol, runtime_checkable
+
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
+from django.shortcuts import get_object_or_404
 
 from crm.models import EDITOR_ROLES, Organization, OrganizationMember, Role
+
+
+@runtime_checkable
+class Principal(Protocol):
+    """Who acts for organizations without being a member row: an API key.
+
+    Everything here asks ``organization_roles()`` instead of the membership table, once per
+    request; ``is_superuser`` is what makes an operator.
+    """
+
+    is_authenticated: bool
+    is_superuser: bool
+
+    def organization_roles(self) -> Mapping[int, str]:
+        """{organization id: Role} this principal acts with."""
 
 
 def organization_lookup_of(model: type[Model]) -> str | None:
@@ -41,15 +66,24 @@ def organization_ids_for(user, *, editable: bool = False) -> set[int]:
 
     Cached on the user object for the request, since the admin asks many times per page.
     """
-    if not user or not user.is_authenticated:
-        return set()
-    cache = getattr(user, "_organization_roles", None)
-    if cache is None:
-        cache = dict(OrganizationMember.objects.filter(user=user).values_list("organization_id", "role"))
-        user._organization_roles = cache
+    cache = _roles_of(user)
     if editable:
         return {org_id for org_id, role in cache.items() if role in EDITOR_ROLES}
     return set(cache)
+
+
+def _roles_of(user) -> dict[int, str]:
+    """{organization id: role}, asked once per request and kept on the user (or principal)."""
+    if not user or not user.is_authenticated:
+        return {}
+    cache = getattr(user, "_organization_roles", None)
+    if cache is None:
+        if isinstance(user, Principal):
+            cache = dict(user.organization_roles())
+        else:
+            cache = dict(OrganizationMember.objects.filter(user=user).values_list("organization_id", "role"))
+        user._organization_roles = cache
+    return cache
 
 
 def scope_to_user(queryset: QuerySet, user, *, editable: bool = False) -> QuerySet:
@@ -96,9 +130,38 @@ def owned_organization_ids(user) -> set[int]:
     """Organizations whose settings and members ``user`` manages (operators: all)."""
     if user.is_superuser:
         return set(Organization.objects.values_list("pk", flat=True))
-    organization_ids_for(user)  # fills the per-request cache
-    return {org_id for org_id, role in user._organization_roles.items() if role == Role.OWNER}
+    return {org_id for org_id, role in _roles_of(user).items() if role == Role.OWNER}
 
 
 def is_owner(user, organization: Organization) -> bool:
     return organization.pk in owned_organization_ids(user)
+
+
+# --- Views ------------------------------------------------------------------------------------
+
+
+def member_required(view: Callable) -> Callable:
+    """A page of the product: signed in (else to the login page) and a member of an organization
+    (else a 403 saying so). Operators pass."""
+
+    @wraps(view)
+    def checked(request, *args, **kwargs):
+        require_member(request.user)
+        return view(request, *args, **kwargs)
+
+    return login_required(checked)
+
+
+def visible_or_404(user, queryset: QuerySet, **lookup) -> Model:
+    """The one record ``lookup`` names among those ``user`` may see; a 404 otherwise (a record of
+    another organization is not admitted to exist)."""
+    return get_object_or_404(scope_to_user(queryset, user), **lookup)
+
+
+def editable_or_403(user, queryset: QuerySet, *, refusal: str = "", **lookup) -> Model:
+    """The record ``lookup`` names, when ``user`` may change it: a 404 if they may not even see it,
+    a 403 saying ``refusal`` if they may only look."""
+    record = visible_or_404(user, queryset, **lookup)
+    if not can_edit(user, record):
+        raise PermissionDenied(refusal or "You can look at this but not change it.")
+    return record
