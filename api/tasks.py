@@ -1,23 +1,56 @@
 """Background work of the API: delivering webhooks (thin: the work is in api.webhooks)."""
 
-import random
-from contextlib import contextmanager
-
-from celery import shared_task
+from celery import Task, shared_task
 from django.conf import settings
-from simple_history.models import HistoricalRecords
 
 from api.models import DeliveryStatus, WebhookDelivery
 from api.webhooks import DeliveryFailed, DeliveryRefused, deliver, delivery_failed_for_good
 
 MAX_RETRIES = 6
-# The first retry after WEBHOOK_FIRST_RETRY_SECONDS (30 s), then twice as long each time: 30, 60, 120,
-# 240, 480, 960 s, about half an hour in all (the worker test shortens it to seconds).
+# Celery's exponential backoff with full jitter: retry n waits a random time between 0 and
+# WEBHOOK_FIRST_RETRY_SECONDS × 2**n: at most 30, 60, 120, 240, 480 and 960 s (about half an hour in
+# all, the worker test shortens it to seconds). Celery counts the first wait in whole seconds, at
+# least one. The cap is never reached with the default first wait; it keeps a large first wait set
+# in the environment from spacing the last attempts by many hours.
+RETRY_BACKOFF_MAX_SECONDS = 3600
 
 
-@shared_task(bind=True, acks_late=True, max_retries=MAX_RETRIES)
+class WebhookDeliveryTask(Task):
+    """A delivery's outcome is written in the delivery log, never raised into whoever ran the task.
+
+    In a worker, Celery records a task's failure and calls ``on_failure``. Run in-process (no
+    broker: the embedded demo and the tests run tasks eagerly), Celery raises its ``Retry`` into
+    the code that queued the delivery when eager errors propagate (CELERY_TASK_EAGER_PROPAGATES,
+    which the project sets so that other tasks' errors are seen): the delivery would stay pending
+    after its first failure. Run this way without propagating, Celery makes every retry at once, one
+    after the other, and ends in ``on_failure`` as a worker does.
+    """
+
+    def apply(self, args=None, kwargs=None, **options):
+        return super().apply(args, kwargs, **{**options, "throw": False})
+
+    def on_failure(self, exc, task_id, args, kwargs, einfo):
+        """The last attempt failed (or the address is refused, or the task broke): failed for good."""
+        delivery = WebhookDelivery.objects.filter(pk=args[0], status=DeliveryStatus.PENDING).first()
+        if delivery is not None:
+            delivery_failed_for_good(delivery)
+
+
+@shared_task(
+    bind=True,
+    base=WebhookDeliveryTask,
+    acks_late=True,
+    autoretry_for=(DeliveryFailed,),
+    dont_autoretry_for=(DeliveryRefused,),  # the outbound policy refuses the address: no retry can succeed
+    throws=(DeliveryFailed,),  # a receiver that fails is expected: logged as such, not as the task's error
+    max_retries=MAX_RETRIES,
+    retry_backoff=settings.WEBHOOK_FIRST_RETRY_SECONDS,
+    retry_backoff_max=RETRY_BACKOFF_MAX_SECONDS,
+    retry_jitter=True,
+)
 def deliver_webhook(self, delivery_id: int) -> str:
-    """Send one delivery; retried with exponential backoff (and jitter) while the receiver fails."""
+    """Send one delivery; Celery retries it with exponential backoff while the receiver fails, and
+    ``WebhookDeliveryTask.on_failure`` marks it failed for good after the last retry."""
     delivery = WebhookDelivery.objects.select_related("subscription").filter(pk=delivery_id).first()
     if delivery is None or delivery.status != DeliveryStatus.PENDING:
         return "nothing to do"  # delivered already (a redelivered task) or deleted
@@ -26,52 +59,8 @@ def deliver_webhook(self, delivery_id: int) -> str:
             status=DeliveryStatus.FAILED, last_error="the subscription was disabled before delivery"
         )
         return "subscription disabled"
-    if self.request.is_eager:
-        # No broker (tests, the embedded demo): every attempt now, one after the other, outside
-        # the request that emitted the event, as a worker would run them.
-        with _outside_the_request():
-            for _attempt in range(self.max_retries + 1):
-                try:
-                    deliver(delivery)
-                    return "delivered"
-                except DeliveryRefused:
-                    break
-                except DeliveryFailed:
-                    continue
-            delivery_failed_for_good(delivery)
-        return "failed for good"
-    try:
-        deliver(delivery)
-    except DeliveryRefused:
-        delivery_failed_for_good(delivery)  # the address is refused: no retry can succeed
-        return "failed for good"
-    except DeliveryFailed:
-        if self.request.retries >= self.max_retries:
-            delivery_failed_for_good(delivery)
-            return "failed for good"
-        countdown = settings.WEBHOOK_FIRST_RETRY_SECONDS * 2**self.request.retries
-        raise self.retry(countdown=countdown + random.uniform(0, countdown / 4)) from None
+    deliver(delivery)  # raises DeliveryFailed (retried) or DeliveryRefused (not)
     return "delivered"
-
-
-@contextmanager
-def _outside_the_request():
-    """Hide the current request from django-simple-history while a task runs in-process.
-
-    Its middleware keeps the request in a thread-local, and a history entry saved without an
-    explicit ``_history_user`` names that request's user: a task run eagerly inside an API key's
-    request would record (or fail to record: the key is no User) the caller as having done the
-    task's work. In a worker there is no request; here neither.
-    """
-    context = HistoricalRecords.context
-    request = getattr(context, "request", None)
-    if request is not None:
-        del context.request
-    try:
-        yield
-    finally:
-        if request is not None:
-            context.request = request
 
 
 @shared_task

@@ -35,6 +35,7 @@ from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
 from api.models import DeliveryStatus, WebhookDelivery, WebhookEvent, WebhookSubscription
+from crm.background import enqueue_after_commit
 from crm.models import Organization
 from crm.outbound import OutboundRefused, outbound_detail, outbound_failure, outbound_session
 
@@ -111,6 +112,14 @@ def webhook_subscription_update(*, subscription: WebhookSubscription, actor=None
     return subscription
 
 
+@transaction.atomic
+def webhook_subscription_delete(*, subscription: WebhookSubscription, actor=None) -> None:
+    """Stop sending to the subscription and forget it, its delivery log included (deleted with
+    it); its history keeps who deleted it (None for an API key, which is no user)."""
+    subscription._history_user = actor
+    subscription.delete()
+
+
 def webhook_emit(*, event: str, data: dict, organization_id: int | None = None) -> list[WebhookDelivery]:
     """Queue ``event`` for every active subscription that wants it: the organization's own (or,
     for shared discovery data such as a ranking, every organization's)."""
@@ -132,12 +141,10 @@ def webhook_emit(*, event: str, data: dict, organization_id: int | None = None) 
         deliveries.append(
             WebhookDelivery.objects.create(subscription=subscription, event=event, event_id=event_id, payload=payload)
         )
-    from api.tasks import deliver_webhook
+    from api.tasks import deliver_webhook  # the task module imports this one
 
     for delivery in deliveries:
-        # robust: without a broker each delivery runs right here, and one that raises must neither
-        # keep the others from being tried nor turn the caller's committed action into a 500.
-        transaction.on_commit(lambda pk=delivery.pk: deliver_webhook.delay(pk), robust=True)
+        enqueue_after_commit(deliver_webhook, delivery.pk)
     return deliveries
 
 

@@ -1,5 +1,6 @@
 """/api/v1/: keys, scopes, tenant isolation, validation naming the field, pagination, schema."""
 
+import hashlib
 import io
 
 import pytest
@@ -45,7 +46,7 @@ def test_create_api_key_prints_the_key_once_and_stores_only_its_hash(org_a, caps
     key = ApiKey.objects.get()
     assert plain.startswith(f"crm_{key.prefix}_") and key.scope == "write" and key.name == "Reporting"
     secret = plain.split("_", 2)[2]
-    assert secret not in key.secret_hash and len(key.secret_hash) == 64
+    assert key.secret_hash == hashlib.sha256(secret.encode()).hexdigest()  # the README: a SHA-256 hash of the secret
     assert client_with(plain).get("/api/v1/partnerships/").status_code == 200
     with pytest.raises(SystemExit) as exit_:
         call_command("create_api_key", "--org", "nope")
@@ -53,7 +54,9 @@ def test_create_api_key_prints_the_key_once_and_stores_only_its_hash(org_a, caps
 
 
 def test_no_key_a_wrong_key_or_a_revoked_key_is_401(org_a):
-    assert client_with(None).get("/api/v1/partnerships/").status_code in (401, 403)
+    # The schema documents 401 for "No API key": it says how to authenticate, as RFC 9110 asks.
+    missing = client_with(None).get("/api/v1/partnerships/")
+    assert missing.status_code == 401 and missing["WWW-Authenticate"] == 'Bearer realm="api"'
     wrong = client_with("crm_0000_notakey").get("/api/v1/partnerships/")
     assert wrong.status_code == 401 and wrong["WWW-Authenticate"] == 'Bearer realm="api"'
     key, plain = api_key_create(organization=org_a)
@@ -111,12 +114,15 @@ def test_creating_moving_and_updating_a_partnership_through_the_services(
     assert same.status_code == 200 and Activity.objects.filter(partnership_id=pk, to_stage="observing").count() == 1
 
 
-def test_invalid_input_is_a_400_naming_each_field_and_saves_nothing(write_a, brand_a, manager_b):
+def test_invalid_input_is_a_400_naming_each_field_and_saves_nothing(write_a, brand_a, manager_b, partnership_a):
     response = write_a.post("/api/v1/partnerships/", {"brand": "x", "owner": manager_b.pk}, format="json")
     errors = response.json()
     assert response.status_code == 400 and {"brand", "creator", "owner"} <= set(errors)
-    assert write_a.post("/api/v1/partnerships/1/move/", {"stage": "nowhere"}, format="json").status_code in (400, 404)
-    assert Partnership.objects.count() == 0
+    moved = write_a.post(f"/api/v1/partnerships/{partnership_a.pk}/move/", {"stage": "nowhere"}, format="json")
+    assert moved.status_code == 400 and list(moved.json()) == ["stage"] and "nowhere" in moved.json()["stage"][0]
+    partnership_a.refresh_from_db()
+    assert partnership_a.stage == Stage.DISCOVERED and Partnership.objects.count() == 1
+    assert not Activity.objects.filter(partnership=partnership_a).exists()
 
 
 def test_sign_ups_and_sales_are_posted_once_and_codes_are_scoped(write_a, write_b, partnership_a):
@@ -206,9 +212,7 @@ def test_each_key_is_throttled_with_retry_after(write_a, read_a, monkeypatch):
     cache.clear()
 
 
-def test_the_fast_lists_say_exactly_what_the_serializers_say(read_a, brand_a, community, manager_a):
-    from api.serializers import CreatorSerializer, PartnershipSerializer
-
+def test_a_list_says_of_each_creator_and_partnership_what_its_detail_says(read_a, brand_a, community, manager_a):
     for index in range(3):
         creator = Creator.objects.create(display_name=f"C{index}", bio="Inks")
         for platform in ("reddit", "discord"):
@@ -217,9 +221,9 @@ def test_the_fast_lists_say_exactly_what_the_serializers_say(read_a, brand_a, co
         partnership = Partnership.objects.create(brand=brand_a, creator=creator, owner=manager_a, notes="n")
         other = Community.objects.create(platform="discord", external_id=f"g{index}", name=f"A guild {index}")
         partnership.communities.add(community, other)
-    listed = read_a.get("/api/v1/creators/").json()["results"]
-    for row in listed:
-        detail = CreatorSerializer(Creator.objects.get(pk=row["id"])).data
-        assert row == {**detail, "identities": sorted(detail["identities"], key=lambda i: (i["platform"], i["handle"]))}
-    for row in read_a.get("/api/v1/partnerships/").json()["results"]:
-        assert row == {k: v for k, v in PartnershipSerializer(Partnership.objects.get(pk=row["id"])).data.items()}
+    for path in ("/api/v1/creators/", "/api/v1/partnerships/"):
+        listed = read_a.get(path).json()["results"]
+        assert len(listed) == 3
+        for row in listed:
+            assert row == read_a.get(f"{path}{row['id']}/").json()
+    assert [len(row["communities"]) for row in listed] == [2, 2, 2]

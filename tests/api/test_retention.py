@@ -24,7 +24,10 @@ def test_answers_older_than_a_day_and_finished_deliveries_past_the_retention_go_
 
     def delivery(status, days):
         made = WebhookDelivery.objects.create(
-            subscription=subscription, event=WebhookEvent.AGREEMENT_CREATED, event_id=uuid.uuid4(), payload={},
+            subscription=subscription,
+            event=WebhookEvent.AGREEMENT_CREATED,
+            event_id=uuid.uuid4(),
+            payload={},
             status=status,
         )
         _aged(WebhookDelivery.objects.filter(pk=made.pk), days=days)

@@ -59,7 +59,8 @@ def test_a_webhook_is_retried_by_the_worker_until_the_receiver_answers(worker, o
         receiver.answers = [503, 500]
         webhook_subscription_create(organization=org_a, url=receiver.url)
         with monkeypatch.context() as patched:
-            patched.setattr(deliver_webhook, "delay", lambda *args, **kwargs: None)  # sent below, to this worker
+            # Not queued on commit (where the test settings would run it in-process): sent below, to this worker.
+            patched.setattr(deliver_webhook, "apply_async", lambda *args, **kwargs: None)
             [delivery] = webhook_emit(event="ranking.completed", data={"ranking_run": 1})
         send_through_broker(deliver_webhook, [delivery.pk], worker)
         wait_until(lambda: WebhookDelivery.objects.get(pk=delivery.pk).status != DeliveryStatus.PENDING, seconds=60)
