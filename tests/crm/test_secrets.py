@@ -83,19 +83,31 @@ def test_logs_of_failures_never_hold_a_key_a_webhook_secret_or_reddit_credential
     stored += " ".join(WebhookDelivery.objects.values_list("last_error", flat=True))
     for secret in (plain, _secret_of(plain), webhook_secret, "s3cr3t-reddit-value"):
         assert secret not in logged and secret not in stored
+    # What is searched holds the failures, so their lack of secrets means something: both refused API
+    # calls, the webhook's refused POST and Reddit's refused token request were logged and stored.
+    messages = [record.getMessage() for record in caplog.records]
+    assert "Unauthorized: /api/v1/creators/" in messages and "Forbidden: /api/v1/partnerships/" in messages
+    assert any('"POST /hook HTTP/1.1" 500' in message for message in messages)
+    assert any('"POST /api/v1/access_token HTTP/1.1" 401' in message for message in messages)
+    assert "Reddit refused the credentials" in stored and "answered 500" in stored
 
 
-def test_the_admin_never_shows_a_key_or_a_webhook_secret(org_a, client, django_user_model):
+def test_the_admin_and_the_api_never_show_a_key_or_a_webhook_secret(org_a, client, django_user_model):
     key, plain = api_key_create(organization=org_a, scope="write")
     subscription, webhook_secret = webhook_subscription_create(organization=org_a, url="https://hooks.example.com/x")
     operator = django_user_model.objects.create_superuser("operator", "op@example.com", "pw")
     client.force_login(operator)
-    pages = [
-        "/admin/api/apikey/", f"/admin/api/apikey/{key.pk}/change/", f"/admin/api/apikey/{key.pk}/history/",
-        "/admin/api/webhooksubscription/", f"/admin/api/webhooksubscription/{subscription.pk}/change/",
-        f"/admin/api/webhooksubscription/{subscription.pk}/history/",
-    ]  # fmt: skip
+    pages = ["/admin/api/apikey/", f"/admin/api/apikey/{key.pk}/change/", f"/admin/api/apikey/{key.pk}/history/"]
     for page in pages:
-        html = client.get(page).content.decode()
+        response = client.get(page)
+        html = response.content.decode()
+        assert response.status_code == 200, page
         assert _secret_of(plain) not in html and key.secret_hash not in html, page
-        assert webhook_secret not in html, page
+    assert f"{key.prefix}…" in client.get(pages[1]).content.decode()  # the key is on the page, its secret not
+    # Webhook subscriptions have no admin: the API lists them, and shows the secret only when one is created.
+    api = client_with(plain)
+    for path in ("/api/v1/webhooks/", f"/api/v1/webhooks/{subscription.pk}/"):
+        response = api.get(path)
+        assert response.status_code == 200, path
+        assert "https://hooks.example.com/x" in response.content.decode(), path
+        assert webhook_secret not in response.content.decode(), path
