@@ -4,8 +4,3 @@ from django.apps import AppConfig
 class CrmConfig(AppConfig):
     name = "crm"
     verbose_name = "Organizations and access"
-
-    def ready(self):
-        from crm import database
-
-        database.connect()

@@ -37,6 +37,7 @@ from requests.adapters import HTTPAdapter
 from requests_hardened import Config, HTTPSession
 from requests_hardened.ip_filter import EXTRA_BLOCKED_NET_RANGES, InvalidIPAddress
 from requests_hardened.ip_filter_adapter import IPFilterAdapter
+from urllib3.util import Retry
 
 SCHEMES = {"http": 80, "https": 443}
 MAX_REDIRECTS = 5
@@ -168,6 +169,11 @@ class _PolicyAdapter(IPFilterAdapter):
     """requests-hardened's resolving, pinning adapter, with the operator's allow list and our
     stricter address test applied to the address it pinned (no second lookup)."""
 
+    def __init__(self, *, is_https_proto: bool, max_retries: Retry | None = None):
+        super().__init__(is_https_proto=is_https_proto)
+        if max_retries is not None:  # requests' own HTTPAdapter parameter, which IPFilterAdapter does not pass on
+            self.max_retries = Retry.from_int(max_retries)
+
     def build_connection_pool_key_attributes(self, request, verify, cert=None):
         parts = urlsplit(request.url)
         if host_is_allowed(parts.hostname or "", parts.port or SCHEMES.get(parts.scheme, 0)):
@@ -184,7 +190,9 @@ class _PolicyAdapter(IPFilterAdapter):
 class OutboundSession(HTTPSession):
     """A requests session that applies the policy to every request and every redirect hop."""
 
-    def __init__(self, *, follow_redirects: bool, credential_headers: Iterable[str] = ()):
+    def __init__(
+        self, *, follow_redirects: bool, credential_headers: Iterable[str] = (), max_retries: Retry | None = None
+    ):
         super().__init__(
             Config(
                 ip_filter_enable=False,  # our adapter, mounted below, does the filtering
@@ -193,8 +201,8 @@ class OutboundSession(HTTPSession):
                 default_timeout=DEFAULT_TIMEOUT,
             )
         )
-        self.mount("http://", _PolicyAdapter(is_https_proto=False))
-        self.mount("https://", _PolicyAdapter(is_https_proto=True))
+        self.mount("http://", _PolicyAdapter(is_https_proto=False, max_retries=max_retries))
+        self.mount("https://", _PolicyAdapter(is_https_proto=True, max_retries=max_retries))
         self.max_redirects = MAX_REDIRECTS
         # No proxies or .netrc from the environment: a proxy would resolve the name again (past
         # the pinning), and .netrc would attach credentials the caller never chose to send.
@@ -218,11 +226,16 @@ class OutboundSession(HTTPSession):
         super().rebuild_auth(prepared_request, response)
 
 
-def outbound_session(*, follow_redirects: bool = False, credential_headers: Iterable[str] = ()) -> OutboundSession:
+def outbound_session(
+    *, follow_redirects: bool = False, credential_headers: Iterable[str] = (), max_retries: Retry | None = None
+) -> OutboundSession:
     """A session for requests made on a tenant's behalf. ``credential_headers`` names the caller's
     own secret headers (beyond Authorization, Cookie and Discourse's), dropped on a redirect to
-    another host."""
-    return OutboundSession(follow_redirects=follow_redirects, credential_headers=credential_headers)
+    another host. ``max_retries``: urllib3's ``Retry`` for each request (none by default); every
+    attempt goes to the address the policy checked (the connection pool is pinned to it)."""
+    return OutboundSession(
+        follow_redirects=follow_redirects, credential_headers=credential_headers, max_retries=max_retries
+    )
 
 
 def outbound_failure(error: BaseException) -> str:

@@ -181,7 +181,7 @@ if CONFIG.trust_forwarded_proto:
 # Shared by every process when CACHE_URL names a Redis (API throttling counts per key across
 # gunicorn workers); otherwise each process counts on its own.
 CACHES = {
-    "default": {"BACKEND": "crm.cache.SharedClientRedisCache", "LOCATION": CONFIG.cache_url}
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CONFIG.cache_url}
     if CONFIG.cache_url
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 }

@@ -1,9 +1,12 @@
 """The insight page's charts as plain geometry the template prints: heatmap cells with a heat level,
-SVG bars, sparkline points. No markup here and nothing marked safe."""
+the monthly bars and the questions' sparklines (through crm.charts, drawn by templates/includes/).
+No markup here and nothing marked safe."""
 
 from __future__ import annotations
 
 import math
+
+from crm import charts
 
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 HEAT_LEVELS = 9  # heat-1 … heat-9 for hours with messages; heat-0 for none
@@ -40,36 +43,51 @@ def heatmap(grid) -> dict | None:
 
 
 def monthly_chart(months) -> dict | None:
-    """Active members per month as SVG bars (the chart is 100 high, bars 10 wide every 12)."""
+    """Active members per month as bars 10 wide every 12 (the tallest 100 high, over a 10 px margin),
+    stretched across the page; with the first and last month and the busiest."""
     months = [m for m in months or [] if m.get("month")][-MONTHS_SHOWN:]
     if not months:
         return None
-    tallest = max((m.get("active_members") or 0 for m in months), default=0) or 1
-    bars = []
-    for index, month in enumerate(months):
-        members = month.get("active_members") or 0
-        height = max(1, round(100 * members / tallest)) if members else 0
-        bars.append({
-            "x": index * 12, "y": 105 - height, "h": height, "month": month["month"],
-            "title": f"{month['month']}: {members:,} active members, {month.get('new_members') or 0:,} new, "
-                     f"{month.get('interactions') or 0:,} posts and replies",
-        })  # fmt: skip
+    titles = [
+        f"{m['month']}: {m.get('active_members') or 0:,} active members, {m.get('new_members') or 0:,} new, "
+        f"{m.get('interactions') or 0:,} posts and replies"
+        for m in months
+    ]
+    bars = charts.bars(
+        [m.get("active_members") or 0 for m in months], step=12, height=100, baseline=105, smallest=1, titles=titles
+    )
+    width = max(12 * 12, len(bars) * 12)  # a young community's few months are not drawn a foot wide
     busiest = max(months, key=lambda m: m.get("active_members") or 0)
+    first, last = months[0]["month"], months[-1]["month"]
     return {
-        "bars": bars,
-        "width": max(12 * 12, len(bars) * 12),  # a young community's few months are not drawn a foot wide
-        "first": months[0]["month"],
-        "last": months[-1]["month"],
+        "chart": charts.BarChart(
+            bars=bars,
+            width=width,
+            height=100,
+            bar_width=10,
+            label=f"Active members per month, {first} to {last}",
+            view_box=charts.view_box(width, 100, bottom=10),
+            shown_width="100%",
+            shown_height=120,
+            stretch=True,
+        ),
+        "first": first,
+        "last": last,
         "busiest": f"{busiest['month']} ({busiest.get('active_members') or 0:,} members)",
     }
 
 
-def sparkline(counts: list[int]) -> str:
-    """SVG polyline points for monthly counts, oldest first, in a SPARK_WIDTH × SPARK_HEIGHT box."""
+def sparkline(counts: list[int]) -> charts.LineChart | None:
+    """Monthly counts, oldest first, as a line in a SPARK_WIDTH × SPARK_HEIGHT box; None for none.
+    The include adds the months' figures (its ``title``) after the label."""
     if not counts:
-        return ""
-    top = max(counts) or 1
-    step = SPARK_WIDTH / max(1, len(counts) - 1)
-    return " ".join(
-        f"{i * step:.1f},{SPARK_HEIGHT - 1 - (SPARK_HEIGHT - 2) * c / top:.1f}" for i, c in enumerate(counts)
+        return None
+    return charts.LineChart(
+        lines=[charts.Line(charts.series_points(counts, width=SPARK_WIDTH, height=SPARK_HEIGHT))],
+        width=SPARK_WIDTH,
+        height=SPARK_HEIGHT,
+        label="Questions per month",
+        view_box=charts.view_box(SPARK_WIDTH, SPARK_HEIGHT),
+        shown_width=SPARK_WIDTH,
+        shown_height=SPARK_HEIGHT,
     )

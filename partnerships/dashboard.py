@@ -10,12 +10,16 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass, field
 
-from crm import tenancy
+from django.template.defaultfilters import floatformat
+
+from crm import charts, tenancy
 from crm.csv_safety import csv_writer
 from partnerships.models import Brand, BrandMeasurement, Partnership
 
 CHART_HEIGHT = 100
-BAR_STEP = 28  # px between monthly bars (bars are 20 wide)
+BAR_STEP = 28  # px between monthly bars
+BAR_WIDTH = 20
+CURVE_DAYS, CURVE_WIDTH = 90, 180  # the return curves: 90 days across 180 px
 
 
 def brands_visible_to(user):
@@ -26,56 +30,108 @@ def latest_measurement(brand: Brand) -> BrandMeasurement | None:
     return brand.measurements.order_by("-computed_at").first()
 
 
-@dataclass
+@dataclass(frozen=True)
 class MonthBar:
+    """A month of the brand's mentions, as the chart and its table show it."""
+
     month: str
     mentions: int
     in_absence: int
     tone: float | None
     recommendations: int
-    x: int = 0
-    absent_y: int = 0
-    absent_h: int = 0
-    present_y: int = 0
-    present_h: int = 0
-    tone_y: int | None = None
+
+    @property
+    def title(self) -> str:
+        tone = "" if self.tone is None else f", tone {floatformat(self.tone, 2)}"  # as the table prints it
+        return (
+            f"{self.month}: {self.mentions} mentions, {self.in_absence} in the brand's absence{tone}, "
+            f"{self.recommendations} organic recommendations"
+        )
 
 
 def month_bars(monthly: list[dict]) -> list[MonthBar]:
-    """Stacked bars (in the brand's absence at the bottom) and the tone in absence as a dot
-    (the chart's middle is neutral, the top +1, the bottom -1)."""
-    bars = [MonthBar(m["month"], m["mentions"], m["in_absence"], m["sentiment_in_absence"],
+    return [MonthBar(m["month"], m["mentions"], m["in_absence"], m["sentiment_in_absence"],
                      m["organic_recommendations"]) for m in monthly]  # fmt: skip
-    tallest = max((b.mentions for b in bars), default=0) or 1
-    for index, bar in enumerate(bars):
-        bar.x = index * BAR_STEP
-        bar.absent_h = round(CHART_HEIGHT * bar.in_absence / tallest)
-        bar.present_h = round(CHART_HEIGHT * (bar.mentions - bar.in_absence) / tallest)
-        bar.absent_y = CHART_HEIGHT - bar.absent_h
-        bar.present_y = bar.absent_y - bar.present_h
-        if bar.tone is not None:
-            bar.tone_y = round(CHART_HEIGHT / 2 - bar.tone * (CHART_HEIGHT / 2 - 4))
-    return bars
+
+
+def mentions_chart(bars: list[MonthBar]) -> charts.BarChart | None:
+    """Stacked bars (in the brand's absence at the bottom) and the tone in absence as a dot (the
+    chart's middle is neutral, the top +1, the bottom -1), the month under each bar; shown at twice
+    its drawn size."""
+    if not bars:
+        return None
+    stacks = charts.stacked_bars(
+        [[bar.in_absence, bar.mentions - bar.in_absence] for bar in bars],
+        height=CHART_HEIGHT,
+        kinds=("absent", "present"),
+    )
+    drawn = [
+        charts.Bar(
+            x=index * BAR_STEP,
+            segments=segments,
+            title=bar.title,
+            marker_y=None
+            if bar.tone is None
+            else round(charts.position(bar.tone, low=0, high=1, start=CHART_HEIGHT / 2, end=4)),
+            label=bar.month[2:],  # "24-05"
+        )
+        for index, (bar, segments) in enumerate(zip(bars, stacks, strict=True))
+    ]
+    width = max(len(bars) * BAR_STEP, BAR_STEP)
+    return charts.BarChart(
+        bars=drawn,
+        width=width,
+        height=CHART_HEIGHT,
+        bar_width=BAR_WIDTH,
+        label=f"Mentions per month from {bars[0].month}",
+        view_box=charts.view_box(width, CHART_HEIGHT, left=2, top=2, right=2, bottom=16),
+        shown_width=width * 2,
+        midline=True,
+        marker_kind="tone",
+    )
 
 
 @dataclass
 class CurveLine:
     label: str
+    kind: str  # "before" or "after" the start: the line's colour
     members: int
     points: str  # SVG polyline points
     shares: list[dict] = field(default_factory=list)
 
 
-def curve_line(label: str, cohort: dict | None) -> CurveLine | None:
+def curve_line(label: str, kind: str, cohort: dict | None) -> CurveLine | None:
     """A return curve as a polyline: days 0-90 across 180 px, share 0-100 % up 100 px."""
     if not cohort or not cohort.get("curve"):
         return None
     points = [(0, CHART_HEIGHT)]
     for point in cohort["curve"]:
         if point["share"] is not None:
-            points.append((point["days"] * 2, round(CHART_HEIGHT * (1 - point["share"]))))
+            x = charts.position(point["days"], low=0, high=CURVE_DAYS, start=0, end=CURVE_WIDTH)
+            points.append((x, round(charts.length(1 - point["share"], top=1, size=CHART_HEIGHT))))
     return CurveLine(
-        label=label, members=cohort["members"], points=" ".join(f"{x},{y}" for x, y in points), shares=cohort["curve"]
+        label=label, kind=kind, members=cohort["members"], points=charts.points(points), shares=cohort["curve"]
+    )
+
+
+def curves_chart(curves: list[CurveLine]) -> charts.LineChart | None:
+    """The return curves with their axes: share 0-100 % up the left, days 7 to 90 along the bottom."""
+    if not curves:
+        return None
+    ticks = [
+        charts.Tick(-4, 4, "100%", "end"), charts.Tick(-4, 54, "50%", "end"), charts.Tick(-4, 103, "0", "end"),
+        charts.Tick(14, 114, "7"), charts.Tick(60, 114, "30"), charts.Tick(120, 114, "60"),
+        charts.Tick(188, 114, "90 days", "end"),
+    ]  # fmt: skip
+    return charts.LineChart(
+        lines=[charts.Line(c.points, kind=c.kind, title=f"{c.label} ({c.members} members)") for c in curves],
+        width=CURVE_WIDTH,
+        height=CHART_HEIGHT,
+        label="Share of members back within 7 to 90 days, before and after the start",
+        view_box=charts.view_box(CURVE_WIDTH, CHART_HEIGHT, left=30, top=6, right=10, bottom=18),
+        shown_width=2 * (CURVE_WIDTH + 40),
+        axes=True,
+        ticks=ticks,
     )
 
 
@@ -130,7 +186,7 @@ def brand_dashboard(*, brand: Brand) -> dict:
         "measurement": measurement,
         "d": document,
         "bars": bars,
-        "chart_width": max(len(bars) * BAR_STEP, BAR_STEP),
+        "mentions_chart": mentions_chart(bars),
         "partnerships": partnership_rows(document),
     }
 
@@ -148,12 +204,13 @@ def partnership_depth(partnership: Partnership) -> dict | None:
     curves = [
         line
         for line in (
-            curve_line("before the start", engagement.get("before_start")),
-            curve_line("after the start", engagement.get("after_start")),
+            curve_line("before the start", "before", engagement.get("before_start")),
+            curve_line("after the start", "after", engagement.get("after_start")),
         )
         if line is not None
     ]
-    return {"measurement": measurement, "entry": entry, "depth": depth, "curves": curves}
+    chart = curves_chart(curves)
+    return {"measurement": measurement, "entry": entry, "depth": depth, "curves": curves, "curves_chart": chart}
 
 
 def metrics_csv(document: dict) -> str:

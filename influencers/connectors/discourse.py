@@ -2,11 +2,14 @@
 
 Live: ``/latest.json`` page by page (newest activity first, stopping at the stored checkpoint),
 then ``/t/{id}.json`` for each topic and ``/t/{id}/posts.json`` for the rest of its post stream.
-An ``Api-Key`` is optional (``DISCOURSE_API_KEY`` / ``DISCOURSE_API_USERNAME``); a 429 is waited
-out as its ``Retry-After`` says. Requests follow the outbound policy (crm/outbound.py): a forum on
-a loopback or private address is refused (unless the operator allows its host), redirects are
-checked on every hop, and the key is never sent on to another host. Errors say "refused: …" or
-"failed: …" and the URL asked, never the network's detail: every member can read them.
+An ``Api-Key`` is optional (``DISCOURSE_API_KEY`` / ``DISCOURSE_API_USERNAME``). A 429 or a 5xx is
+retried by urllib3's ``Retry`` (waiting as ``Retry-After`` says, in seconds or as an HTTP date, up to
+two minutes, else backing off); one that lasts becomes a ``TemporarySourceError`` carrying the
+forum's ``Retry-After``, so the sync task tries again later. Requests follow the outbound policy
+(crm/outbound.py): a forum on a loopback or private address is refused (unless the operator allows
+its host), redirects are checked on every hop, and the key is never sent on to another host. Errors
+say "refused: …" or "failed: …" and the URL asked, never the network's detail: every member can
+read them.
 
 Saved files: a file, or a folder read with its subfolders (archivers save month folders), holding
 any document the API answers: topics (``/t/{id}.json``), pages of a topic's posts
@@ -33,7 +36,6 @@ without a lookup: ``reply_to_post_number``, or the topic's first post.
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Iterator
 from dataclasses import replace
 from html.parser import HTMLParser
@@ -42,6 +44,8 @@ from urllib.parse import urlparse
 
 import requests
 from django.conf import settings
+from urllib3.exceptions import InvalidHeader
+from urllib3.util import Retry
 
 from crm.outbound import OutboundRefused, outbound_detail, outbound_failure, outbound_session, outbound_url_refusal
 from influencers.connectors.records import (
@@ -63,7 +67,9 @@ SYSTEM_USERS = {"system", "discobot"}
 REGULAR_POST = 1  # Discourse's post_type; 2 moderator action, 3 small action, 4 whisper
 POSTS_PER_REQUEST = 20
 MAX_RETRIES = 5
-MAX_WAIT_SECONDS = 120
+MAX_WAIT_SECONDS = 120  # the longest Retry-After waited out in the task; a longer one is waited out by Celery
+BACKOFF_SECONDS = 1  # without a Retry-After: 0, 2, 4, 8, 16 s between the attempts
+RETRIED_STATUSES = (429, 500, 502, 503, 504)
 
 
 class _TextExtractor(HTMLParser):
@@ -267,18 +273,58 @@ def read_saved(path: str | Path, *, forum: str | None = None) -> Iterator:
         raise SourceError(f"{path}: not a saved Discourse API response")
 
 
+class _Retry(Retry):
+    """urllib3's ``Retry``, reading a Retry-After it cannot parse as absent (so it backs off)
+    instead of raising urllib3's own error past requests."""
+
+    def get_retry_after(self, response) -> float | None:
+        try:
+            return super().get_retry_after(response)
+        except InvalidHeader:
+            return None
+
+
+def retry_policy() -> Retry:
+    """How a request to a forum is retried: GETs only, on a 429 or a 5xx or a failed connection,
+    ``MAX_RETRIES`` times; the last answer is handed back rather than raised (``DiscourseClient.get``
+    says what it means)."""
+    return _Retry(
+        total=MAX_RETRIES,
+        status_forcelist=RETRIED_STATUSES,
+        allowed_methods={"GET"},
+        backoff_factor=BACKOFF_SECONDS,
+        backoff_max=MAX_WAIT_SECONDS,
+        respect_retry_after_header=True,
+        retry_after_max=MAX_WAIT_SECONDS,
+        raise_on_status=False,
+    )
+
+
+def retry_after_seconds(response) -> float | None:
+    """A response's Retry-After in seconds (it may be a number or an HTTP date), None if it has none
+    or one that cannot be read."""
+    header = response.headers.get("Retry-After")
+    if not header:
+        return None
+    try:
+        return Retry().parse_retry_after(header)  # at most six hours (urllib3's bound)
+    except InvalidHeader:
+        return None
+
+
 class DiscourseClient:
-    """A small JSON client that honours 429 Retry-After and retries 5xx with backoff."""
+    """A small JSON client; its session retries 429s and 5xx as the forum's Retry-After says (``retry_policy``)."""
 
     CREDENTIAL_HEADERS = ("Api-Key", "Api-Username")
 
-    def __init__(self, base_url: str, *, session: requests.Session | None = None, sleep=time.sleep):
+    def __init__(self, base_url: str, *, session: requests.Session | None = None):
         self.base = forum_key(base_url)
         refusal = outbound_url_refusal(self.base)
         if refusal is not None:  # before the key is attached to anything
             raise SourceError(f"refused: {self.base}: {refusal}")
-        self.session = session or outbound_session(follow_redirects=True, credential_headers=self.CREDENTIAL_HEADERS)
-        self.sleep = sleep
+        self.session = session or outbound_session(
+            follow_redirects=True, credential_headers=self.CREDENTIAL_HEADERS, max_retries=retry_policy()
+        )
         self.session.headers["Accept"] = "application/json"
         api_key = getattr(settings, "DISCOURSE_API_KEY", None) if settings.configured else None
         if api_key:  # the operator's key (crm/env.py), for forums that hide content from guests
@@ -287,39 +333,32 @@ class DiscourseClient:
 
     def get(self, path: str, params=None) -> dict:
         url = self.base + path
-        for attempt in range(MAX_RETRIES + 1):
-            try:
-                response = self.session.get(url, params=params, timeout=30)
-            except OutboundRefused as error:  # a DNS answer or a redirect to a refused address
-                logger.warning("discourse %s: %s", url, outbound_detail(error))
-                raise SourceError(f"refused: {url}: {error.reason}") from None
-            except requests.RequestException as error:
-                logger.warning("discourse %s (attempt %s): %s", url, attempt + 1, outbound_detail(error))
-                if attempt == MAX_RETRIES:
-                    what = outbound_failure(error).removeprefix("failed: ")
-                    raise TemporarySourceError(f"failed: {url}: {what}") from None
-                self.sleep(min(MAX_WAIT_SECONDS, 2**attempt))
-                continue
-            status = response.status_code
-            if status == 429 or status >= 500:
-                if attempt == MAX_RETRIES:
-                    raise TemporarySourceError(f"failed: {url}: answered {status} {MAX_RETRIES + 1} times")
-                wait = response.headers.get("Retry-After")
-                seconds = float(wait) if wait and wait.isascii() and wait.isdigit() else 2**attempt
-                self.sleep(min(MAX_WAIT_SECONDS, seconds))
-                continue
-            if status in (401, 403):
-                raise SourceError(f"failed: {url}: answered {status}, access denied; check DISCOURSE_API_KEY")
-            if status == 404:
-                raise SourceError(f"failed: {url}: answered 404, not found (is this a Discourse forum?)")
-            if not 200 <= status < 300:
-                raise SourceError(f"failed: {url}: answered {status}")
-            try:
-                # As saved files are read: response.json() would pass on a lone surrogate ("\\ud83d").
-                return parse_json(response.content)
-            except ValueError:
-                raise SourceError(f"failed: {url}: did not answer JSON (is this a Discourse forum?)") from None
-        raise AssertionError("unreachable")
+        try:
+            response = self.session.get(url, params=params, timeout=30)
+        except OutboundRefused as error:  # a DNS answer or a redirect to a refused address
+            logger.warning("discourse %s: %s", url, outbound_detail(error))
+            raise SourceError(f"refused: {url}: {error.reason}") from None
+        except requests.RequestException as error:  # no connection, after the retries
+            logger.warning("discourse %s (after %s retries): %s", url, MAX_RETRIES, outbound_detail(error))
+            what = outbound_failure(error).removeprefix("failed: ")
+            raise TemporarySourceError(f"failed: {url}: {what}") from None
+        status = response.status_code
+        if status in RETRIED_STATUSES:  # still, after the retries: the task tries again later
+            raise TemporarySourceError(
+                f"failed: {url}: answered {status}, also after {MAX_RETRIES} retries",
+                retry_after=retry_after_seconds(response),
+            )
+        if status in (401, 403):
+            raise SourceError(f"failed: {url}: answered {status}, access denied; check DISCOURSE_API_KEY")
+        if status == 404:
+            raise SourceError(f"failed: {url}: answered 404, not found (is this a Discourse forum?)")
+        if not 200 <= status < 300:
+            raise SourceError(f"failed: {url}: answered {status}")
+        try:
+            # As saved files are read: response.json() would pass on a lone surrogate ("\\ud83d").
+            return parse_json(response.content)
+        except ValueError:
+            raise SourceError(f"failed: {url}: did not answer JSON (is this a Discourse forum?)") from None
 
 
 def read_forum(base_url: str, *, checkpoint: dict | None = None, limit: int | None = None, client=None) -> Iterator:

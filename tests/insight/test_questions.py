@@ -1,4 +1,4 @@
-"""Question detection and grouping (insight/analysis/questions.py): plain values, no database.
+"""Question detection and grouping (insight/analysis/questions/): plain values, no database.
 
 The quality floors are set a little below what benchmarks/question_grouping.py measures on the
 hand-labelled samples under tests/fixtures/insight/, so that a change that makes grouping worse fails.
@@ -6,6 +6,7 @@ hand-labelled samples under tests/fixtures/insight/, so that a change that makes
 
 import json
 import random
+import sys
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -16,7 +17,6 @@ from insight.analysis.questions import (
     NOT_A_QUESTION,
     UNGROUPED,
     Post,
-    grouping_quality,
     is_question,
     month_keys,
     question_grouping,
@@ -24,7 +24,12 @@ from insight.analysis.questions import (
     theme_trend,
 )
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "insight"
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from grouping_quality import grouping_quality  # noqa: E402  (the benchmark's scorer: the floors below use it)
+
+FIXTURES = ROOT / "tests" / "fixtures" / "insight"
 END = datetime(2026, 5, 31, 23, 0, tzinfo=UTC)
 
 

@@ -1,13 +1,23 @@
+import importlib
 import json
 import threading
+import time
+from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from types import SimpleNamespace
 from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from influencers.connectors.discourse import read_forum, read_saved
-from influencers.connectors.records import Checkpoint, CommunityRecord, InteractionRecord, SourceError
+from influencers.connectors.discourse import MAX_RETRIES, MAX_WAIT_SECONDS, read_forum, read_saved
+from influencers.connectors.records import (
+    Checkpoint,
+    CommunityRecord,
+    InteractionRecord,
+    SourceError,
+    TemporarySourceError,
+)
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "discourse"
 TOPIC = json.loads((FIXTURES / "topic_42.json").read_text())
@@ -39,19 +49,23 @@ def test_a_saved_file_that_is_not_discourse_is_one_clear_error(tmp_path):
 
 
 class FakeForum(BaseHTTPRequestHandler):
-    """latest.json (one topic), the topic with two posts inline, the rest via posts.json; one 429 first.
-    ``categories``, when a test sets it, is the (status, body) /categories.json answers (else 404)."""
+    """latest.json (one topic), the topic with two posts inline, the rest via posts.json.
+    ``refusals``: per path, the (status, headers) answered first, one per request, before the real
+    answer (by default one 429 on latest.json). ``categories``, when a test sets it, is the
+    (status, body) /categories.json answers (else 404)."""
 
     calls: list = []
+    refusals: dict = {}
     categories: tuple[int, dict] | None = None
 
     def do_GET(self):  # noqa: N802
         url = urlparse(self.path)
         FakeForum.calls.append(url.path)
+        if FakeForum.refusals.get(url.path):
+            status, headers = FakeForum.refusals[url.path].pop(0)
+            return self._send(status, {"errors": ["not now"]}, headers)
         if url.path == "/categories.json" and FakeForum.categories is not None:
             return self._send(*FakeForum.categories)
-        if url.path == "/latest.json" and FakeForum.calls.count("/latest.json") == 1:
-            return self._send(429, {"errors": ["slow down"]}, {"Retry-After": "0"})
         if url.path == "/latest.json":
             return self._send(200, {"topic_list": {"topics": [{"id": 42, "bumped_at": "2024-05-09T07:00:00.000Z"}]}})
         if url.path == "/t/42.json":
@@ -83,6 +97,7 @@ class FakeForum(BaseHTTPRequestHandler):
 @pytest.fixture
 def forum():
     FakeForum.calls, FakeForum.categories = [], None
+    FakeForum.refusals = {"/latest.json": [(429, {"Retry-After": "0"})]}
     server = ThreadingHTTPServer(("127.0.0.1", 0), FakeForum)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -97,6 +112,47 @@ def test_live_forum_reads_every_post_waits_out_429_and_returns_a_checkpoint(foru
     assert items[-1] == Checkpoint({"bumped_at": "2024-05-09T07:00:00.000Z"})
     assert FakeForum.calls[:2] == ["/latest.json", "/latest.json"]  # the 429, then the retry
     assert "/t/42/posts.json" in FakeForum.calls
+
+
+@pytest.fixture
+def waits(monkeypatch):
+    """The pauses urllib3's Retry takes between attempts, recorded instead of waited."""
+    slept = []
+    retry_module = importlib.import_module("urllib3.util.retry")
+    monkeypatch.setattr(retry_module, "time", SimpleNamespace(time=time.time, sleep=slept.append))
+    return slept
+
+
+def test_a_retry_after_given_as_an_http_date_is_waited_out(forum, waits):
+    in_thirty_seconds = formatdate(time.time() + 30, usegmt=True)  # "Sat, 05 Dec 2026 09:30:00 GMT"
+    FakeForum.refusals = {"/latest.json": [(503, {"Retry-After": in_thirty_seconds})]}
+    assert set(records(read_forum(forum))) == {"42/1", "42/2", "42/3", "42/4"}
+    assert FakeForum.calls[:2] == ["/latest.json", "/latest.json"]
+    assert len(waits) == 1 and 27 <= waits[0] <= 30, waits  # the date has whole seconds
+
+
+def test_server_errors_are_retried_with_backoff_until_the_forum_answers(forum, waits):
+    FakeForum.refusals = {"/latest.json": [(500, {}), (502, {}), (504, {})], "/t/42.json": [(503, {})]}
+    assert set(records(read_forum(forum))) == {"42/1", "42/2", "42/3", "42/4"}
+    assert FakeForum.calls.count("/latest.json") == 4 and FakeForum.calls.count("/t/42.json") == 2
+    assert waits == [2, 4]  # no Retry-After: the first retry at once, then doubling (the topic's at once)
+
+
+def test_a_forum_that_keeps_answering_429_is_a_temporary_error_with_its_retry_after(forum, waits):
+    FakeForum.refusals = {"/latest.json": [(429, {"Retry-After": "600"})] * (MAX_RETRIES + 1)}
+    with pytest.raises(TemporarySourceError, match=r"answered 429, also after 5 retries") as raised:
+        list(read_forum(forum))
+    assert raised.value.retry_after == 600  # the task's next attempt comes no sooner
+    assert FakeForum.calls == ["/latest.json"] * (MAX_RETRIES + 1)
+    assert waits == [MAX_WAIT_SECONDS] * MAX_RETRIES  # within the task, at most two minutes each
+
+
+def test_a_refusal_that_cannot_be_fixed_by_waiting_is_asked_once(forum, waits):
+    FakeForum.refusals = {"/latest.json": [(403, {"Retry-After": "5"})]}
+    with pytest.raises(SourceError, match="access denied") as raised:
+        list(read_forum(forum))
+    assert not isinstance(raised.value, TemporarySourceError)
+    assert FakeForum.calls == ["/latest.json"] and waits == []
 
 
 def test_live_forum_skips_topics_older_than_the_checkpoint(forum):
