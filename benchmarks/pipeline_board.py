@@ -7,7 +7,9 @@ Creates a throw-away database beside DATABASE_URL's (or a temporary SQLite file 
 is not PostgreSQL), fills one organization with partnerships in every stage — each with a
 community, a ranked creator (two ranking runs, so trends show), an open task and an agreement —
 and times GET /pipeline/ through Django's test client (the whole request: middleware, queries,
-template), printing the median, the slowest, the number of queries and the page size.
+template), printing the median, the slowest, the number of queries and the page size; then the
+cards alone, built by the page's Python builder and by a Django template loop (the comparison
+partnerships/board_html.py cites).
 """
 
 from __future__ import annotations
@@ -121,6 +123,7 @@ def run(options):
         client.get("/pipeline/")
         profile.disable()
         pstats.Stats(profile).sort_stats("cumulative").print_stats(30)
+    time_cards(user, options.repeat)
     with CaptureQueriesContext(connection) as queries:
         response = client.get("/pipeline/")
     cards = response.content.decode().count('<li class="card"')
@@ -128,6 +131,39 @@ def run(options):
     print(f"{connection.vendor}: {cards:,} cards, {len(queries)} queries, page {size:,.0f} KiB")
     median, slowest = statistics.median(seconds) * 1000, max(seconds) * 1000
     print(f"  GET /pipeline/ server time over {options.repeat} runs: median {median:.0f} ms, slowest {slowest:.0f} ms")
+
+
+def time_cards(user, repeat):
+    """The cards alone, two ways: the Python builder the page uses (partnerships/board_html.py),
+    and the public alternative it was measured against, one Django template loop per column
+    (benchmarks/templates/board_cards.html, the same markup; an ``{% include %}`` per card is
+    slower still). Kept here so the choice can be re-checked whenever either changes."""
+    from django.template import Context, Engine
+
+    from partnerships import selectors
+    from partnerships.board_html import cards_html
+
+    template = Engine(dirs=[str(ROOT / "benchmarks" / "templates")]).get_template("board_cards.html")
+    back = "%2Fpipeline%2F"
+    builders = {
+        "python builder (board_html)": lambda cards: cards_html(cards, can_move=True, back=back),
+        "template loop": lambda cards: template.render(Context({"cards": cards, "can_move": True, "back": back})),
+    }
+    columns = selectors.pipeline_board(user=user)
+    medians = {}
+    for name, build in builders.items():
+        for column in columns:
+            build(column.cards)  # warm
+        seconds = []
+        for _ in range(repeat):
+            started = time.perf_counter()
+            for column in columns:
+                build(column.cards)
+            seconds.append(time.perf_counter() - started)
+        medians[name] = statistics.median(seconds) * 1000
+        print(f"  the cards alone, {name}: median {medians[name]:.0f} ms")
+    python, template_ms = medians.values()
+    print(f"  the template loop takes {template_ms / python:.1f}× the Python builder's time")
 
 
 if __name__ == "__main__":

@@ -32,14 +32,15 @@ from partnerships.models import (
     CommunityStance,
     CreatorNote,
     Deliverable,
+    DeliverableStatus,
     Partnership,
     ReferralEvent,
     ReferralLink,
     RequestStatus,
-    Stage,
     Task,
 )
 from partnerships.readiness import SPEAKING, refusal
+from partnerships.referrals import referral_link_create
 
 CREATIVE_CONTROL_FIELDS = list(Agreement.CREATIVE_CONTROL_FIELDS)
 
@@ -49,7 +50,7 @@ class CommunityStanceForm(forms.ModelForm):
 
     class Meta:
         model = CommunityStance
-        fields = ["community", "stance", "since", "notes"]
+        fields = ["community", "stance", "notes"]
 
     def clean(self):
         cleaned = super().clean()
@@ -68,9 +69,12 @@ class CommunityStanceForm(forms.ModelForm):
 
 
 class CommunityStanceInline(OrganizationScopedInline):
+    """Set through ``community_stance_set`` (BrandAdmin.save_formset), which dates a new stance."""
+
     model = CommunityStance
     form = CommunityStanceForm
     fields = ["community", "stance", "since", "notes"]
+    readonly_fields = ["since"]
     autocomplete_fields = ["community"]
 
 
@@ -88,30 +92,62 @@ class BrandAdmin(OrganizationScopedAdmin):
     def alias_list(self, obj):
         return ", ".join(obj.aliases)
 
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not CommunityStance:
+            return super().save_formset(request, form, formset, change)
+        changed = formset.save(commit=False)
+        for obj in formset.deleted_objects:
+            obj.delete()
+        for stance in changed:
+            moved = stance.pk and CommunityStance.objects.filter(pk=stance.pk).exclude(community=stance.community)
+            if moved:  # the row now names another community: that community's stance, this one's gone
+                moved.delete()
+            services.community_stance_set(
+                brand=form.instance, community=stance.community, stance=stance.stance, notes=stance.notes
+            )
+
 
 # --- Partnerships and what hangs off them ------------------------------------------------
+#
+# One write path: every change made here goes through the service the pages and the API call
+# (partnerships/services), so it is validated, audited (history, timeline) and told to webhooks
+# the same way. What no service changes is shown read-only, with a link to where it is changed.
+# The forms check what the services would refuse, so a refusal comes back as a form error.
 
 
-class AgreementInline(OrganizationScopedInline):
+class ReadOnlyInline(OrganizationScopedInline):
+    """Shown on the partnership's admin page, changed on its own admin page (linked) or the
+    partnership's page, both of which go through the services."""
+
+    show_change_link = True
+    can_delete = False
+    extra = 0
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class AgreementInline(ReadOnlyInline):
     model = Agreement
     fields = ["status", "starts_on", "ends_on", "compensation_type", *CREATIVE_CONTROL_FIELDS]
-    show_change_link = True
 
 
-class DeliverableInline(OrganizationScopedInline):
+class DeliverableInline(ReadOnlyInline):
     model = Deliverable
     fields = ["title", "kind", "community", "status", "due_on", "published_at", "url"]
-    autocomplete_fields = ["community"]
 
 
 # What a manager may log by hand; stage changes, agreements and deliverables log themselves.
-MANUAL_ACTIVITY_KINDS = [
-    ActivityKind.NOTE,
-    ActivityKind.CALL,
-    ActivityKind.EMAIL,
-    ActivityKind.MESSAGE,
-    ActivityKind.MEETING,
-]
+MANUAL_ACTIVITY_KINDS = list(services.LOGGED_KINDS)
 
 
 class TimelineInline(OrganizationScopedInline):
@@ -129,10 +165,21 @@ class TimelineInline(OrganizationScopedInline):
         return False
 
 
+class ActivityForm(forms.ModelForm):
+    """What ``activity_log`` refuses, refused on the form."""
+
+    def clean_occurred_at(self):
+        occurred_at = self.cleaned_data.get("occurred_at")
+        if occurred_at is not None and occurred_at > timezone.now():
+            raise ValidationError("This has not happened yet: add a task for it instead.")
+        return occurred_at
+
+
 class NewActivityInline(OrganizationScopedInline):
-    """Log a call, an email or a note; it joins the timeline once saved."""
+    """Log a call, an email or a note; it joins the timeline once saved (through ``activity_log``)."""
 
     model = Activity
+    form = ActivityForm
     verbose_name = "new timeline entry"
     verbose_name_plural = "log a call, email or note"
     fields = ["occurred_at", "kind", "summary", "body"]
@@ -147,7 +194,7 @@ class NewActivityInline(OrganizationScopedInline):
         return super().formfield_for_choice_field(db_field, request, **kwargs)
 
 
-class TaskInline(OrganizationScopedInline):
+class TaskInline(ReadOnlyInline):
     model = Task
     fields = ["title", "assignee", "due_on", "completed_at"]
 
@@ -155,6 +202,13 @@ class TaskInline(OrganizationScopedInline):
 class ReferralLinkInline(OrganizationScopedInline):
     model = ReferralLink
     fields = ["code", "destination_url", "label", "is_active"]
+
+
+def _refuse_outsider(form, field: str, organization) -> None:
+    """The owner or assignee must be a member of the partnership's organization (as the services say)."""
+    person = form.cleaned_data.get(field)
+    if person is not None and organization is not None and not organization.members.filter(user=person).exists():
+        form.add_error(field, f"Choose one of the members of {organization}.")
 
 
 class PartnershipForm(forms.ModelForm):
@@ -182,6 +236,9 @@ class PartnershipForm(forms.ModelForm):
             )
             if refusal:
                 self.add_error("stage", refusal)
+        brand = cleaned.get("brand") or (self.instance.brand if self.instance.brand_id else None)
+        if "owner" in self.changed_data and brand is not None:
+            _refuse_outsider(self, "owner", brand.organization)
         return cleaned
 
 
@@ -210,48 +267,89 @@ class PartnershipAdmin(OrganizationScopedHistoryAdmin):
             return ["stage", "started_on", "ended_on", "close_reason"]
         return []
 
+    def get_readonly_fields(self, request, obj=None):
+        # A partnership stays one brand's with one creator; its dates are set by its moves.
+        if obj is None:
+            return self.readonly_fields
+        return ["brand", "creator", "started_on", "ended_on", *self.readonly_fields]
+
     @admin.display(description="creative control")
     def creative_control(self, obj):
         agreements = list(obj.agreements.all())  # prefetched, newest first
-        return agreements[0].creative_control_summary if agreements else "—"
+        return agreements[0].creative_control.summary if agreements else "—"
 
     @admin.display(description="next task due", ordering="next_due")
     def next_task_due(self, obj):
         return obj.next_due
 
     def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
         if not change:
-            obj.stage = Stage.DISCOVERED
-            obj.stage_changed_at = timezone.now()
-            super().save_model(request, obj, form, change)
-            services.partnership_record_added(partnership=obj, actor=request.user, note=obj.notes)
+            saved = services.partnership_create(
+                brand=obj.brand, creator=obj.creator, actor=request.user, owner=obj.owner,
+                communities=data.get("communities", ()), note=obj.notes, notes=obj.notes,
+            )  # fmt: skip
+            _became(obj, saved)
             return
-        new_stage = obj.stage
-        moved = "stage" in form.changed_data
-        if moved:
-            obj.stage = form.initial["stage"]
-        super().save_model(request, obj, form, change)
-        if moved:
-            services.partnership_move(partnership=obj, to_stage=new_stage, actor=request.user, reason=obj.close_reason)
+        partnership = Partnership.objects.select_related("brand__organization", "creator").get(pk=obj.pk)
+        changes = {
+            name: data[name] for name in ("owner", "notes", "close_reason", "communities") if name in form.changed_data
+        }
+        if changes:
+            services.partnership_update(partnership=partnership, actor=request.user, **changes)
+        if "stage" in form.changed_data:
+            services.partnership_move(
+                partnership=partnership, to_stage=data["stage"], actor=request.user, reason=data.get("close_reason", "")
+            )
+        _became(obj, partnership)
 
     def save_formset(self, request, form, formset, change):
-        # Timeline rows and tasks belong to the partnership's organization, and remember who wrote them.
-        for instance in formset.save(commit=False):
-            if isinstance(instance, (Activity, Task)):
-                instance.organization = form.instance.brand.organization
-                instance.creator_id = instance.creator_id or form.instance.creator_id
-            if isinstance(instance, Activity) and instance.actor_id is None:
-                instance.actor = request.user
-            if isinstance(instance, (Task, Agreement)) and instance.created_by_id is None:
-                instance.created_by = request.user
-            instance.save()
+        # New timeline entries and referral links go through their services; a link's label, destination
+        # and whether it is active are edited in place (no service changes them, nothing is told).
+        for entry in formset.save(commit=False):
+            if isinstance(entry, Activity):
+                services.activity_log(
+                    partnership=form.instance, actor=request.user, kind=entry.kind, summary=entry.summary,
+                    body=entry.body, occurred_at=entry.occurred_at,
+                )  # fmt: skip
+            elif isinstance(entry, ReferralLink) and entry._state.adding:
+                referral_link_create(
+                    partnership=form.instance, code=entry.code, destination_url=entry.destination_url,
+                    label=entry.label, is_active=entry.is_active,
+                )  # fmt: skip
+            else:
+                entry.save()
         for obj in formset.deleted_objects:
             obj.delete()
         formset.save_m2m()
 
 
+def _became(obj, saved) -> None:
+    """Make the admin's object the record a service saved (the admin goes on to name and link it)."""
+    for field in saved._meta.concrete_fields:
+        setattr(obj, field.attname, getattr(saved, field.attname))
+    obj._state.adding = False
+
+
+class AgreementForm(forms.ModelForm):
+    class Meta:
+        model = Agreement
+        fields = ["partnership", "renewal_of", *Agreement.TERM_FIELDS]
+
+    def clean(self):
+        cleaned = super().clean()
+        renewal_of, partnership = cleaned.get("renewal_of"), cleaned.get("partnership")
+        if renewal_of is not None and partnership is not None and renewal_of.partnership_id != partnership.pk:
+            self.add_error("renewal_of", "This agreement belongs to another partnership.")
+        return cleaned
+
+
 @admin.register(Agreement)
 class AgreementAdmin(OrganizationScopedHistoryAdmin):
+    """Written through ``agreement_create`` and changed through ``agreement_update_terms``: a change
+    of creative control here is in the timeline and told to webhooks, as on the page and the API."""
+
+    form = AgreementForm
     list_display = [
         "partnership",
         "status",
@@ -277,37 +375,117 @@ class AgreementAdmin(OrganizationScopedHistoryAdmin):
         (None, {"fields": ["notes", "created_by", "created_at"]}),
     ]
 
+    def get_readonly_fields(self, request, obj=None):
+        # An agreement stays the partnership's, and what it renewed stays what it renewed.
+        return self.readonly_fields if obj is None else ["partnership", "renewal_of", *self.readonly_fields]
+
     def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
         if not change:
-            obj.created_by = request.user
-        super().save_model(request, obj, form, change)
+            terms = {name: data[name] for name in services.TERM_FIELDS if name in data}
+            saved = services.agreement_create(
+                partnership=data["partnership"], renewal_of=data.get("renewal_of"), actor=request.user, **terms
+            )
+            _became(obj, saved)
+            return
+        agreement = Agreement.objects.select_related("partnership__brand__organization").get(pk=obj.pk)
+        changes = {name: data[name] for name in form.changed_data if name in services.TERM_FIELDS}
+        services.agreement_update_terms(agreement=agreement, actor=request.user, **changes)
+        _became(obj, agreement)
+
+
+class DeliverableForm(forms.ModelForm):
+    """What ``deliverable_plan`` and ``deliverable_set_status`` refuse, refused on the form."""
+
+    class Meta:
+        model = Deliverable
+        fields = ["partnership", "agreement", "title", "kind", "community", "status", "due_on", "published_at", "url",
+                  "notes"]  # fmt: skip
+
+    def clean(self):
+        cleaned = super().clean()
+        partnership = cleaned.get("partnership") or getattr(self.instance, "partnership", None)
+        agreement = cleaned.get("agreement")
+        if agreement is not None and partnership is not None and agreement.partnership_id != partnership.pk:
+            self.add_error("agreement", "This agreement belongs to another partnership.")
+        published_at = cleaned.get("published_at")
+        if published_at is not None and published_at > timezone.now():
+            self.add_error("published_at", "It cannot have been published in the future.")
+        if published_at is not None and cleaned.get("status", self.instance.status) != DeliverableStatus.PUBLISHED:
+            self.add_error("published_at", "Only a published deliverable has a publication date.")
+        return cleaned
 
 
 @admin.register(Deliverable)
 class DeliverableAdmin(OrganizationScopedAdmin):
+    """Planned through ``deliverable_plan``; moved on (status, link, publication date) through
+    ``deliverable_set_status``. What it is and where stays as planned."""
+
+    form = DeliverableForm
     list_display = ["title", "partnership", "kind", "community", "status", "due_on", "published_at"]
     list_filter = ["status", "kind"]
     search_fields = ["title", "partnership__creator__display_name"]
     list_select_related = ["partnership__creator", "partnership__brand", "community"]
     autocomplete_fields = ["community"]
 
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return []
+        return ["partnership", "agreement", "title", "kind", "community", "due_on", "notes"]
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        if not change:
+            deliverable = services.deliverable_plan(
+                partnership=data["partnership"], actor=request.user, title=data["title"], kind=data["kind"],
+                community=data.get("community"), due_on=data.get("due_on"), agreement=data.get("agreement"),
+                notes=data.get("notes", ""),
+            )  # fmt: skip
+        else:
+            deliverable = Deliverable.objects.select_related("partnership__brand__organization").get(pk=obj.pk)
+        moved_on = {"status", "url", "published_at"} & set(form.changed_data)
+        if moved_on and (change or data["status"] != DeliverableStatus.PLANNED or data.get("url")):
+            services.deliverable_set_status(
+                deliverable=deliverable, actor=request.user, status=data["status"], url=data.get("url", ""),
+                published_at=data.get("published_at"),
+            )  # fmt: skip
+        _became(obj, deliverable)
+
 
 @admin.register(Activity)
 class ActivityAdmin(OrganizationScopedAdmin):
+    """The timeline. An entry is logged through ``activity_log``; once logged it is what happened,
+    shown read-only (a mistaken note is deleted; stage changes, the pipeline's audit, are not)."""
+
+    form = ActivityForm
     list_display = ["occurred_at", "kind", "summary", "partnership", "creator", "actor"]
     list_filter = ["kind", "organization"]
     search_fields = ["summary", "body", "creator__display_name"]
     list_select_related = ["partnership__creator", "partnership__brand", "creator", "actor"]
-    autocomplete_fields = ["creator"]
-    readonly_fields = ["actor"]
+    fields = ["partnership", "occurred_at", "kind", "summary", "body"]
     date_hierarchy = "occurred_at"
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return self.fields
+        return ["organization", "partnership", "creator", "occurred_at", "kind", "summary", "body", "actor",
+                "from_stage", "to_stage"]  # fmt: skip
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if obj is None else self.get_fields(request, obj)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if obj is None:
+            form.base_fields["partnership"].required = True  # what the entry is about
+        return form
 
     def formfield_for_choice_field(self, db_field, request, **kwargs):
         if db_field.name == "kind":
             kwargs["choices"] = [(kind.value, kind.label) for kind in MANUAL_ACTIVITY_KINDS]
         return super().formfield_for_choice_field(db_field, request, **kwargs)
 
-    # Logged stage changes are the audit trail of the pipeline: nobody rewrites or removes them.
+    # Logged stage changes are the audit trail of the pipeline: nobody opens them for change or removes them.
     def has_change_permission(self, request, obj=None):
         if obj is not None and obj.kind == ActivityKind.STAGE_CHANGE:
             return False
@@ -319,9 +497,14 @@ class ActivityAdmin(OrganizationScopedAdmin):
         return super().has_delete_permission(request, obj)
 
     def save_model(self, request, obj, form, change):
-        if not change:
-            obj.actor = request.user
-        super().save_model(request, obj, form, change)
+        if change:
+            return  # every field is read-only: nothing to write
+        data = form.cleaned_data
+        saved = services.activity_log(
+            partnership=data["partnership"], actor=request.user, kind=data["kind"], summary=data["summary"],
+            body=data.get("body", ""), occurred_at=data.get("occurred_at"),
+        )  # fmt: skip
+        _became(obj, saved)
 
 
 class TaskStateFilter(admin.SimpleListFilter):
@@ -341,23 +524,74 @@ class TaskStateFilter(admin.SimpleListFilter):
         return queryset
 
 
+class TaskForm(forms.ModelForm):
+    """A task about a partnership, for one of its organization's members; marked done once."""
+
+    done = forms.BooleanField(required=False, help_text="Marked done now (a done task stays done).")
+
+    class Meta:
+        model = Task
+        fields = ["partnership", "title", "notes", "assignee", "due_on"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.completed_at is not None:
+            self.fields["done"].initial = True
+            self.fields["done"].disabled = True
+
+    def clean(self):
+        cleaned = super().clean()
+        partnership = cleaned.get("partnership")
+        if partnership is not None and "assignee" in self.fields:
+            _refuse_outsider(self, "assignee", partnership.brand.organization)
+        return cleaned
+
+
 @admin.register(Task)
 class TaskAdmin(OrganizationScopedAdmin):
+    """Created through ``task_create`` and marked done through ``task_complete`` (which notes it in
+    the timeline); what the task is stays as written."""
+
+    form = TaskForm
     list_display = ["title", "assignee", "due_on", "is_overdue", "completed_at", "partnership", "creator"]
     list_filter = [TaskStateFilter, "assignee"]
     search_fields = ["title", "notes"]
     list_select_related = ["assignee", "partnership__creator", "partnership__brand", "creator"]
-    autocomplete_fields = ["creator"]
-    readonly_fields = ["created_by", "created_at"]
+    readonly_fields = ["created_by", "created_at", "completed_at"]
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["partnership", "title", "notes", "assignee", "due_on", "done"]
+        return ["partnership", "creator", "title", "notes", "assignee", "due_on", "done", "completed_at", "created_by",
+                "created_at"]  # fmt: skip
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return []
+        return ["partnership", "creator", "title", "notes", "assignee", "due_on", *self.readonly_fields]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if obj is None:
+            form.base_fields["partnership"].required = True  # task_create: a task is about a partnership
+        return form
 
     @admin.display(boolean=True, description="overdue")
     def is_overdue(self, obj):
         return obj.is_overdue
 
     def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
         if not change:
-            obj.created_by = request.user
-        super().save_model(request, obj, form, change)
+            task = services.task_create(
+                partnership=data["partnership"], actor=request.user, title=data["title"], due_on=data.get("due_on"),
+                assignee=data.get("assignee"), notes=data.get("notes", ""),
+            )  # fmt: skip
+        else:
+            task = Task.objects.select_related("partnership__creator").get(pk=obj.pk)
+        if data.get("done") and task.completed_at is None:
+            services.task_complete(task=task, actor=request.user)
+        _became(obj, task)
 
 
 @admin.register(ReferralLink)
@@ -366,6 +600,15 @@ class ReferralLinkAdmin(OrganizationScopedAdmin):
     list_filter = ["is_active"]
     search_fields = ["code", "label", "partnership__creator__display_name"]
     list_select_related = ["partnership__creator", "partnership__brand"]
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return super().save_model(request, obj, form, change)
+        link = referral_link_create(
+            partnership=obj.partnership, code=obj.code, destination_url=obj.destination_url, label=obj.label,
+            is_active=obj.is_active,
+        )  # fmt: skip
+        _became(obj, link)
 
 
 @admin.register(ReferralEvent)

@@ -7,6 +7,7 @@ and the API all move stances through that service.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -15,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from influencers.models import Community
+from partnerships.guards import require_editor
 from partnerships.models import Brand, ObservationNote, ReadinessCheck, ReadinessItem, Stance
 
 OBSERVE_DAYS = 28  # four weeks: long enough to see a community's weekly rhythm more than once
@@ -120,7 +122,9 @@ def refusal(*, brand: Brand, community: Community, current: str, wanted: str) ->
 def observation_note_add(
     *, brand: Brand, community: Community, text: str, observed_on: date | None = None, actor=None
 ) -> ObservationNote:
-    """Log what the brand saw. Raises ValidationError for an empty note or a date in the future."""
+    """Log what the brand saw. Raises ValidationError for an empty note or a date in the future,
+    PermissionDenied for an actor who may not change the brand."""
+    require_editor(actor, brand)
     text = (text or "").strip()
     if not text:
         raise ValidationError({"text": "Write what you observed."})
@@ -133,13 +137,29 @@ def observation_note_add(
 
 
 @transaction.atomic
+def readiness_checklist_set(*, brand: Brand, community: Community, checked: Mapping[str, bool], actor) -> Readiness:
+    """Tick (True) and untick (False) checklist items of a brand in a community, in one
+    transaction; items not named are left as they are. Returns the brand's readiness afterwards.
+
+    Raises ValidationError naming the unknown item(s), before anything is changed. A tick keeps who
+    ticked it first; the brand's row is locked so that two saves at once take turns.
+    """
+    require_editor(actor, brand)
+    if unknown := sorted(set(checked) - set(ReadinessItem.values)):
+        names = ", ".join(repr(name) for name in unknown)
+        raise ValidationError({"item": f"Unknown checklist item{'s' if len(unknown) > 1 else ''} {names}."})
+    Brand.objects.select_for_update().filter(pk=brand.pk).first()
+    rows = ReadinessCheck.objects.filter(brand=brand, community=community)
+    already = set(rows.values_list("item", flat=True))
+    ReadinessCheck.objects.bulk_create(
+        ReadinessCheck(brand=brand, community=community, item=item, checked_by=actor)
+        for item, tick in checked.items()
+        if tick and item not in already
+    )
+    rows.filter(item__in=[item for item, tick in checked.items() if not tick]).delete()
+    return readiness(brand=brand, community=community)
+
+
 def readiness_item_set(*, brand: Brand, community: Community, item: str, checked: bool, actor=None) -> None:
     """Tick or untick one checklist item. Raises ValidationError for an unknown item."""
-    if item not in ReadinessItem.values:
-        raise ValidationError({"item": f"Unknown checklist item {item!r}."})
-    if checked:
-        ReadinessCheck.objects.get_or_create(
-            brand=brand, community=community, item=item, defaults={"checked_by": actor}
-        )
-    else:
-        ReadinessCheck.objects.filter(brand=brand, community=community, item=item).delete()
+    readiness_checklist_set(brand=brand, community=community, checked={item: checked}, actor=actor)

@@ -174,13 +174,22 @@ def _store(event: ReferralEvent) -> tuple[ReferralEvent, bool]:
     return event, True
 
 
-def referral_event_record(*, organization_ids: set[int], data: dict) -> tuple[ReferralEvent, bool]:
-    """One sign-up or sale reported by a brand of these organizations (the API's way in); returns
-    it and whether it is new. Raises ValidationError naming the field (another organization's code
-    is unknown); a re-sent event is recorded once."""
-    code = str(data.get("code") or "").strip()
-    links = ReferralLink.objects.filter(code=code, partnership__brand__organization__in=organization_ids)
-    return _store(_event(data, {link.code: link for link in links}))
+def referral_event_record(
+    *, organization_ids: set[int], data: dict, links: dict[str, ReferralLink] | None = None
+) -> tuple[ReferralEvent, bool]:
+    """One sign-up or sale reported by a brand of these organizations; returns it and whether it
+    is new. Every rule about a reported event is here (through ``_event``), whoever reports it: the
+    API, the CSV import. Raises ValidationError with a dict keyed by the field at fault (another
+    organization's code is unknown); a re-sent event is recorded once.
+
+    ``links``: the organizations' referral links by code, when the caller has read them already
+    (an import of many rows reads them once).
+    """
+    if links is None:
+        code = str(data.get("code") or "").strip()
+        found = ReferralLink.objects.filter(code=code, partnership__brand__organization__in=organization_ids)
+        links = {link.code: link for link in found}
+    return _store(_event(data, links))
 
 
 def referral_events_import(*, organization: Organization, text: str) -> EventImport:
@@ -201,11 +210,11 @@ def referral_events_import(*, organization: Organization, text: str) -> EventImp
             continue
         row = {(k or "").strip().lower(): (v if isinstance(v, str) else "") for k, v in raw.items()}
         try:
-            event = _event(row, links)
+            _, created = referral_event_record(organization_ids={organization.pk}, data=row, links=links)
         except ValidationError as refusal:
             summary.skip(line, next(iter(refusal.message_dict.values()))[0])
             continue
-        if _store(event)[1]:
+        if created:
             summary.created += 1
         else:
             summary.already_recorded += 1
@@ -224,9 +233,13 @@ def _rows(reader: csv.DictReader):
             yield None, f"the row cannot be read as CSV ({error})"
 
 
-def referral_link_create(*, partnership, code: str, destination_url: str, label: str = "") -> ReferralLink:
+def referral_link_create(
+    *, partnership, code: str, destination_url: str, label: str = "", is_active: bool = True
+) -> ReferralLink:
     """A tracked link for a partnership: ``/r/<code>`` will send visitors to ``destination_url``."""
-    link = ReferralLink(partnership=partnership, code=code, destination_url=destination_url, label=label)
+    link = ReferralLink(
+        partnership=partnership, code=code, destination_url=destination_url, label=label, is_active=is_active
+    )
     link.full_clean()  # the destination must be a web address (the model's validator)
     link.save()
     return link

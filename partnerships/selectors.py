@@ -12,18 +12,20 @@ from django.utils import timezone
 from crm import tenancy
 from influencers.models import MemberScore, RankingStatus
 from partnerships.models import (
+    END_STAGES,
+    PIPELINE_ORDER,
     Activity,
     Agreement,
     AgreementStatus,
+    CreativeControl,
     Deliverable,
     Partnership,
     ReferralEventKind,
     ReferralLink,
-    ReviewRights,
     Stage,
     Task,
+    creative_control_of,
 )  # fmt: skip
-from partnerships.services import END_STAGES, PIPELINE_ORDER
 
 BOARD_STAGES = [*PIPELINE_ORDER, *END_STAGES]
 
@@ -59,15 +61,18 @@ class Card:
         return bool(self.next_task and self.next_task.due_on and self.next_task.due_on < timezone.localdate())
 
     @property
-    def control(self) -> str:
+    def trend_direction(self) -> str | None:
+        """Whether the creator's score rose, fell or held since the run before (None: one run only)."""
+        if self.trend is None:
+            return None
+        if self.trend > 0.005:
+            return "up"
+        return "down" if self.trend < -0.005 else "flat"
+
+    @property
+    def control(self) -> CreativeControl:
         """The creative-control badge: who decides what is published."""
-        if self.editorial_control is None:
-            return "no agreement yet"
-        if self.editorial_control and self.review_rights == ReviewRights.NONE:
-            return "creator keeps control"
-        if self.editorial_control:
-            return "creator controls, brand checks facts"
-        return "brand approves"
+        return creative_control_of(editorial_control=self.editorial_control, review_rights=self.review_rights)
 
 
 @dataclass
@@ -236,22 +241,12 @@ def _term_changes(agreements: list[Agreement]) -> list[TermChange]:
             continue
         lines, control = [], False
         for name in Agreement.TERM_FIELDS:
-            old, new = getattr(before, name), getattr(record, name)
-            if old != new:
-                label = Agreement._meta.get_field(name).verbose_name.capitalize()
-                field = Agreement._meta.get_field(name)
-                shown = dict(field.choices) if field.choices else {}
-                lines.append(f"{label}: {_shown(shown.get(old, old))} → {_shown(shown.get(new, new))}")
+            if (line := Agreement.term_change_line(name, getattr(before, name), getattr(record, name))) is not None:
+                lines.append(line)
                 control = control or name in Agreement.CREATIVE_CONTROL_FIELDS
         if lines:
             changes.append(TermChange(record.history_date, record.history_user, by_id[record.id], lines, control))
     return sorted(changes, key=lambda change: change.when, reverse=True)
-
-
-def _shown(value) -> str:
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    return "—" if value in (None, "") else str(value)
 
 
 def partnership_page(*, user, pk: int) -> PartnershipPage:

@@ -1,15 +1,12 @@
 """Background work on partnerships: thin wrappers that take ids and call a service."""
 
-import logging
-
 from celery import shared_task
 
+from crm.background import enqueue_after_commit
 from crm.celery import RETRY_WHILE_DATABASE_IS_DOWN
 from partnerships.measurement.mentions import brands_to_measure_after_sync
 from partnerships.measurement.services import brand_measure
 from partnerships.models import Brand
-
-logger = logging.getLogger(__name__)
 
 
 @shared_task(**RETRY_WHILE_DATABASE_IS_DOWN)
@@ -27,9 +24,7 @@ def measure_brand(brand_id: int) -> int | None:
 
 def measure_brands_after_sync(sender, community_ids, **kwargs) -> None:
     """Receiver of influencers.signals.sync_completed: queue a measurement of each brand that
-    cares about a synced community."""
+    cares about a synced community, once the sync's transaction commits. A measurement that cannot
+    be queued (or fails when run in-process) is logged; the sync stands either way."""
     for brand_id in brands_to_measure_after_sync(community_ids).values_list("pk", flat=True):
-        try:
-            measure_brand.delay(brand_id)
-        except Exception:  # no broker and the eager run failed: the sync succeeded all the same
-            logger.exception("measuring brand %s after a sync failed", brand_id)
+        enqueue_after_commit(measure_brand, brand_id)

@@ -7,15 +7,24 @@ from partnerships.models.agreement import (
     Agreement,
     AgreementStatus,
     CompensationType,
+    CreativeControl,
     Deliverable,
     DeliverableStatus,
     ReviewRights,
     UsageRights,
+    creative_control_of,
 )
 from partnerships.models.brand import Brand, BrandMeasurement, BrandMention, CommunityStance, MentionScan, Stance
 from partnerships.models.community_request import TRACKABLE_PLATFORMS, CommunityRequest, RequestStatus
 from partnerships.models.creator_note import CreatorNote
-from partnerships.models.pipeline import Partnership, Stage
+from partnerships.models.pipeline import (
+    END_STAGES,
+    OBSERVED_STAGES,
+    PIPELINE_ORDER,
+    STAGES_AFTER_OUTREACH,
+    Partnership,
+    Stage,
+)
 from partnerships.models.readiness import ObservationNote, ReadinessCheck, ReadinessItem
 from partnerships.models.referral import ReferralEvent, ReferralEventKind, ReferralLink
 from partnerships.models.timeline import Activity, ActivityKind, Task
@@ -29,13 +38,17 @@ __all__ = [
     "BrandMeasurement",
     "BrandMention",
     "MentionScan",
+    "OBSERVED_STAGES",
     "ObservationNote",
     "CommunityRequest",
     "CommunityStance",
     "CompensationType",
+    "CreativeControl",
     "CreatorNote",
     "Deliverable",
+    "END_STAGES",
     "DeliverableStatus",
+    "PIPELINE_ORDER",
     "Partnership",
     "ReadinessCheck",
     "ReadinessItem",
@@ -44,9 +57,11 @@ __all__ = [
     "ReferralLink",
     "RequestStatus",
     "ReviewRights",
+    "STAGES_AFTER_OUTREACH",
     "Stage",
     "Stance",
     "TRACKABLE_PLATFORMS",
     "Task",
     "UsageRights",
+    "creative_control_of",
 ]

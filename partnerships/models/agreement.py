@@ -1,3 +1,8 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -135,15 +140,68 @@ class Agreement(models.Model):
         return f"Agreement {self.starts_on.isoformat()} – {end} ({self.partnership})"
 
     @property
+    def creative_control(self) -> CreativeControl:
+        """Who has the last word on the content, in the words every page uses."""
+        return creative_control_of(
+            editorial_control=self.creator_keeps_editorial_control, review_rights=self.brand_review_rights
+        )
+
+    @property
     def creative_control_summary(self) -> str:
         """One line for badges and lists: who has the last word on the content."""
-        if self.creator_keeps_editorial_control:
-            review = {
-                ReviewRights.NONE: "no brand review",
-                ReviewRights.FACTUAL_CHECK: "brand checks facts only",
-            }.get(self.brand_review_rights, self.get_brand_review_rights_display())
-            return f"Creator keeps editorial control; {review}"
-        return f"Brand has editorial say; review: {self.get_brand_review_rights_display().lower()}"
+        return self.creative_control.summary
+
+    @classmethod
+    def term_shown(cls, name: str, value) -> str:
+        """A term's value as a manager reads it: the label of a choice, yes or no, "—" for none."""
+        field = cls._meta.get_field(name)
+        choices = dict(field.flatchoices)
+        if isinstance(value, Decimal) and value.is_finite() and field.get_internal_type() == "DecimalField":
+            value = value.quantize(Decimal(1).scaleb(-field.decimal_places))  # 10 and 10.00 are one amount
+        if value in choices:
+            return str(choices[value])
+        if isinstance(value, bool):
+            return "yes" if value else "no"
+        return "—" if value in (None, "") else str(value)
+
+    @classmethod
+    def term_change_line(cls, name: str, old, new) -> str | None:
+        """The line "Term: old → new" for a term that changed, None for one that did not. The page's
+        history and the timeline entry of a change both say it this way."""
+        before, after = cls.term_shown(name, old), cls.term_shown(name, new)
+        if before == after:
+            return None
+        return f"{cls._meta.get_field(name).verbose_name.capitalize()}: {before} → {after}"
+
+
+@dataclass(frozen=True)
+class CreativeControl:
+    """Creative control in words, defined once for the board, the partnership page, the admin and
+    the API. ``key`` is stable (CSS classes and tests use it); the wording may change freely."""
+
+    key: str
+    badge: str  # short, on a board card
+    editorial: str  # the editorial-control term alone ("The creator keeps it")
+    summary: str  # one line for lists and timeline entries
+
+
+def creative_control_of(*, editorial_control: bool | None, review_rights: str = "") -> CreativeControl:
+    """Who decides what is published, from the two terms that say it (``editorial_control`` None:
+    no agreement in force)."""
+    if editorial_control is None:
+        return CreativeControl("none", "no agreement yet", "", "No agreement yet")
+    review = ReviewRights(review_rights).label if review_rights in ReviewRights.values else str(review_rights)
+    if not editorial_control:
+        return CreativeControl(
+            "brand", "brand approves", "Shared with the brand", f"Brand has editorial say; review: {review.lower()}"
+        )
+    keeps, summary = "The creator keeps it", "Creator keeps editorial control"
+    if review_rights == ReviewRights.NONE:
+        return CreativeControl("creator", "creator keeps control", keeps, f"{summary}; no brand review")
+    if review_rights == ReviewRights.FACTUAL_CHECK:
+        review = "brand checks facts only"
+    badge = "creator controls, brand checks facts"
+    return CreativeControl("creator-brand-checks", badge, keeps, f"{summary}; {review}")
 
 
 class DeliverableStatus(models.TextChoices):

@@ -21,6 +21,22 @@ class Stage(models.TextChoices):
     DECLINED = "declined", "Declined"
 
 
+# The board's columns left to right, and the road a partnership usually travels.
+PIPELINE_ORDER = [
+    Stage.DISCOVERED,
+    Stage.OBSERVING,
+    Stage.ENGAGING,
+    Stage.OUTREACH,
+    Stage.NEGOTIATING,
+    Stage.ACTIVE,
+    Stage.RENEWAL,
+]
+END_STAGES = (Stage.ENDED, Stage.DECLINED)
+# Talking to a creator about a deal: what "observe first" guards.
+STAGES_AFTER_OUTREACH = (Stage.OUTREACH, Stage.NEGOTIATING, Stage.ACTIVE, Stage.RENEWAL)
+OBSERVED_STAGES = (Stage.OBSERVING, Stage.ENGAGING)
+
+
 class Partnership(models.Model):
     """A brand's relationship with one creator, from discovery through renewals.
 

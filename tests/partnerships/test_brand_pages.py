@@ -24,7 +24,9 @@ def measured(brand_a, community, make_identity, make_interaction):
     return brand_a
 
 
-def test_a_manager_sees_the_brands_depth_and_can_measure_again(client, manager_a, measured):
+def test_a_manager_sees_the_brands_depth_and_can_measure_again(
+    client, manager_a, measured, django_capture_on_commit_callbacks
+):
     client.force_login(manager_a)
     listing = client.get(reverse("brands")).content.decode()
     assert "Inkwell" in listing and reverse("brand", args=[measured.pk]) in listing
@@ -33,8 +35,29 @@ def test_a_manager_sees_the_brands_depth_and_can_measure_again(client, manager_a
     assert page.status_code == 200
     assert "in the brand's absence" in body and "2026-01" in body and "Measure now" in body
     assert page.context["d"]["mentions"]["total"] == 2
-    response = client.post(reverse("brand-measure", args=[measured.pk]))
-    assert response.status_code == 302 and BrandMeasurement.objects.filter(brand=measured).count() == 2
+    with django_capture_on_commit_callbacks() as queued:
+        response = client.post(reverse("brand-measure", args=[measured.pk]), follow=True)
+    # Queued, not run: the page says nothing it could not know yet.
+    assert BrandMeasurement.objects.filter(brand=measured).count() == 1 and len(queued) == 1
+    said = [str(m) for m in response.context["messages"]]
+    assert said == [
+        "Measuring Inkwell now: the figures below are from the latest measurement finished, and change to the new "
+        "one when it is done (reload in a minute if their date has not changed)."
+    ]
+    queued[0]()  # the worker (or, with no broker, Celery in-process) runs it after the commit
+    assert BrandMeasurement.objects.filter(brand=measured).count() == 2
+    assert "Measured " in client.get(reverse("brand", args=[measured.pk])).content.decode()
+
+
+def test_a_sync_queues_a_measurement_of_each_brand_concerned_after_it_commits(
+    measured, community, django_capture_on_commit_callbacks
+):
+    from influencers.signals import sync_completed
+
+    with django_capture_on_commit_callbacks(execute=True) as queued:
+        sync_completed.send(sender=None, community_ids=[community.pk], changed=True)
+    assert len(queued) == 1
+    assert BrandMeasurement.objects.filter(brand=measured).count() == 2
 
 
 def test_the_metrics_download_as_tidy_csv(client, manager_a, measured):

@@ -125,7 +125,7 @@ def test_the_pages_log_tick_and_refuse_with_what_is_missing(client, manager_a, v
     assert any(m.startswith("Stance: Inkwell is not ready to speak") and "(1 so far)" in m for m in said)
     assert not CommunityStance.objects.filter(stance="contributing").exists()
     unknown = client.post(reverse("readiness-checklist", args=[community.pk]), {"brand": brand_a.pk, "item": ["x"]})
-    assert "Item: unknown checklist item 'x'." in [str(m) for m in unknown.wsgi_request._messages]
+    assert "Item: Unknown checklist item 'x'." in [str(m) for m in unknown.wsgi_request._messages]
     client.force_login(viewer_a)
     assert (
         client.post(reverse("observation-new", args=[community.pk]), {"brand": brand_a.pk, "text": "x"}).status_code
@@ -162,3 +162,38 @@ def test_notes_dated_long_ago_do_not_make_a_month_of_observing(brand_a, communit
     assert state.missing == ["Observe for at least 28 days (the log was started today)"]
     with pytest.raises(ValidationError):
         services.community_stance_set(brand=brand_a, community=community, stance="contributing")
+
+
+def test_the_checklist_is_saved_in_one_transaction_and_its_state_returned(brand_a, community, manager_a, owner_a):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    readiness.readiness_checklist_set(brand=brand_a, community=community, checked={"rules": True}, actor=owner_a)
+    with CaptureQueriesContext(connection) as queries:
+        state = readiness.readiness_checklist_set(
+            brand=brand_a, community=community, actor=manager_a,
+            checked={item: item in ("rules", "vocabulary", "formats") for item in ReadinessItem.values},
+        )  # fmt: skip
+    savepoints = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("SAVEPOINT")]
+    assert len(savepoints) == 1  # the whole checklist, not a transaction per item
+    assert [item["item"] for item in state.items if item["checked"]] == ["rules", "vocabulary", "formats"]
+    assert state.ticked == 3 and not state.ready
+    who = dict(ReadinessCheck.objects.values_list("item", "checked_by"))
+    assert who == {"rules": owner_a.pk, "vocabulary": manager_a.pk, "formats": manager_a.pk}  # first ticker kept
+    # Items not named are left as they are.
+    readiness.readiness_checklist_set(brand=brand_a, community=community, checked={"formats": False}, actor=manager_a)
+    assert set(ReadinessCheck.objects.values_list("item", flat=True)) == {"rules", "vocabulary"}
+
+
+def test_an_unknown_checklist_item_is_named_and_nothing_is_saved(brand_a, community, manager_a):
+    with pytest.raises(ValidationError) as one:
+        readiness.readiness_checklist_set(
+            brand=brand_a, community=community, checked={"rules": True, "vibes": True}, actor=manager_a
+        )
+    assert one.value.message_dict == {"item": ["Unknown checklist item 'vibes'."]}
+    with pytest.raises(ValidationError) as two:
+        readiness.readiness_checklist_set(
+            brand=brand_a, community=community, checked={"vibes": True, "aura": False}, actor=manager_a
+        )
+    assert two.value.message_dict == {"item": ["Unknown checklist items 'aura', 'vibes'."]}
+    assert not ReadinessCheck.objects.exists()

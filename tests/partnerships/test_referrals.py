@@ -1,15 +1,19 @@
 """Referral links: the redirect counts each visitor once a day and goes only where the link says;
 sign-ups and sales imported from a CSV once, with bad rows counted."""
 
+import hashlib
 import io
 import json
+from datetime import date, timedelta
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 
 from partnerships.models import ReferralEvent, ReferralLink
-from partnerships.referrals import ReferralFileError, referral_events_import
+from partnerships.referrals import ReferralFileError, referral_events_import, visitor_hash
 
 pytestmark = pytest.mark.django_db
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/126 Safari/537.36"
@@ -35,8 +39,29 @@ def test_a_click_is_recorded_once_per_visitor_per_code_per_day(client, link):
     assert clicks(link) == 1
     client.get(url, HTTP_USER_AGENT=BROWSER, REMOTE_ADDR="198.51.100.7")  # another visitor
     assert clicks(link) == 2
-    event = ReferralEvent.objects.filter(link=link).first()
-    assert "203.0.113.5" not in event.visitor_hash and len(event.visitor_hash) == 64  # a hash, not the address
+    first_visitor = ReferralEvent.objects.filter(link=link).order_by("pk").first()
+    # The visitor is the documented keyed hash of (secret key, day, address, browser), nothing else.
+    material = f"{settings.SECRET_KEY}\n{timezone.localdate().isoformat()}\n203.0.113.5\n{BROWSER}"
+    assert first_visitor.visitor_hash == hashlib.sha256(material.encode()).hexdigest()
+    assert first_visitor.visitor_hash == visitor_hash(
+        address="203.0.113.5", user_agent=BROWSER, day=timezone.localdate()
+    )
+    # Another address is another visitor; the same address on another day cannot be linked to it.
+    assert set(ReferralEvent.objects.values_list("visitor_hash", flat=True)) == {
+        first_visitor.visitor_hash,
+        visitor_hash(address="198.51.100.7", user_agent=BROWSER, day=timezone.localdate()),
+    }
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    assert visitor_hash(address="203.0.113.5", user_agent=BROWSER, day=tomorrow) != first_visitor.visitor_hash
+
+
+def test_the_visitor_hash_is_keyed_by_the_secret_key(settings):
+    """Without the key, the hash of a guessed address (IPv4 has 2³² of them) cannot be matched."""
+    day = date(2026, 3, 1)
+    ours = visitor_hash(address="203.0.113.5", user_agent=BROWSER, day=day)
+    unkeyed = hashlib.sha256(f"\n{day.isoformat()}\n203.0.113.5\n{BROWSER}".encode()).hexdigest()
+    settings.SECRET_KEY = "another-secret-key-of-at-least-fifty-characters-for-the-check"
+    assert visitor_hash(address="203.0.113.5", user_agent=BROWSER, day=day) not in (ours, unkeyed)
 
 
 def test_the_next_day_the_same_visitor_counts_again(link):

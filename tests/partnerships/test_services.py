@@ -1,5 +1,8 @@
+from datetime import date
+
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from partnerships import services
 from partnerships.models import Activity, Partnership, Stage
@@ -57,12 +60,21 @@ def test_declining_needs_a_reason(partnership_a, manager_a):
 
 
 def test_becoming_active_sets_the_start_date_once(partnership_a, manager_a):
+    """The start date is when the collaboration first became active: a renewal, or an end and a
+    new start, keeps it."""
     organization = partnership_a.brand.organization
     organization.require_observation_before_outreach = False
     organization.save()
     services.partnership_move(partnership=partnership_a, to_stage=Stage.ACTIVE, actor=manager_a)
     partnership_a.refresh_from_db()
-    assert partnership_a.started_on is not None
+    assert partnership_a.started_on == timezone.localdate()
+    first_start = date(2025, 3, 1)  # it went active last year (say, before it was tracked here)
+    Partnership.objects.filter(pk=partnership_a.pk).update(started_on=first_start)
+    for stage in (Stage.RENEWAL, Stage.ACTIVE, Stage.ENDED, Stage.ACTIVE):
+        services.partnership_move(partnership=partnership_a, to_stage=stage, actor=manager_a)
+    partnership_a.refresh_from_db()
+    assert partnership_a.stage == Stage.ACTIVE and partnership_a.started_on == first_start
+    assert partnership_a.ended_on is None  # picked up again after ending
 
 
 def test_adding_to_the_pipeline_twice_is_refused(brand_a, creator, manager_a):

@@ -1,0 +1,188 @@
+"""A partnership's page and what is done on it: agreements (written, renewed, terms changed),
+tasks, timeline entries and deliverables; and the manager's own list of tasks."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+
+from crm import tenancy
+from partnerships import dashboard, selectors, services
+from partnerships.forms import (
+    ActivityForm,
+    AgreementForm,
+    CreativeControlForm,
+    DeliverableForm,
+    DeliverableStatusForm,
+    RenewalForm,
+    TaskForm,
+)
+from partnerships.models import Agreement, Deliverable, Partnership, Task
+from partnerships.views._shared import READ, member_page, safe_next, written
+
+LOOK_ONLY = "You can look at this partnership but not change it."
+
+
+def _editable_partnership(request: HttpRequest, pk: int) -> Partnership:
+    return tenancy.editable_or_403(
+        request.user, Partnership.objects.select_related("brand__organization", "creator"), refusal=LOOK_ONLY, pk=pk
+    )
+
+
+def _agreement_in_force(partnership: Partnership) -> Agreement | None:
+    return selectors.agreement_in_force(list(partnership.agreements.all()), timezone.localdate())
+
+
+def _back_to(partnership_pk: int, section: str = "") -> HttpResponse:
+    return redirect(reverse("partnership", args=[partnership_pk]) + section)
+
+
+@member_page(*READ)
+def partnership_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A partnership over the years: agreements and their creative-control terms (every change
+    audited), deliverables, tasks, referral links and the timeline."""
+    try:
+        page = selectors.partnership_page(user=request.user, pk=pk)
+    except Partnership.DoesNotExist:
+        raise Http404("No such partnership.") from None
+    context = {
+        "page": page,
+        "p": page.partnership,
+        "can_edit": tenancy.can_edit(request.user, page.partnership),
+        "renewal_form": RenewalForm(),
+        "agreement_form": AgreementForm(),
+        "terms_form": CreativeControlForm(instance=page.current) if page.current else None,
+        "task_form": TaskForm(organization=page.partnership.brand.organization),
+        "activity_form": ActivityForm(),
+        "deliverable_form": DeliverableForm(partnership=page.partnership),
+        "status_form": DeliverableStatusForm(),
+        "depth": dashboard.partnership_depth(page.partnership),
+    }
+    return render(request, "partnerships/partnership.html", context)
+
+
+@member_page("POST")
+def agreement_new(request: HttpRequest, pk: int) -> HttpResponse:
+    """Write an agreement for the partnership (checked; creative control recorded as data)."""
+    partnership = _editable_partnership(request, pk)
+    written(
+        request, AgreementForm(request.POST),
+        lambda **data: services.agreement_create(partnership=partnership, actor=request.user, **data),
+        lambda agreement: f"Agreement from {agreement.starts_on} written ({agreement.get_status_display()}).",
+    )  # fmt: skip
+    return _back_to(partnership.pk)
+
+
+@member_page("POST")
+def agreement_renew(request: HttpRequest, pk: int) -> HttpResponse:
+    """Renew the partnership's agreement in force for a new period, same terms."""
+    partnership = _editable_partnership(request, pk)
+    agreement = _agreement_in_force(partnership)
+    if agreement is None:
+        messages.error(request, "There is no agreement to renew yet: write the first one on this page.")
+    else:
+        written(
+            request, RenewalForm(request.POST),
+            lambda **data: services.agreement_renew(agreement=agreement, actor=request.user, **data),
+            lambda renewal: f"Renewed: a new agreement from {renewal.starts_on} (draft), same terms.",
+        )  # fmt: skip
+    return _back_to(partnership.pk)
+
+
+@member_page("POST")
+def agreement_terms(request: HttpRequest, pk: int) -> HttpResponse:
+    """Change the creative-control terms of the agreement in force (audited)."""
+    partnership = _editable_partnership(request, pk)
+    agreement = _agreement_in_force(partnership)
+    if agreement is None:
+        raise Http404("No agreement yet.")
+    # The form checks the input on a copy: the service compares against the terms as they were.
+    written(
+        request, CreativeControlForm(request.POST, instance=Agreement.objects.get(pk=agreement.pk)),
+        lambda **data: services.agreement_update_terms(agreement=agreement, actor=request.user, **data),
+        lambda lines: "Terms changed: " + "; ".join(lines) if lines else "Nothing changed.",
+    )  # fmt: skip
+    return _back_to(partnership.pk)
+
+
+@member_page("POST")
+def task_new(request: HttpRequest, pk: int) -> HttpResponse:
+    """Add a follow-up about the partnership (for the user, or another member of the organization)."""
+    partnership = _editable_partnership(request, pk)
+    written(
+        request, TaskForm(request.POST, organization=partnership.brand.organization),
+        lambda **data: services.task_create(partnership=partnership, actor=request.user, **data),
+        lambda task: f"Task added: {task.title}" + (f", due {task.due_on}" if task.due_on else ""),
+    )  # fmt: skip
+    return _back_to(partnership.pk, "#tasks-title")
+
+
+@member_page("POST")
+def task_done(request: HttpRequest, pk: int) -> HttpResponse:
+    task = tenancy.editable_or_403(
+        request.user, Task.objects.select_related("partnership__creator"),
+        refusal="You can look at these tasks but not change them.", pk=pk,
+    )  # fmt: skip
+    services.task_complete(task=task, actor=request.user)
+    messages.success(request, f"Done: {task.title}")
+    next_url = request.POST.get("next")
+    return redirect(safe_next(request, next_url) if next_url else reverse("my-tasks"))
+
+
+@member_page(*READ)
+def my_tasks(request: HttpRequest) -> HttpResponse:
+    """The logged-in manager's follow-ups, overdue first."""
+    groups = selectors.my_tasks(user=request.user)
+    return render(request, "partnerships/my_tasks.html", {"groups": groups, "open": sum(len(g.tasks) for g in groups)})
+
+
+@member_page("POST")
+def activity_new(request: HttpRequest, pk: int) -> HttpResponse:
+    """Log a call, an email, a meeting or a note in the partnership's timeline."""
+    partnership = _editable_partnership(request, pk)
+
+    def write(occurred_at=None, **data):
+        return services.activity_log(partnership=partnership, actor=request.user, occurred_at=occurred_at, **data)
+
+    written(request, ActivityForm(request.POST), write, lambda entry: f"Logged: {entry.summary}")
+    return _back_to(partnership.pk, "#timeline-title")
+
+
+@member_page("POST")
+def deliverable_new(request: HttpRequest, pk: int) -> HttpResponse:
+    """Plan a deliverable under the partnership (counted against the agreement in force)."""
+    partnership = _editable_partnership(request, pk)
+    written(
+        request, DeliverableForm(request.POST, partnership=partnership),
+        lambda **data: services.deliverable_plan(partnership=partnership, actor=request.user, **data),
+        lambda deliverable: f"Deliverable planned: {deliverable.title}",
+    )  # fmt: skip
+    return _back_to(partnership.pk, "#deliverables-title")
+
+
+@member_page("POST")
+def deliverable_status(request: HttpRequest, pk: int) -> HttpResponse:
+    """Mark a deliverable in progress, published (date and link) or cancelled."""
+    deliverable = tenancy.editable_or_403(
+        request.user, Deliverable.objects.select_related("partnership__brand__organization"), refusal=LOOK_ONLY, pk=pk
+    )
+
+    def write(status, url, published_on):
+        published_at = None
+        if published_on is not None:
+            # The date is the brand's: noon in the site's timezone keeps it on that day everywhere.
+            published_at = timezone.make_aware(datetime.combine(published_on, time(12)))
+        return services.deliverable_set_status(
+            deliverable=deliverable, actor=request.user, status=status, url=url or None, published_at=published_at
+        )
+
+    written(
+        request, DeliverableStatusForm(request.POST), write,
+        lambda d: f"{d.title}: {d.get_status_display().lower()}",
+    )  # fmt: skip
+    return _back_to(deliverable.partnership_id, "#deliverables-title")

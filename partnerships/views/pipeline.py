@@ -1,0 +1,121 @@
+"""The pipeline board: see every partnership by stage, move one, add someone to it."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+
+from crm import tenancy
+from influencers.models import Community, Creator, Identity
+from partnerships import selectors, services
+from partnerships.board_html import cards_html
+from partnerships.forms import PipelineAddForm, PipelineFilterForm
+from partnerships.models import Brand, Partnership, Stage
+from partnerships.views._shared import READ, member_page, named_brand, safe_next, say_refusal
+
+LOOK_ONLY = "You can look at this pipeline but not change it."
+
+
+@member_page(*READ)
+def pipeline(request: HttpRequest) -> HttpResponse:
+    """The pipeline board: a column per stage; drag a card, or use its Move button, to move it.
+    A filter that is not one of the menus' ids is a 400 naming it, with the board unfiltered by it."""
+    form = PipelineFilterForm(request.GET)
+    valid = form.is_valid()
+    for name, errors in form.errors.items():
+        messages.error(request, f"{form[name].label}: {' '.join(errors)}")
+    chosen = form.cleaned_data  # without the fields that are not valid
+    filters = {
+        "brand_id": chosen.get("brand"),
+        "owner_id": chosen.get("owner"),
+        "community_id": chosen.get("community"),
+        "search": chosen.get("q", ""),
+    }
+    columns = selectors.pipeline_board(user=request.user, **filters)
+    can_move = tenancy.can_edit(request.user)
+    back = quote(request.get_full_path(), safe="")
+    for column in columns:
+        column.cards_html = cards_html(column.cards, can_move=can_move, back=back)
+    visible = selectors.partnerships_visible_to(request.user)
+    context = {
+        "columns": columns,
+        "total": sum(column.count for column in columns),
+        "filters": filters,
+        "brands": tenancy.scope_to_user(Brand.objects.all(), request.user).order_by("name"),
+        "owners": get_user_model()
+        .objects.filter(owned_partnerships__in=visible)
+        .distinct()
+        .order_by("first_name", "username"),
+        "communities": Community.objects.filter(partnerships__in=visible).distinct().order_by("name"),
+        "can_move": can_move,
+        "stages": Stage.choices,
+    }
+    return render(request, "partnerships/pipeline.html", context, status=200 if valid else 400)
+
+
+@member_page("GET", "HEAD", "POST")
+def pipeline_move(request: HttpRequest, pk: int) -> HttpResponse:
+    """Move one partnership to another stage: JSON for the board's script, a form page otherwise."""
+    wants_json = "application/json" in request.headers.get("Accept", "")
+    try:
+        partnership = tenancy.editable_or_403(
+            request.user, Partnership.objects.select_related("brand__organization", "creator"), refusal=LOOK_ONLY, pk=pk
+        )
+    except PermissionDenied as refusal:
+        if wants_json:
+            return JsonResponse({"error": str(refusal)}, status=403)
+        raise
+    error = ""
+    if request.method == "POST":
+        try:
+            services.partnership_move(
+                partnership=partnership,
+                to_stage=request.POST.get("stage", ""),
+                actor=request.user,
+                note=request.POST.get("note", "").strip(),
+                reason=request.POST.get("reason", "").strip(),
+            )
+        except ValidationError as refusal:
+            error = " ".join(refusal.message_dict.get("stage", refusal.messages))
+            if wants_json:
+                return JsonResponse({"error": error, "stage": partnership.stage}, status=400)
+        else:
+            label = Stage(partnership.stage).label
+            if wants_json:
+                return JsonResponse({"stage": partnership.stage, "label": label})
+            messages.success(request, f"{partnership.creator} moved to {label}.")
+            return redirect(safe_next(request, request.POST.get("next")))
+    next_url = safe_next(request, request.POST.get("next") or request.GET.get("next"))
+    context = {"partnership": partnership, "stages": Stage.choices, "error": error, "next": next_url}
+    return render(request, "partnerships/move.html", context, status=400 if error else 200)
+
+
+@member_page("POST")
+def pipeline_add(request: HttpRequest) -> HttpResponse:
+    """Add a ranked member (an account) or a creator to one of the user's brands' pipelines."""
+    brand = named_brand(request, refusal=LOOK_ONLY)
+    back = safe_next(request, request.POST.get("next"))
+    form = PipelineAddForm(request.POST)
+    if not form.is_valid():
+        say_refusal(request, form)
+        return redirect(back)
+    named = form.cleaned_data
+    try:
+        partnership = services.pipeline_add(
+            brand=brand,
+            actor=request.user,
+            identity=Identity.objects.filter(pk=named["identity"]).first(),  # pk=None: no one
+            creator=Creator.objects.filter(pk=named["creator"]).first(),
+            community=Community.objects.filter(pk=named["community"]).first(),
+        )
+    except ValidationError as refusal:
+        messages.error(request, " ".join(refusal.messages))
+        return redirect(back)
+    messages.success(request, f"{partnership.creator} added to {brand}'s pipeline, in Discovered.")
+    return redirect(reverse("partnership", args=[partnership.pk]))
