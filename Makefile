@@ -22,6 +22,7 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 demo: $(STAMP)
 	$(DEV_ENV) $(BIN)/python manage.py migrate --noinput

@@ -80,9 +80,10 @@ def main(argv=None) -> int:
         from django.db import connection
 
         from crm.celery import app
+        from graph.tasks import rank_community
         from influencers.ingest.runs import sync_run_create
         from influencers.models import Community, Interaction, MemberScore, RankingRun, SyncRun, SyncStatus
-        from influencers.tasks import rank_community, run_sync
+        from influencers.tasks import run_sync
 
         redis.Redis.from_url(broker).flushdb()
         call_command("migrate", verbosity=0)

@@ -56,10 +56,11 @@ def main(argv=None) -> int:
         from django.core.management import call_command
         from django.db import connections
 
-        from crm.demo.loader import load_demo
+        from demo.loader import load_demo
+        from graph.tasks import rank_community
         from influencers.ingest.runs import sync_run_create
         from influencers.models import Community, Interaction, RankingRun, SyncRun, SyncStatus
-        from influencers.tasks import rank_community, run_sync
+        from influencers.tasks import run_sync
 
         redis.Redis.from_url(broker).flushdb()
         call_command("migrate", verbosity=0)

@@ -58,7 +58,7 @@ curl -fsS -H "Authorization: Bearer $key" "http://127.0.0.1:$PORT/api/v1/creator
 echo "   the API answers an API key"
 community=$(.venv/bin/python manage.py shell --no-imports -c "from influencers.models import Community; print(Community.objects.first().pk)")
 before=$(.venv/bin/python manage.py shell --no-imports -c "from influencers.models import RankingRun; print(RankingRun.objects.count())")
-.venv/bin/python manage.py shell --no-imports -c "from influencers.tasks import rank_community; rank_community.delay($community)"
+.venv/bin/python manage.py shell --no-imports -c "from graph.tasks import rank_community; rank_community.delay($community)"
 for _ in $(seq 1 120); do
     after=$(.venv/bin/python manage.py shell --no-imports -c "from influencers.models import RankingRun; print(RankingRun.objects.filter(status='completed').count())")
     [ "$after" -gt "$before" ] && break; sleep 1

@@ -43,11 +43,16 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_celery_beat",
     "simple_history",
+    # The project's apps, lowest layer first: each imports only apps listed before it
+    # (docs/architecture.md; `lint-imports` checks it).
     "crm",
     "influencers",
-    "partnerships",
+    "graph",
     "insight",
+    "partnerships",
+    "discovery",
     "api",
+    "demo",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "csp",

@@ -3,9 +3,19 @@
 from __future__ import annotations
 
 from django.db import connection, transaction
-from django.db.models import Exists, Max, OuterRef, Subquery
+from django.db.models import Exists, Max, OuterRef, ProtectedError, Subquery
 
-from influencers.models import Community, Creator, Identity, Interaction, InteractionKind, Membership
+from influencers.models import (
+    Community,
+    Creator,
+    ErasureRequest,
+    ErasureStatus,
+    Identity,
+    Interaction,
+    InteractionKind,
+    Membership,
+)
+from influencers.signals import creators_merged
 
 
 def interactions_link_parents(*, community: Community) -> int:
@@ -93,16 +103,18 @@ def creator_link_identities(*, identities: list[Identity], creator: Creator | No
 
 
 def _merge_creator(*, source: Creator, into: Creator) -> None:
-    from partnerships.creator_notes import creator_notes_merge
-    from partnerships.models import Activity, Partnership, Task
-
-    for partnership in Partnership.objects.filter(creator=source):
-        if Partnership.objects.filter(brand=partnership.brand, creator=into).exists():
-            continue  # the brand already works with this person: keep both records, linked by name
-        partnership.creator = into
-        partnership.save(update_fields=["creator"])
-    Activity.objects.filter(creator=source).update(creator=into)
-    Task.objects.filter(creator=source).update(creator=into)
-    creator_notes_merge(source=source, into=into)
-    if not Partnership.objects.filter(creator=source).exists():
-        source.delete()
+    """Move what the apps above hold about ``source`` to ``into`` (they listen to creators_merged,
+    inside this transaction), then delete ``source`` unless something still protects it: a brand
+    that worked with both keeps two partnerships, the second still naming ``source``."""
+    # A person's request to be erased concerns every account found to be theirs (an organization's
+    # second open request, when it asked about both, goes with ``source``: its first stays open).
+    open_already = ErasureRequest.objects.filter(creator=into, status=ErasureStatus.REQUESTED).values("organization")
+    ErasureRequest.objects.filter(creator=source).exclude(
+        status=ErasureStatus.REQUESTED, organization__in=open_already
+    ).update(creator=into)
+    creators_merged.send(sender=Creator, kept=into, merged=source)
+    try:
+        with transaction.atomic():
+            source.delete()
+    except ProtectedError:
+        pass  # kept, with no identity of its own: its remaining records still name it

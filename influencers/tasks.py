@@ -13,11 +13,10 @@ from celery import shared_task
 from celery.signals import worker_ready
 from celery.utils.time import get_exponential_backoff_interval
 from django.conf import settings
-from django.db import InterfaceError, OperationalError, transaction
+from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
-from crm.celery import RETRY_WHILE_DATABASE_IS_DOWN
-from graph import adapter as ranking
+from crm.background import enqueue_after_commit
 from influencers import services
 from influencers.connectors.records import SourceError, TemporarySourceError
 from influencers.ingest.runs import sync_run_claimed, sync_run_execute, sync_run_for_community, sync_runs_interrupted
@@ -70,30 +69,12 @@ def run_sync(self, sync_run_id: int) -> dict | None:
             logger.warning("sync run %s failed for good: %s", sync_run_id, error)
             return None  # nothing a retry can fix: the SyncRun holds the error for the operator
     community_ids = list(sync_run.communities.values_list("pk", flat=True))
-    for community_id in community_ids:
-        try:
-            rank_community.delay(community_id)  # rankings follow the data they rest on
-        except Exception:  # run in-process without a broker: the sync itself succeeded all the same
-            logger.exception("ranking community %s after sync run %s failed", community_id, sync_run_id)
+    # Listeners queue what follows the data: ranking (graph), insight, brand measures (partnerships).
     changed = bool(summary.created or summary.updated)
     for _receiver, outcome in sync_completed.send_robust(sender=SyncRun, community_ids=community_ids, changed=changed):
         if isinstance(outcome, Exception):  # a listener's failure is logged; the sync succeeded
             logger.error("after sync run %s: %r", sync_run_id, outcome, exc_info=outcome)
     return {key: value for key, value in summary.as_dict().items() if key != "skipped_examples"}
-
-
-@shared_task(**RETRY_WHILE_DATABASE_IS_DOWN)
-def rank_community(community_id: int) -> int | None:
-    """Rank one community and keep the snapshot; returns the RankingRun id (None: nothing to rank).
-
-    Safe to run twice: each run is a dated snapshot, and the newest is what members point at.
-    """
-    community = Community.objects.get(pk=community_id)
-    try:
-        run, _ = ranking.rank_community(community)
-    except ranking.NothingToRank:
-        return None
-    return run.pk
 
 
 @shared_task(acks_late=True)
@@ -110,7 +91,7 @@ def sync_community(community_id: int) -> int | None:
     except ValueError:
         return None
     sync_run.communities.add(community)
-    transaction.on_commit(lambda: run_sync.delay(sync_run.pk))
+    enqueue_after_commit(run_sync, sync_run.pk)
     return sync_run.pk
 
 

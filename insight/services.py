@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import logging
-
-from django.db import transaction
-
+from crm.background import enqueue_after_commit
 from insight.models import CommunityInsight
-
-logger = logging.getLogger(__name__)
+from insight.tasks import refresh_community_insight
 
 
 def insight_forget(*, community_ids: set[int], interaction_ids: set[int], thread_ids: set[str]) -> int:
@@ -27,15 +23,6 @@ def insight_forget(*, community_ids: set[int], interaction_ids: set[int], thread
         if repr(document) != before:
             insight.save(update_fields=["document"])
             changed += 1
-    transaction.on_commit(lambda: _refresh(community_ids))
-    return changed
-
-
-def _refresh(community_ids: set[int]) -> None:
-    from insight.tasks import refresh_community_insight
-
     for community_id in sorted(community_ids):
-        try:
-            refresh_community_insight.delay(community_id)
-        except Exception:  # eager run failed or no broker: the examples are gone all the same
-            logger.exception("refreshing the insight into community %s after an erasure failed", community_id)
+        enqueue_after_commit(refresh_community_insight, community_id)
+    return changed

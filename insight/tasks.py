@@ -1,14 +1,12 @@
 """Background work on community insight: thin wrappers that take ids and call the adapter."""
 
-import logging
-
 from celery import shared_task
 from django.core.cache import cache
 
+from crm.background import enqueue_after_commit
 from crm.celery import RETRY_WHILE_DATABASE_IS_DOWN
 from influencers.models import Community
 
-logger = logging.getLogger(__name__)
 PENDING = "insight-refresh-pending:{}"
 PENDING_AT_MOST = 15 * 60  # seconds: a worker that died mid-computation does not block refreshes for ever
 
@@ -19,11 +17,9 @@ def refresh_soon(community_id: int) -> bool:
     whether this call queued it."""
     if not cache.add(PENDING.format(community_id), True, timeout=PENDING_AT_MOST):
         return False
-    try:
-        refresh_community_insight.delay(community_id)
-    except Exception:
-        cache.delete(PENDING.format(community_id))
-        raise
+    # The task clears the mark when it ends. Were the broker unreachable, enqueue_after_commit logs
+    # it and the mark lapses after PENDING_AT_MOST: the next ask then queues it again.
+    enqueue_after_commit(refresh_community_insight, community_id)
     return True
 
 
@@ -59,7 +55,4 @@ def refresh_insight_after_sync(sender, community_ids, changed: bool = True, **kw
     for community_id in community_ids:
         if community_id in described:
             continue
-        try:
-            refresh_soon(community_id)
-        except Exception:  # no broker and the eager run failed: the sync succeeded all the same
-            logger.exception("refreshing the insight into community %s after a sync failed", community_id)
+        refresh_soon(community_id)

@@ -156,8 +156,9 @@ def creator_personal_data(*, creator: Creator, organization_ids: set[int] | None
         # What each organization noted about the person (its own view: notes, not a fit, a suspected bot).
         "organization_notes": list(
             _scoped(CreatorNote.objects.filter(creator=creator), organization_ids)
-            .values("organization__name", "note", "not_a_fit", "suspected_bot", "bot_reason", "created_at",
-                    "updated_at")
+            .values(
+                "organization__name", "note", "not_a_fit", "suspected_bot", "bot_reason", "created_at", "updated_at"
+            )
             .order_by("pk")
         ),  # fmt: skip
         "scope": "every organization"

@@ -4,7 +4,8 @@ A write service: it records BrandMention rows. Each community is read once, up t
 interaction, and afterwards only from where the last reading stopped; a change of the brand's
 names reads it again from the start. Texts are pre-filtered in the database (only those
 containing a name's first word or the brand's site come back), then matched exactly by
-``graph.mentions``. The brand's own accounts' texts are not mentions: they are the brand talking.
+``mention_detection`` (pure functions on text). The brand's own accounts' texts are not mentions:
+they are the brand talking.
 """
 
 from __future__ import annotations
@@ -15,9 +16,9 @@ from dataclasses import dataclass, field
 from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Q, Value
 
-from graph.mentions import BrandMatcher, brand_matcher, read_mention
 from influencers.ingest.service import import_lock_key
 from influencers.models import Community, Identity, Interaction, InteractionKind
+from partnerships.measurement.mention_detection import BrandMatcher, brand_matcher, read_mention
 from partnerships.models import Brand, BrandMention, MentionScan
 
 WRITE_BATCH = 2000

@@ -1,10 +1,11 @@
 """The demo data set: realistic enough to explore, and safe to load twice."""
 
+import pytest
 from django.apps import apps
 from django.test import RequestFactory
 from django.urls import reverse
 
-from crm.demo.loader import load_demo
+from demo.loader import load_demo
 from influencers.models import Identity, Interaction, Membership
 from partnerships.models import Agreement, Partnership, Stage
 
@@ -18,6 +19,29 @@ def test_loading_twice_duplicates_nothing(db):
     first = all_counts()
     load_demo()
     assert all_counts() == first
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_interrupted_load_leaves_the_database_as_it_was(monkeypatch):
+    """Interrupted at its last step (the insight, after communities, rankings, the CRM and brand
+    measures are written), the load takes everything back: one transaction, on a real commit
+    (transaction=True: not inside a test's own transaction, which would hide a step that commits
+    on its own or on another connection)."""
+    from demo import loader
+
+    before = all_counts()
+    started = []
+
+    def interrupted(community, **kwargs):
+        started.append(community.pk)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(loader, "refresh_insight", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        load_demo()
+    assert started  # it got that far
+    assert all_counts() == before
+    assert before["influencers.Interaction"] == 0
 
 
 def test_demo_has_partnerships_in_every_stage_with_their_records(db):

@@ -112,11 +112,31 @@ def test_a_community_without_activity_is_an_error_and_a_small_one_says_so(commun
     assert "alice" in text and "bob" in text  # ranked all the same
 
 
-def test_a_completed_sync_queues_a_ranking_of_its_communities(tmp_path):
+def test_an_operators_rank_now_in_the_admin_queues_the_ranking_after_the_commit(
+    admin_client, community, make_identity, make_interaction, django_capture_on_commit_callbacks
+):
+    from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+    from django.urls import reverse
+
+    alice, bob = make_identity("alice"), make_identity("bob")
+    post = make_interaction("t3_a", alice, title="Which nib for a beginner?")
+    make_interaction("t1_b", bob, kind="comment", parent=post, target=alice, text="A fine steel nib, honestly.")
+    changelist = reverse("admin:influencers_community_changelist")
+    with django_capture_on_commit_callbacks() as queued:
+        response = admin_client.post(changelist, {"action": "rank_now", ACTION_CHECKBOX_NAME: [community.pk]})
+    assert response.status_code == 302 and len(queued) == 1
+    assert not RankingRun.objects.exists()  # not ranked in the request
+    queued[0]()  # the worker runs it
+    assert RankingRun.objects.get(community=community).status == RankingStatus.COMPLETED
+
+
+def test_a_completed_sync_queues_a_ranking_of_its_communities(tmp_path, django_capture_on_commit_callbacks):
     made = generate(tmp_path, members=60, weeks=8, seed=2)
     run = sync_run_create(source="reddit-dump", arguments={"paths": made["files"]})
-    run_sync.delay(run.pk).get()
-    community = Community.objects.get(platform="reddit", external_id=made["community"].split(":")[1])
+    with django_capture_on_commit_callbacks(execute=True):
+        run_sync.delay(run.pk).get()
+        community = Community.objects.get(platform="reddit", external_id=made["community"].split(":")[1])
+        assert not RankingRun.objects.filter(community=community).exists()  # queued for after the commit
     ranking = RankingRun.objects.get(community=community)
     assert ranking.status == RankingStatus.COMPLETED and ranking.ranked_members > 0
 

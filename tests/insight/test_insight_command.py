@@ -110,7 +110,7 @@ def test_only_the_newest_insights_are_kept(community, make_identity, make_intera
     assert CommunityInsight.objects.filter(community=community).count() == CommunityInsight.KEEP
 
 
-def test_insight_is_refreshed_after_a_sync():
+def test_insight_is_refreshed_after_a_sync(django_capture_on_commit_callbacks):
     run = sync_run_create(
         source="reddit-dump",
         arguments={
@@ -120,7 +120,8 @@ def test_insight_is_refreshed_after_a_sync():
             ]
         },
     )
-    run_sync.delay(run.pk).get()
+    with django_capture_on_commit_callbacks(execute=True):  # what the sync queued, run
+        run_sync.delay(run.pk).get()
     community = Community.objects.get(platform="reddit", external_id="fountainpens")
     insight = CommunityInsight.objects.get(community=community)
     talk = community.interactions.filter(kind__in=["post", "comment"]).exclude(author__is_bot=True).count()
@@ -164,18 +165,23 @@ def test_erasing_a_person_takes_their_words_out_of_stored_insight(
     assert not {e["interaction"] for t in newest["vocabulary"] for e in t["examples"]} & theirs
 
 
-def test_a_sync_that_changes_nothing_keeps_the_latest_insight():
+def test_a_sync_that_changes_nothing_keeps_the_latest_insight(django_capture_on_commit_callbacks):
     """Dump fixtures imported twice: the second sync creates and updates nothing."""
     paths = [str(FIXTURES / "RS_fountainpens_2024-01.ndjson"), str(FIXTURES / "RC_fountainpens_2024-01.ndjson")]
-    run_sync.delay(sync_run_create(source="reddit-dump", arguments={"paths": paths}).pk).get()
+
+    def sync():  # and what it queued, run
+        with django_capture_on_commit_callbacks(execute=True):
+            return run_sync.delay(sync_run_create(source="reddit-dump", arguments={"paths": paths}).pk).get()
+
+    sync()
     assert CommunityInsight.objects.count() == 2  # both synced communities described
-    again = run_sync.delay(sync_run_create(source="reddit-dump", arguments={"paths": paths}).pk).get()
+    again = sync()
     assert (again["created"], again["updated"]) == (0, 0)
     assert CommunityInsight.objects.count() == 2  # nothing new: nothing read again
     from influencers.models import Interaction
 
     Interaction.objects.filter(external_id="t3_1a2b3c").update(score=-5)  # a change the next sync undoes
-    changed = run_sync.delay(sync_run_create(source="reddit-dump", arguments={"paths": paths}).pk).get()
+    changed = sync()
     assert changed["updated"] >= 1 and CommunityInsight.objects.count() == 4
 
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.urls import reverse
 
-from insight import pages
+from insight import document_view as pages
 from insight.adapter import refresh_insight
 from insight.models import CommunityInsight
 from partnerships.models import CommunityStance, ReadinessItem
@@ -120,23 +120,42 @@ def test_before_the_first_insight_the_page_says_so_and_editors_may_compute_it(
     assert reverse("community-insight-refresh", args=[community.pk]) not in html
 
 
-def test_computing_again_runs_the_task_for_editors_only(client, manager_a, viewer_a, small_community):
+def test_computing_again_queues_the_task_for_editors_only_as_the_api_does(
+    client, manager_a, viewer_a, small_community, django_capture_on_commit_callbacks
+):
     url = reverse("community-insight-refresh", args=[small_community.pk])
     before = CommunityInsight.objects.count()
     client.force_login(viewer_a)
-    assert client.post(url).status_code == 403
-    assert CommunityInsight.objects.count() == before
+    with django_capture_on_commit_callbacks() as queued:
+        assert client.post(url).status_code == 403
+    assert queued == [] and CommunityInsight.objects.count() == before
     client.force_login(manager_a)
-    response = client.post(url, follow=True)
-    assert response.redirect_chain[-1] == (reverse("community-insight", args=[small_community.pk]), 302)
-    assert CommunityInsight.objects.count() == before + 1  # tasks run eagerly in the tests
-    assert "Computed just now." in response.content.decode()
+    with django_capture_on_commit_callbacks() as queued:
+        response = client.post(url)
+    assert response.status_code == 302 and response.url == reverse("community-insight", args=[small_community.pk])
+    # Queued after the commit, never computed in the request (with or without a worker).
+    assert len(queued) == 1 and CommunityInsight.objects.count() == before
+    with django_capture_on_commit_callbacks() as again:
+        client.post(url)  # asked again while it waits: one computation answers both
+    assert again == []
+    page = client.get(response.url).content.decode()
+    assert "It is already being computed: the new insight shows here when it is done." in page
+    queued[0]()  # the worker runs it
+    assert CommunityInsight.objects.count() == before + 1
+    with django_capture_on_commit_callbacks() as queued:
+        client.post(url)  # done: it may be asked for again
+    assert len(queued) == 1
+    assert "Computing again: the new insight shows here when it is done" in client.get(response.url).content.decode()
 
 
-def test_computing_a_community_with_nothing_to_read_says_so(client, manager_a, community):
+def test_computing_a_community_with_nothing_to_read_leaves_the_page_saying_there_is_none_yet(
+    client, manager_a, community, django_capture_on_commit_callbacks
+):
     client.force_login(manager_a)
-    response = client.post(reverse("community-insight-refresh", args=[community.pk]), follow=True)
-    assert "Nothing to read in r/fountainpens yet" in response.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("community-insight-refresh", args=[community.pk]))
+    html = client.get(reverse("community-insight", args=[community.pk])).content.decode()
+    assert "Computing again" in html and "No insight into this community yet" in html
     assert not CommunityInsight.objects.exists()
 
 

@@ -223,7 +223,6 @@ def test_in_the_admin_an_owner_files_the_request_and_an_operator_confirms_it(
     assert ErasedAccount.objects.get().erased_by == operator
 
 
-
 # --- every copy of a name (issue 17, item 7) --------------------------------------------------
 def _tables_holding(needle: str) -> dict[str, int]:
     """Every text and JSON column of every table, searched for ``needle`` (case-insensitive)."""

@@ -299,7 +299,7 @@ def test_the_upload_page_reports_each_skipped_row_and_keeps_the_rest(pages, bran
 def test_load_demo_refuses_production_settings_unless_forced(settings, monkeypatch):
     loaded = []
     monkeypatch.setattr(
-        "crm.management.commands.load_demo.load_demo", lambda: loaded.append(True) or {"communities": 4}
+        "demo.management.commands.load_demo.load_demo", lambda: loaded.append(True) or {"communities": 4}
     )
     settings.DEBUG = False
     with pytest.raises(CommandError, match=r"DEBUG is off.*demo.*'demo'.*--force"):

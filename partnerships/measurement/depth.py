@@ -1,6 +1,6 @@
 """Depth of a relationship, from plain rows: conversations, return engagement, before and after.
 
-Pure functions (times are seconds since the epoch, ids are plain ints or strings); the adapter
+Pure functions (times are seconds since the epoch, ids are plain ints or strings); ``partnership_depth``
 reads the rows. What counts:
 
 - **Conversation quality** of a creator's posts in a period: how many distinct members answered

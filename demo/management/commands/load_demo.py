@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from crm.demo.loader import DEMO_PASSWORD, DEMO_USERNAME, load_demo
+from demo.loader import DEMO_PASSWORD, DEMO_USERNAME, load_demo
 
 # Why the command refuses a production-shaped configuration: said when it refuses, and when forced.
 WHY = (

@@ -1,6 +1,6 @@
 """Depth measures on hand-built timelines whose answers are worked out by hand."""
 
-from graph.depth import (
+from partnerships.measurement.depth import (
     DAY,
     Contact,
     Message,

@@ -1,5 +1,6 @@
-"""Reads for the community and creator pages (discovery data, shared by every organization;
-what belongs to an organization — stances, partnerships, timelines — is scoped to the user)."""
+"""Reads for the community, creator and community insight pages: discovery data (shared by every
+organization) beside what belongs to the user's organizations (brands, stances, partnerships,
+timelines, readiness), which is always scoped to the user."""
 
 from __future__ import annotations
 
@@ -9,10 +10,15 @@ from datetime import timedelta
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.db.models.functions import TruncWeek
+from django.utils import timezone
 
 from crm import tenancy
 from influencers.models import Community, Creator, Interaction, MemberScore, RankingRun, RankingStatus
 from influencers.selectors import membership_trajectory
+from insight.document_view import document_view
+from insight.models import CommunityInsight
+from partnerships.models import Activity, Brand, CommunityStance, Partnership, Stance
+from partnerships.readiness import MIN_NOTES, OBSERVE_DAYS, Readiness, readiness_of_brands
 
 MEMBERS_PER_PAGE = 50
 
@@ -50,8 +56,6 @@ def participation_by_week(community: Community, *, weeks: int = 52) -> list[Week
 
 
 def community_page(*, community: Community, user, page_number: str | int = 1) -> dict:
-    from partnerships.models import Brand, CommunityStance, Stance
-
     run = community.ranking_runs.filter(status=RankingStatus.COMPLETED).order_by("-window_end", "-started_at").first()
     scores = (
         MemberScore.objects.filter(run=run).select_related("membership__identity__creator").order_by("rank")
@@ -85,8 +89,6 @@ def community_page(*, community: Community, user, page_number: str | int = 1) ->
 def _mark_pipelines(scores: list, brands: list, user) -> None:
     """On each member of the page: the user's pipelines they are already in (``pipelines``: brand,
     partnership) and the brands they could still be added to (``addable``). One query."""
-    from partnerships.models import Partnership
-
     creator_ids = {s.membership.identity.creator_id for s in scores} - {None}
     already: dict[int, list] = {}
     if creator_ids:
@@ -102,8 +104,6 @@ def _mark_pipelines(scores: list, brands: list, user) -> None:
 
 
 def creator_page(*, creator: Creator, user) -> dict:
-    from partnerships.models import Activity, Brand, Partnership
-
     identities = list(creator.identities.all().order_by("platform", "handle"))
     memberships = []
     for identity in identities:
@@ -132,3 +132,49 @@ def creator_page(*, creator: Creator, user) -> dict:
         ],
         "timeline": list(timeline),
     }
+
+
+# --- the community insight page --------------------------------------------------------------------
+@dataclass
+class BrandReadiness:
+    """One of the user's brands in this community: its stance, its checklist and log, and whether
+    the user may change them."""
+
+    brand: Brand
+    stance: CommunityStance | None
+    state: Readiness
+    can_edit: bool
+
+    @property
+    def speaking(self) -> bool:
+        """Already contributing or partnered: the checklist no longer gates anything."""
+        return self.stance is not None and self.stance.stance in (Stance.CONTRIBUTING, Stance.PARTNERED)
+
+
+def insight_page(*, community: Community, user) -> dict:
+    """The page's context: the latest insight (None before the first), the document as plain
+    values, and the readiness of each brand the user can see (a few queries per brand)."""
+    latest = CommunityInsight.objects.filter(community=community).order_by("-computed_at").first()
+    context = {
+        "community": community,
+        "insight": latest,
+        "brands": brand_readiness(community=community, user=user),
+        "stance_choices": Stance.choices,
+        "observe_days": OBSERVE_DAYS,
+        "min_notes": MIN_NOTES,
+        "today": timezone.localdate(),
+    }
+    if latest is not None:
+        context |= document_view(latest.document or {})
+    return context
+
+
+def brand_readiness(*, community: Community, user) -> list[BrandReadiness]:
+    """Each brand of the user's organizations, by name (another organization's are never read)."""
+    brands = list(tenancy.scope_to_user(Brand.objects.select_related("organization"), user).order_by("name"))
+    stances = {s.brand_id: s for s in CommunityStance.objects.filter(community=community, brand__in=brands)}
+    states = readiness_of_brands(brands=brands, community=community)
+    return [
+        BrandReadiness(brand=brand, stance=stances.get(brand.pk), state=state, can_edit=tenancy.can_edit(user, brand))
+        for brand, state in zip(brands, states, strict=True)
+    ]

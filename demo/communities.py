@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from crm.demo.activity import CommunitySpec
+from demo.activity import CommunitySpec
 
 _ADJECTIVES = [
     "quiet",

@@ -2,7 +2,7 @@
 
 import pytest
 
-from graph.mentions import brand_matcher, find_mentions, read_mention
+from partnerships.measurement.mention_detection import brand_matcher, find_mentions, read_mention
 
 APPLE = brand_matcher(["Apple"], ["https://www.apple.com/"])
 INKWELL = brand_matcher(["Inkwell", "Inkwell & Nib", "I&N"], ["https://inkwell.example"])
@@ -79,9 +79,14 @@ def test_tone_is_read_from_the_sentences_that_name_the_brand():
     assert read_mention(text, INKWELL).sentiment < 0
 
 
-def test_sarcasm_is_a_known_limit():
-    # Recorded so that a better model, if one is added, shows up here: VADER reads this as praise.
-    assert read_mention("Oh great, another Inkwell bottle that leaked. Love it.", INKWELL).sentiment > 0
+def test_sarcasm_is_a_known_limit_read_as_praise():
+    """The documented limit (mention_detection's docstring, README), asserted as it is: VADER reads
+    sarcasm as praise, though the same complaint said plainly reads as one. A better model turns
+    the first reading negative and fails this test: then the docstring and README change with it."""
+    plain = read_mention("Another Inkwell bottle that leaked.", INKWELL).sentiment
+    sarcastic = read_mention("Oh great, another Inkwell bottle that leaked. Love it.", INKWELL).sentiment
+    assert plain < 0
+    assert sarcastic >= 0.05  # VADER's own threshold for "positive"
 
 
 def test_no_mention_is_none():

@@ -3,7 +3,10 @@
 This is a fixture generator, not a user-facing write path, so it writes with the ORM directly
 (bulk inserts, get_or_create on natural keys) and backdates timeline entries; it never calls the
 services that stamp "now". Every row is keyed on a natural key, so a second run creates nothing,
-and the whole load is one transaction: an interrupted load leaves nothing behind.
+and the whole load is one transaction on one connection: an interrupted load leaves nothing
+behind. (Its steps keep to that: the ranking reads members' texts on a second connection only
+outside a transaction, and every step's own ``atomic`` becomes a savepoint of this one. What they
+queue for after the commit — webhooks for the rankings — is sent only if the load commits.)
 """
 
 from __future__ import annotations
@@ -13,9 +16,10 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from crm.demo import partnerships as demo_partnerships
-from crm.demo.activity import CommunityActivity, CommunitySpec, generate
-from crm.demo.communities import COMMUNITIES, identity_external_id, profile_url
+from demo import partnerships as demo_partnerships
+from demo.activity import CommunityActivity, CommunitySpec, generate
+from demo.communities import COMMUNITIES, identity_external_id, profile_url
+from graph.adapter import rank_community
 from influencers import services as influencer_services
 from influencers.models import Community, Creator, Identity, Interaction, RankingRun
 from insight.adapter import refresh_insight
@@ -102,19 +106,17 @@ def _link_cross_platform_creators(identities_by_community: dict[str, dict[str, I
                 identity.save(update_fields=["creator"])
 
 
-@transaction.atomic
 def _rank(community: Community, *, end: datetime) -> None:
     """Three snapshots, four weeks apart, so members' trajectories have something to show."""
-    from graph.adapter import rank_community
-
     if community.ranking_runs.exists():
         return
     for weeks_ago in (8, 4, 0):
         rank_community(community, end=end - timedelta(weeks=weeks_ago))
 
 
+@transaction.atomic
 def load_demo(*, now: datetime | None = None) -> dict[str, int]:
-    """Create (or complete) the demo data set; returns counts of what exists afterwards."""
+    """Create (or complete) the demo data set, all or nothing; returns counts of what exists afterwards."""
     now = now or timezone.now()
     # Conversation ends yesterday so "last 7 days" views have something in them.
     end = (now - timedelta(days=1)).replace(minute=0, second=0, microsecond=0)

@@ -1,4 +1,6 @@
-"""The community and creator pages. Thin: reads in influencers.pages."""
+"""The community, creator and community insight pages. Thin: reads in discovery.pages; their forms
+post to partnerships' views (the insight page's readiness forms come back with ``return_to=insight``)
+and insight's (computing the insight again)."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
 from crm import tenancy
-from influencers import pages
+from discovery import pages
 from influencers.models import Community, Creator
 from partnerships.creator_notes import creator_notes_for
 from partnerships.models import Brand
@@ -39,3 +41,14 @@ def creator_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context["notes"] = creator_notes_for(creator=creator, user=request.user)
     context["can_note"] = bool(tenancy.organization_ids_for(request.user, editable=True))
     return render(request, "influencers/creator.html", context)
+
+
+@login_required
+@require_safe
+def community_insight(request: HttpRequest, pk: int) -> HttpResponse:
+    """The latest insight into the community, section by section, and brand readiness."""
+    tenancy.require_member(request.user)
+    community = get_object_or_404(Community, pk=pk)
+    context = pages.insight_page(community=community, user=request.user)
+    context["can_compute"] = tenancy.can_edit(request.user)
+    return render(request, "insight/community_insight.html", context)

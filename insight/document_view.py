@@ -1,6 +1,6 @@
-"""Reads for the community insight page: the latest insight document turned into plain values the
-template only prints (heat levels, bar and sparkline coordinates, quotes split around their term),
-and where each of the user's brands stands in its preparation to speak in the community.
+"""An insight document turned into plain values a template only prints (heat levels, bar and
+sparkline coordinates, quotes split around their term). The community insight page
+(discovery.pages) shows it beside the user's brands' readiness; nothing here knows of brands.
 
 The document comes from ``insight.analysis``. Any part of it may be missing, null or empty (a
 small community, an older document version), so every reader here takes what is there and says
@@ -9,69 +9,16 @@ small community, an older document version), so every reader here takes what is 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime
 from urllib.parse import urlsplit
 
-from django.utils import timezone
-
-from crm import tenancy
-from influencers.models import Community
 from insight.analysis.language import term_pattern
 from insight.charts import SPARK_HEIGHT, SPARK_WIDTH, heatmap, messages_said, monthly_chart, sparkline
-from insight.models import CommunityInsight
-from partnerships.models import Brand, CommunityStance, Stance
-from partnerships.readiness import MIN_NOTES, OBSERVE_DAYS, Readiness, readiness_of_brands
 
 BAR = 100  # a share bar's full width (SVG units)
 EXAMPLES_SHOWN = 2  # quotes per term
 TERMS_SHOWN, PHRASES_SHOWN = 15, 10  # the rest of the vocabulary is one click away
 TREND_ARROWS = {"rising": "↑ rising", "falling": "↓ falling", "steady": "→ steady", "new": "new"}
-
-
-@dataclass
-class BrandReadiness:
-    """One of the user's brands in this community: its stance, its checklist and log, and whether
-    the user may change them."""
-
-    brand: Brand
-    stance: CommunityStance | None
-    state: Readiness
-    can_edit: bool
-
-    @property
-    def speaking(self) -> bool:
-        """Already contributing or partnered: the checklist no longer gates anything."""
-        return self.stance is not None and self.stance.stance in (Stance.CONTRIBUTING, Stance.PARTNERED)
-
-
-def insight_page(*, community: Community, user) -> dict:
-    """The page's context: the latest insight (None before the first), the document as plain
-    values, and the readiness of each brand the user can see (a few queries per brand)."""
-    latest = CommunityInsight.objects.filter(community=community).order_by("-computed_at").first()
-    context = {
-        "community": community,
-        "insight": latest,
-        "brands": brand_readiness(community=community, user=user),
-        "stance_choices": Stance.choices,
-        "observe_days": OBSERVE_DAYS,
-        "min_notes": MIN_NOTES,
-        "today": timezone.localdate(),
-    }
-    if latest is not None:
-        context |= document_view(latest.document or {})
-    return context
-
-
-def brand_readiness(*, community: Community, user) -> list[BrandReadiness]:
-    """Each brand of the user's organizations, by name (another organization's are never read)."""
-    brands = list(tenancy.scope_to_user(Brand.objects.select_related("organization"), user).order_by("name"))
-    stances = {s.brand_id: s for s in CommunityStance.objects.filter(community=community, brand__in=brands)}
-    states = readiness_of_brands(brands=brands, community=community)
-    return [
-        BrandReadiness(brand=brand, stance=stances.get(brand.pk), state=state, can_edit=tenancy.can_edit(user, brand))
-        for brand, state in zip(brands, states, strict=True)
-    ]
 
 
 def document_view(document: dict) -> dict:

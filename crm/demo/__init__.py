@@ -1,1 +1,0 @@
-"""The demo data set loaded by `python manage.py load_demo` (and `make demo`)."""
