@@ -13,6 +13,7 @@ from django.utils import timezone
 from crm.models import Organization, OrganizationMember, Role
 from influencers.models import Community, Creator, Identity
 from partnerships.models import (
+    PIPELINE_ORDER,
     Activity,
     ActivityKind,
     Agreement,
@@ -35,7 +36,6 @@ from partnerships.models import (
     UsageRights,
 )
 from partnerships.referrals import referral_click_record
-from partnerships.services import PIPELINE_ORDER
 
 ORGANIZATIONS = [
     ("demo-brand", "Demo Brand Team", True),

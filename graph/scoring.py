@@ -308,7 +308,8 @@ def rank(
             "language": _plain(fluent[m]) | {"typical": typical},
             "promotion": _plain(promo[m]),
             "removals": {
-                "written": data.written.get(m, 0), "removed": data.removed.get(m, 0),
+                "written": data.written.get(m, 0),
+                "removed": data.removed.get(m, 0),
                 "share": removal_guard(data.written.get(m, 0), data.removed.get(m, 0))[1],
             },  # fmt: skip
             "appreciation": {
@@ -334,8 +335,11 @@ def rank(
     return Ranking(
         results=results,
         parameters={
-            "weights": weights, "measures": MEASURES, "algorithm_version": ALGORITHM_VERSION,
-            "language": data.language, **({"left_out": sorted(leave_out)} if leave_out else {}),
+            "weights": weights,
+            "measures": MEASURES,
+            "algorithm_version": ALGORITHM_VERSION,
+            "language": data.language,
+            **({"left_out": sorted(leave_out)} if leave_out else {}),
         },  # fmt: skip
         message=_thin_data_message(len(rankable), data),
         vocabulary=[t.term for t in vocabulary.best(25)],

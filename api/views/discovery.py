@@ -84,13 +84,11 @@ class CommunityViewSet(ScopedQuerysetMixin, viewsets.ReadOnlyModelViewSet):
     def readiness_checklist(self, request, pk=None, format=None):
         """Tick the checklist items named (and untick the others) for one of your brands."""
         community, data = self._brand_to_change(s.ChecklistSerializer)
-        for item in ReadinessItem.values:
-            readiness.readiness_item_set(
-                brand=data["brand"], community=community, item=item, checked=item in data["items"],
-                actor=actor_of(request),
-            )  # fmt: skip
+        state = readiness.readiness_checklist_set(
+            brand=data["brand"], community=community,
+            checked={item: item in data["items"] for item in ReadinessItem.values}, actor=actor_of(request),
+        )  # fmt: skip
         stance = CommunityStance.objects.filter(brand=data["brand"], community=community).first()
-        state = readiness.readiness(brand=data["brand"], community=community)
         return Response(s.BrandReadinessSerializer(_readiness_row(data["brand"], stance, state)).data)
 
     @extend_schema(request=s.ObservationWriteSerializer, responses={201: s.ObservationNoteSerializer, **WRITE_ERRORS})

@@ -53,7 +53,7 @@ THING_FIELDS = (
 
 
 def removed_by(text: str, category) -> str:
-    """"author", "community" or "" (not removed), from a thing's text and ``removed_by_category``."""
+    """ "author", "community" or "" (not removed), from a thing's text and ``removed_by_category``."""
     if category and isinstance(category, str):
         return "author" if category in AUTHOR_REMOVALS else "community"
     if category or text in REMOVED_TEXTS:

@@ -87,5 +87,5 @@ def test_the_brand_page_and_its_depth_open_without_console_errors(
     assert page.locator("svg.mentions-chart rect.absent").count() == 1  # one month of mentions
     assert "2" in page.locator(".figure .value").first.inner_text()
     page.click("button:has-text('Measure now')")
-    page.wait_for_selector("text=Measured just now.")
+    page.wait_for_selector("text=Measuring Inkwell now")
     assert page.console_problems == []

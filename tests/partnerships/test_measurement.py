@@ -137,7 +137,9 @@ def test_the_measure_command_prints_json_and_refuses_unknown_brands(watched, cap
     assert "Inkwell (team-a/inkwell)" in out.getvalue()
 
 
-def test_a_completed_sync_measures_the_brands_that_watch_its_community(brand_a, community):
+def test_a_completed_sync_measures_the_brands_that_watch_its_community(
+    brand_a, community, django_capture_on_commit_callbacks
+):
     from pathlib import Path
 
     from influencers.ingest.runs import sync_run_create
@@ -145,7 +147,8 @@ def test_a_completed_sync_measures_the_brands_that_watch_its_community(brand_a, 
 
     dump = Path(__file__).resolve().parents[1] / "fixtures" / "reddit" / "RC_fountainpens_2024-01.ndjson"
     CommunityStance.objects.create(brand=brand_a, community=community)  # reddit:fountainpens, as in the dump
-    run_sync.delay(sync_run_create(source="reddit-dump", arguments={"paths": [str(dump)]}).pk).get()
+    with django_capture_on_commit_callbacks(execute=True):  # the measurement is queued after commit
+        run_sync.delay(sync_run_create(source="reddit-dump", arguments={"paths": [str(dump)]}).pk).get()
     from django.utils.dateparse import parse_datetime
 
     from influencers.models import Interaction

@@ -15,8 +15,6 @@ FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "reddit"
 COMMENTS = FIXTURES / "RC_fountainpens_2024-01.ndjson"
 
 
-
-
 def compress(source: Path, target: Path) -> Path:
     # Real dumps are written with a long window; reading them needs max_window_size=2**31.
     params = zstandard.ZstdCompressionParameters.from_level(19, window_log=27)
