@@ -5,7 +5,8 @@ A CRM model says how to reach its organization with a class attribute ``organiza
 (communities, creators, identities, interactions, rankings) has no such attribute: every member of
 any organization may read it.
 
-Views use it one way: ``@member_required`` on every page of the product, then
+Views use it one way: ``@member_page("GET", "HEAD")`` (or the verbs the page answers) on every
+page of the product, then
 ``visible_or_404`` for a record the page only shows and ``editable_or_403`` for one it changes. Who
 asks is a signed-in User or a ``Principal`` (an API key), which tells its roles itself.
 """
@@ -20,6 +21,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
 from django.shortcuts import get_object_or_404
+from django.views.decorators.http import require_http_methods
 
 from crm.models import EDITOR_ROLES, Organization, OrganizationMember, Role
 
@@ -150,6 +152,20 @@ def member_required(view: Callable) -> Callable:
         return view(request, *args, **kwargs)
 
     return login_required(checked)
+
+
+def member_page(*methods: str) -> Callable:
+    """A page of the product that answers ``methods``: whoever is not signed in is sent to sign in
+    (whatever the verb), a verb the page does not answer is a 405, and then only members of an
+    organization go on (``member_required``: a 403 for anyone else)."""
+
+    def decorate(view: Callable) -> Callable:
+        return login_required(require_http_methods(list(methods))(member_required(view)))
+
+    return decorate
+
+
+READ = ("GET", "HEAD")  # what a page that only shows answers: @member_page(*READ)
 
 
 def visible_or_404(user, queryset: QuerySet, **lookup) -> Model:

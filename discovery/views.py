@@ -4,10 +4,8 @@ and insight's (computing the insight again)."""
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.views.decorators.http import require_safe
 
 from crm import tenancy
 from discovery import pages
@@ -16,24 +14,20 @@ from partnerships.creator_notes import creator_notes_for
 from partnerships.models import Brand
 
 
-@login_required
-@require_safe
+@tenancy.member_page(*tenancy.READ)
 def community_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """Members by rank with their components, reasons and reach; participation over time; the
     stance of the user's brands."""
-    tenancy.require_member(request.user)
     community = get_object_or_404(Community, pk=pk)
     context = pages.community_page(community=community, user=request.user, page_number=request.GET.get("page", 1))
     context["can_add"] = tenancy.can_edit(request.user)
     return render(request, "influencers/community.html", context)
 
 
-@login_required
-@require_safe
+@tenancy.member_page(*tenancy.READ)
 def creator_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A person across platforms: identities, memberships with scores and trend, partnerships,
     timeline, and the notes of the user's organizations on them (no other organization's)."""
-    tenancy.require_member(request.user)
     creator = get_object_or_404(Creator, pk=pk)
     context = pages.creator_page(creator=creator, user=request.user)
     context["can_add"] = tenancy.can_edit(request.user)
@@ -43,11 +37,9 @@ def creator_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "influencers/creator.html", context)
 
 
-@login_required
-@require_safe
+@tenancy.member_page(*tenancy.READ)
 def community_insight(request: HttpRequest, pk: int) -> HttpResponse:
     """The latest insight into the community, section by section, and brand readiness."""
-    tenancy.require_member(request.user)
     community = get_object_or_404(Community, pk=pk)
     context = pages.insight_page(community=community, user=request.user)
     context["can_compute"] = tenancy.can_edit(request.user)

@@ -13,7 +13,7 @@ from datetime import date, datetime
 from urllib.parse import urlsplit
 
 from insight.analysis.language import term_pattern
-from insight.charts import SPARK_HEIGHT, SPARK_WIDTH, heatmap, messages_said, monthly_chart, sparkline
+from insight.charts import heatmap, messages_said, monthly_chart, sparkline
 
 BAR = 100  # a share bar's full width (SVG units)
 EXAMPLES_SHOWN = 2  # quotes per term
@@ -302,8 +302,6 @@ def _questions(questions: dict) -> dict:
         "ungrouped": number(basis.get("ungrouped")),
         "method": basis.get("method"),
         "window": f"{window[0]} to {window[-1]}" if window else None,
-        "spark_width": SPARK_WIDTH,
-        "spark_height": SPARK_HEIGHT,
     }
 
 

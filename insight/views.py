@@ -4,24 +4,20 @@ readiness beside the insight: it is discovery's (discovery.views.community_insig
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods
 
 from crm import tenancy
 from influencers.models import Community
 from insight.tasks import refresh_soon
 
 
-@login_required
-@require_http_methods(["POST"])
+@tenancy.member_page("POST")
 def community_insight_refresh(request: HttpRequest, pk: int) -> HttpResponse:
     """Queue a computation of the community's insight, as the API does; the page shows the new one
     when it is done (a million messages take under a minute)."""
-    tenancy.require_member(request.user)
     community = get_object_or_404(Community, pk=pk)
     if not tenancy.can_edit(request.user):
         raise PermissionDenied("You can read this community's insight but not compute it again.")

@@ -205,10 +205,11 @@ class ReferralLinkInline(OrganizationScopedInline):
 
 
 def _refuse_outsider(form, field: str, organization) -> None:
-    """The owner or assignee must be a member of the partnership's organization (as the services say)."""
-    person = form.cleaned_data.get(field)
-    if person is not None and organization is not None and not organization.members.filter(user=person).exists():
-        form.add_error(field, f"Choose one of the members of {organization}.")
+    """The service's own check, run while the form can still say so beside the field."""
+    try:
+        services.require_organization_member(organization, form.cleaned_data.get(field), field)
+    except ValidationError as refusal:
+        form.add_error(None, refusal)
 
 
 class PartnershipForm(forms.ModelForm):

@@ -303,13 +303,7 @@ def retry_policy() -> Retry:
 def retry_after_seconds(response) -> float | None:
     """A response's Retry-After in seconds (it may be a number or an HTTP date), None if it has none
     or one that cannot be read."""
-    header = response.headers.get("Retry-After")
-    if not header:
-        return None
-    try:
-        return Retry().parse_retry_after(header)  # at most six hours (urllib3's bound)
-    except InvalidHeader:
-        return None
+    return _Retry().get_retry_after(response)  # urllib3 reads it from the headers alone
 
 
 class DiscourseClient:

@@ -8,7 +8,7 @@ deliverables). ``from partnerships import services; services.partnership_move(..
 """
 
 from partnerships.models import END_STAGES, OBSERVED_STAGES, PIPELINE_ORDER, STAGES_AFTER_OUTREACH
-from partnerships.services._shared import AlreadyExists
+from partnerships.services._shared import AlreadyExists, require_organization_member
 from partnerships.services.agreements import (
     CREATIVE_CONTROL_FIELDS,
     RULE_FIELDS,
@@ -58,6 +58,7 @@ __all__ = [
     "partnership_update",
     "partnership_was_observed",
     "pipeline_add",
+    "require_organization_member",
     "task_complete",
     "task_create",
 ]

@@ -36,9 +36,9 @@ def timeline_note(partnership: Partnership, kind: str, actor, summary: str, body
     )  # fmt: skip
 
 
-def require_organization_member(partnership: Partnership, user, field: str) -> None:
-    """Refuse to name as owner or assignee someone outside the partnership's organization."""
+def require_organization_member(organization, user, field: str) -> None:
+    """Refuse to name as owner or assignee someone outside the organization (a partnership's)."""
     # The message names neither the person nor whether they exist elsewhere: a caller must not learn
     # from it who the users of other organizations (or the operators) are.
-    if user is not None and not partnership.brand.organization.members.filter(user=user).exists():
-        raise ValidationError({field: f"Choose one of the members of {partnership.brand.organization}."})
+    if user is not None and not organization.members.filter(user=user).exists():
+        raise ValidationError({field: f"Choose one of the members of {organization}."})

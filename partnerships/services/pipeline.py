@@ -137,7 +137,7 @@ def partnership_create(
         brand=brand, creator=creator, owner=owner or actor, stage=Stage.DISCOVERED, stage_changed_at=now, notes=notes
     )
     if owner is not None and owner != actor:
-        require_organization_member(partnership, owner, "owner")
+        require_organization_member(partnership.brand.organization, owner, "owner")
     partnership._history_user = actor
     partnership.save()
     partnership.communities.set(communities)
@@ -183,7 +183,7 @@ def partnership_update(*, partnership: Partnership, actor=None, **changes) -> Pa
     if unknown := set(changes) - allowed:
         raise ValidationError({name: "This cannot be changed here." for name in sorted(unknown)})
     if "owner" in changes:
-        require_organization_member(partnership, changes["owner"], "owner")
+        require_organization_member(partnership.brand.organization, changes["owner"], "owner")
         partnership.owner = changes["owner"]
     if "notes" in changes:
         partnership.notes = changes["notes"] or ""

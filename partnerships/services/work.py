@@ -36,7 +36,7 @@ def task_create(
     if not title:
         raise ValidationError({"title": "Say what is to be done."})
     assignee = assignee or actor
-    require_organization_member(partnership, assignee, "assignee")
+    require_organization_member(partnership.brand.organization, assignee, "assignee")
     return Task.objects.create(
         organization=partnership.brand.organization, partnership=partnership, creator=partnership.creator,
         title=title[:300], notes=notes, due_on=due_on, assignee=assignee, created_by=actor,

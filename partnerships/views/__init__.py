@@ -1,5 +1,5 @@
 """Pages partnership managers work in. Thin: read through selectors, write through services;
-tenancy by one mechanism (``member_required``, ``visible_or_404``, ``editable_or_403``).
+tenancy by one mechanism (``crm.tenancy.member_page``, ``visible_or_404``, ``editable_or_403``).
 
 Split by what the manager is looking at: ``pipeline`` (the board, moving and adding),
 ``partnership`` (one partnership's page and the work done on it: agreements, tasks, timeline,

@@ -4,31 +4,14 @@ form through its service with the refusals shown as messages."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_http_methods
 
 from crm import tenancy
 from crm.parsing import parse_id
-from crm.tenancy import member_required
 from partnerships.models import Brand
-
-
-def member_page(*methods: str):
-    """A page of the product that answers ``methods``: whoever is not signed in is sent to sign in
-    (whatever the verb), a verb the page does not answer is a 405, and then only members of an
-    organization go on (``crm.tenancy.member_required``: a 403 for anyone else)."""
-
-    def decorate(view):
-        return login_required(require_http_methods(list(methods))(member_required(view)))
-
-    return decorate
-
-
-READ = ("GET", "HEAD")
 
 
 def safe_next(request: HttpRequest, url: str | None) -> str:

@@ -15,13 +15,14 @@ from django.views.decorators.http import require_http_methods
 
 from crm import tenancy
 from crm.background import enqueue_after_commit
+from crm.tenancy import READ, member_page
 from influencers.models import Community
 from partnerships import dashboard, readiness, services
 from partnerships.forms import ObservationForm
 from partnerships.models import Brand, ReadinessItem, ReferralLink
 from partnerships.referrals import ReferralFileError, referral_click_record, referral_events_import
 from partnerships.tasks import measure_brand
-from partnerships.views._shared import READ, member_page, named_brand, say_refusal, written
+from partnerships.views._shared import named_brand, say_refusal, written
 
 REFERRAL_UPLOAD_LIMIT = 10 * 1024 * 1024
 

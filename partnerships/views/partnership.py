@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from crm import tenancy
+from crm.tenancy import READ, member_page
 from partnerships import dashboard, selectors, services
 from partnerships.forms import (
     ActivityForm,
@@ -23,7 +24,7 @@ from partnerships.forms import (
     TaskForm,
 )
 from partnerships.models import Agreement, Deliverable, Partnership, Task
-from partnerships.views._shared import READ, member_page, safe_next, written
+from partnerships.views._shared import safe_next, written
 
 LOOK_ONLY = "You can look at this partnership but not change it."
 

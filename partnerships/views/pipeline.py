@@ -12,12 +12,13 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from crm import tenancy
+from crm.tenancy import READ, member_page
 from influencers.models import Community, Creator, Identity
 from partnerships import selectors, services
 from partnerships.board_html import cards_html
 from partnerships.forms import PipelineAddForm, PipelineFilterForm
 from partnerships.models import Brand, Partnership, Stage
-from partnerships.views._shared import READ, member_page, named_brand, safe_next, say_refusal
+from partnerships.views._shared import named_brand, safe_next, say_refusal
 
 LOOK_ONLY = "You can look at this pipeline but not change it."
 
