@@ -113,6 +113,15 @@ class Community(models.Model):
                 raise ValidationError({"external_id": f"Refused: {refusal}."})
 
     @property
+    def label(self) -> str:
+        """How pages name the community: a subreddit as people write it (``r/fountainpens``), any
+        other by its own name (the forum's, workspace's or server's). ``community_by_key`` accepts
+        it too."""
+        if self.platform == Platform.REDDIT:
+            return f"r/{self.external_id}"
+        return self.name
+
+    @property
     def key(self) -> str:
         """The name used on the command line: ``platform:external_id``."""
         return f"{self.platform}:{self.external_id}"
