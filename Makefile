@@ -3,8 +3,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-# Local runs use the embedded defaults (SQLite file, tasks in-process) unless DATABASE_URL etc. are set.
-DEV_ENV := DEBUG=1
+# Local work: DEBUG on and a generated secret in .env.local, which manage.py reads for any
+# variable the environment does not set (never the web server or worker: production sets its own).
+# Without DATABASE_URL etc. the embedded defaults apply (SQLite file, tasks in-process).
+LOCAL_SETTINGS := .env.local
 
 .PHONY: demo test lint venv serve clean
 
@@ -15,7 +17,15 @@ $(STAMP): requirements.txt requirements-dev.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $(STAMP)
 
-venv: $(STAMP)
+$(LOCAL_SETTINGS):
+	@printf '%s\n' \
+		'# Written by make for local work in this checkout; delete it to get a new secret.' \
+		'# Read by manage.py for variables the environment leaves unset; never by the web server or worker.' \
+		'DEBUG=1' \
+		"SECRET_KEY=$$($(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))')" > $@
+	@echo "Wrote $@ (DEBUG=1 and a generated SECRET_KEY for local work)"
+
+venv: $(STAMP) $(LOCAL_SETTINGS)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
@@ -24,17 +34,17 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 
-demo: $(STAMP)
-	$(DEV_ENV) $(BIN)/python manage.py migrate --noinput
-	$(DEV_ENV) $(BIN)/python manage.py load_demo
+demo: $(STAMP) $(LOCAL_SETTINGS)
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py load_demo
 	@echo
 	@echo "  Demo running at http://127.0.0.1:8000/admin/"
 	@echo "  Log in as: demo / demo  (partnership manager in demo-brand; demo data only)"
 	@echo
-	$(DEV_ENV) $(BIN)/python manage.py runserver 127.0.0.1:8000
+	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
-serve: $(STAMP)
-	$(DEV_ENV) $(BIN)/python manage.py runserver 127.0.0.1:8000
+serve: $(STAMP) $(LOCAL_SETTINGS)
+	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
 clean:
-	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache
+	rm -rf $(VENV) $(LOCAL_SETTINGS) db.sqlite3 staticfiles .pytest_cache

@@ -13,11 +13,35 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import dj_database_url
+import dotenv
 
 TRUE_WORDS = {"1", "true", "yes", "on"}
 FALSE_WORDS = {"0", "false", "no", "off", ""}
 SUPPORTED_DATABASE_SCHEMES = ("postgres", "postgresql", "pgsql", "sqlite")
 MIN_SECRET_KEY_LENGTH = 50
+
+
+LOCAL_SETTINGS_FILE = ".env.local"
+
+
+def load_local_settings(path: Path, environ) -> list[str]:
+    """Fill in, from the file ``make`` writes for local work (``.env.local``: DEBUG=1 and a generated
+    SECRET_KEY), the variables the environment does not set; returns the names it filled.
+
+    Read by ``manage.py`` only — the command line of a checkout someone works in — never by
+    ``wsgi.py``/``asgi.py`` or the Celery app (which every process imports, the test suite too),
+    so a web server or worker is configured only by its own environment. A variable set in the
+    environment always wins, so production, which sets SECRET_KEY and DEBUG itself, is not changed
+    by a stray file. python-dotenv parses it (quotes, comments, ``export``) as other tools do.
+    """
+    if not path.is_file():
+        return []
+    filled = []
+    for name, value in dotenv.dotenv_values(path).items():
+        if value is not None and name not in environ:
+            environ[name] = value
+            filled.append(name)
+    return filled
 
 
 class ConfigError(ValueError):

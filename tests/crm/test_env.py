@@ -1,10 +1,14 @@
 """Configuration from the environment: defaults, parsing, and one clear line per mistake."""
 
+import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from crm.env import ConfigError, read_config
+from crm.env import LOCAL_SETTINGS_FILE, ConfigError, load_local_settings, read_config
 
 BASE = Path("/srv/crm")
 PRODUCTION = {
@@ -97,3 +101,44 @@ def test_production_defaults_are_secure():
     assert config.debug is False
     assert config.secure_ssl_redirect is True
     assert config.hsts_seconds >= 31_536_000
+
+
+def test_the_local_settings_file_fills_only_what_the_environment_leaves_unset(tmp_path):
+    settings_file = tmp_path / LOCAL_SETTINGS_FILE
+    settings_file.write_text("# written by make\nDEBUG=1\nSECRET_KEY='local-secret'\nexport LOG_LEVEL=WARNING\n")
+    environ = {"DEBUG": "0"}
+
+    filled = load_local_settings(settings_file, environ)
+
+    assert filled == ["SECRET_KEY", "LOG_LEVEL"]
+    assert environ == {"DEBUG": "0", "SECRET_KEY": "local-secret", "LOG_LEVEL": "WARNING"}
+    assert load_local_settings(tmp_path / "absent", environ) == []
+
+
+def test_manage_py_reads_the_local_settings_file_beside_it(tmp_path):
+    """The README's commands run as written after `make demo`: no DEBUG=1 or SECRET_KEY typed."""
+    repository = Path(__file__).resolve().parents[2]
+    shutil.copy(repository / "manage.py", tmp_path / "manage.py")
+    (tmp_path / LOCAL_SETTINGS_FILE).write_text("DEBUG=1\n")
+    environ = {
+        name: value
+        for name, value in os.environ.items()
+        if name not in {"DEBUG", "SECRET_KEY", "DJANGO_SETTINGS_MODULE", "DATABASE_URL"}
+    }
+    environ["PYTHONPATH"] = str(repository)
+    command = [
+        sys.executable,
+        str(tmp_path / "manage.py"),
+        "shell",
+        "-c",
+        "from django.conf import settings; print(settings.DEBUG)",
+    ]
+
+    with_file = subprocess.run(command, env=environ, capture_output=True, text=True, cwd=tmp_path, timeout=60)
+    (tmp_path / LOCAL_SETTINGS_FILE).unlink()
+    without_file = subprocess.run(command, env=environ, capture_output=True, text=True, cwd=tmp_path, timeout=60)
+
+    assert with_file.returncode == 0, with_file.stderr
+    assert with_file.stdout.strip().splitlines()[-1] == "True"
+    assert without_file.returncode != 0
+    assert "SECRET_KEY is not set" in without_file.stderr

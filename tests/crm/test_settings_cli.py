@@ -4,8 +4,10 @@ These start `manage.py` in a subprocess: settings are read once per process.
 """
 
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -33,12 +35,18 @@ CONFIG_VARIABLES = {
 }
 
 
+# manage.py fills unset variables from the .env.local beside it (written by `make` for local
+# work): these tests run a copy in a folder of its own, so a developer's file cannot change them.
+ISOLATED = Path(tempfile.mkdtemp(prefix="manage-py-"))
+shutil.copy(ROOT / "manage.py", ISOLATED / "manage.py")
+
+
 def manage(*args, **environ):
     clean = {k: v for k, v in os.environ.items() if k not in CONFIG_VARIABLES}
     return subprocess.run(
-        [sys.executable, "manage.py", *args],
+        [sys.executable, str(ISOLATED / "manage.py"), *args],
         cwd=ROOT,
-        env={**clean, "DJANGO_SETTINGS_MODULE": "crm.settings", **environ},
+        env={**clean, "PYTHONPATH": str(ROOT), "DJANGO_SETTINGS_MODULE": "crm.settings", **environ},
         capture_output=True,
         text=True,
         timeout=120,
