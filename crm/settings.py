@@ -151,6 +151,7 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
+FORMAT_MODULE_PATH = ["crm.formats"]  # one date format everywhere: 2026-12-05 (crm/formats/en/formats.py)
 
 # --- Static files (whitenoise serves them in production and under runserver) ---------------
 STATIC_URL = "static/"

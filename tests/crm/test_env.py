@@ -142,3 +142,18 @@ def test_manage_py_reads_the_local_settings_file_beside_it(tmp_path):
     assert with_file.stdout.strip().splitlines()[-1] == "True"
     assert without_file.returncode != 0
     assert "SECRET_KEY is not set" in without_file.stderr
+
+
+def test_every_page_writes_dates_one_way():
+    """Dates the templates print without a format (and the admin's) read as the pages' own: 2026-12-05."""
+    import datetime
+
+    from django.template import Context, Template
+
+    page = Template("{{ day }} | {{ moment }} | {{ day|date }} | {{ moment|date:'DATETIME_FORMAT' }}")
+    day, moment = datetime.date(2026, 12, 5), datetime.datetime(2026, 12, 5, 13, 4)
+
+    assert (
+        page.render(Context({"day": day, "moment": moment}))
+        == "2026-12-05 | 2026-12-05 13:04 | 2026-12-05 | 2026-12-05 13:04"
+    )
