@@ -73,8 +73,8 @@ def test_every_community_with_its_ranking_sync_activity_and_only_your_brands_sta
     page = response.content.decode()
     assert "Ridgeline" not in page and "stance-partnered" not in page
     assert "Inkwell: observing" in page and "Inkwell: contributing" in page
-    assert '40 <span class="muted">on 2026-03-02</span>' in page
-    assert '<span class="sync sync-failed">Failed</span> <span class="muted">2026-03-01</span>' in page
+    assert '40 <span class="muted date">on 2026-03-02</span>' in page
+    assert '<span class="sync sync-failed">Failed</span> <span class="muted date">2026-03-01</span>' in page
     assert "not ranked yet" in page and "never synced" in page and "none imported" in page
     for community in places.values():
         assert f'href="/communities/{community.pk}/"' in page
