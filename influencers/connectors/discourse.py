@@ -258,18 +258,17 @@ def read_saved(path: str | Path, *, forum: str | None = None) -> Iterator:
             yield Skipped(where, f"not valid JSON ({error})")
             continue
         guidelines = categories_to_guidelines(document)
-        if guidelines is not None:
-            understood += 1
-            yield replace(community, guidelines=guidelines)
-            continue
-        posts = _posts_in(document)
+        posts = _posts_in(document) if guidelines is None else []
         if posts is None:
             if _forum_title(document) is None:
                 yield Skipped(where, "not a Discourse topic or posts document")
             continue
         understood += 1
-        if understood == 1:
+        if understood == 1:  # the first document of the forum's: the community exists from here
             yield community
+        if guidelines is not None:
+            yield replace(community, guidelines=guidelines)
+            continue
         for position, post in enumerate(posts, start=1):
             if not is_conversation(post):
                 continue
