@@ -2,6 +2,7 @@
 
 Live: ``/latest.json`` page by page (newest activity first, stopping at the stored checkpoint),
 then ``/t/{id}.json`` for each topic and ``/t/{id}/posts.json`` for the rest of its post stream.
+The community is named by the forum's title (``/site/basic-info.json``), else by its host.
 An ``Api-Key`` is optional (``DISCOURSE_API_KEY`` / ``DISCOURSE_API_USERNAME``). A 429 or a 5xx is
 retried by urllib3's ``Retry`` (waiting as ``Retry-After`` says, in seconds or as an HTTP date, up to
 two minutes, else backing off); one that lasts becomes a ``TemporarySourceError`` carrying the
@@ -397,14 +398,18 @@ class DiscourseClient:
 def read_forum(base_url: str, *, checkpoint: dict | None = None, limit: int | None = None, client=None) -> Iterator:
     """Topics with activity since the checkpoint (newest first), then each topic's posts."""
     client = client or DiscourseClient(base_url)
-    community = CommunityRecord(PLATFORM, client.base, name=urlparse(client.base).netloc, url=client.base)
+    # The first page before anything else: a forum that does not answer creates no community.
+    listing = client.get("/latest.json")
+    name = forum_name(client) or urlparse(client.base).netloc
+    community = CommunityRecord(PLATFORM, client.base, name=name, url=client.base)
     yield community
     since = (checkpoint or {}).get("bumped_at")
     newest = since
     topics_seen = 0
     page = 0
     while True:
-        listing = client.get("/latest.json", params={"page": page} if page else None)
+        if page:
+            listing = client.get("/latest.json", params={"page": page})
         topic_list = (listing.get("topic_list") or {}) if isinstance(listing, dict) else None
         topics = (topic_list.get("topics") or []) if isinstance(topic_list, dict) else None
         if not isinstance(topics, list):
@@ -435,6 +440,15 @@ def read_forum(base_url: str, *, checkpoint: dict | None = None, limit: int | No
         yield replace(community, guidelines=guidelines)
     if newest:
         yield Checkpoint({"bumped_at": newest})
+
+
+def forum_name(client: DiscourseClient) -> str | None:
+    """The forum's own title (``/site/basic-info.json``), None when it cannot be read: the
+    community is then named by the forum's host. Not worth failing a sync for."""
+    try:
+        return _forum_title(client.get("/site/basic-info.json"))
+    except (SourceError, requests.RequestException):  # TemporarySourceError is a SourceError
+        return None
 
 
 def forum_categories(client: DiscourseClient) -> tuple[Guideline, ...] | None:

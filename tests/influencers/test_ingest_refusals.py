@@ -181,3 +181,37 @@ def test_a_slack_export_imports_under_the_workspaces_name(tmp_path):
             archive.write(file, file.relative_to(FIXTURES / "slack").as_posix())
     community = next(i for i in read_slack(path) if isinstance(i, CommunityRecord))
     assert community.name == "Trail Runners"
+
+
+class FakeForumClient:
+    """What read_forum asks of a client: its base URL, and documents by path (None: a 404)."""
+
+    base = "https://forum.penhaven.example"
+
+    def __init__(self, documents: dict):
+        self.documents, self.asked = documents, []
+
+    def get(self, path, params=None):
+        self.asked.append(path)
+        if self.documents.get(path) is None:
+            raise SourceError(f"failed: {self.base}{path}: answered 404, not found")
+        return self.documents[path]
+
+
+TOPICS = {"topic_list": {"topics": []}}
+
+
+def test_a_live_forum_is_named_by_its_title_else_by_its_host():
+    from influencers.connectors.discourse import read_forum
+
+    client = FakeForumClient(
+        {"/latest.json": TOPICS, "/site/basic-info.json": {"logo_url": None, "title": "Pen Haven"}}
+    )
+    first = next(read_forum(client.base, client=client))
+    assert (first.name, first.external_id) == ("Pen Haven", "https://forum.penhaven.example")
+    client = FakeForumClient({"/latest.json": TOPICS})  # an older forum, or one that hides it
+    assert next(read_forum(client.base, client=client)).name == "forum.penhaven.example"
+    client = FakeForumClient({})  # not answering at all: refused before any community is named
+    with pytest.raises(SourceError, match="answered 404"):
+        next(read_forum(client.base, client=client))
+    assert client.asked == ["/latest.json"]
