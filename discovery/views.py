@@ -1,6 +1,7 @@
-"""The community, creator and community insight pages. Thin: reads in discovery.pages; their forms
-post to partnerships' views (the insight page's readiness forms come back with ``return_to=insight``)
-and insight's (computing the insight again)."""
+"""The communities list and the community, creator and community insight pages. Thin: reads in
+discovery.communities and discovery.pages; their forms post to partnerships' views (the insight
+page's readiness forms come back with ``return_to=insight``) and insight's (computing the insight
+again)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,18 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from crm import tenancy
-from discovery import pages
+from discovery import communities, pages
 from influencers.models import Community, Creator
 from partnerships.creator_notes import creator_notes_for
 from partnerships.models import Brand
+
+
+@tenancy.member_page(*tenancy.READ)
+def community_list(request: HttpRequest) -> HttpResponse:
+    """Every community: platform, members ranked, last sync, last activity and the stance of the
+    user's brands; searched, filtered and sorted by the query string."""
+    context = communities.communities_page(params=request.GET, user=request.user)
+    return render(request, "discovery/communities.html", context)
 
 
 @tenancy.member_page(*tenancy.READ)

@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, QuerySet
-from django.db.models.functions import Lower
+import difflib
 
-from influencers.models import Community, Identity, MemberScore, Membership, Platform, RankingStatus
+from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce, Lower
+
+from influencers.models import (
+    Community,
+    Identity,
+    Interaction,
+    MemberScore,
+    Membership,
+    Platform,
+    RankingRun,
+    RankingStatus,
+)
 
 
 def identity_same_handle_suggestions(*, limit: int = 200) -> list[list[Identity]]:
@@ -54,14 +65,103 @@ def membership_trajectory(*, membership: Membership, limit: int = 26) -> list[Me
 
 
 def community_by_key(key: str) -> Community:
-    """The community a command line names as ``PLATFORM:EXTERNAL_ID`` (a subreddit's name in any
-    case). Raises LookupError with a sentence for the operator."""
+    """The community a command line names, in any of the forms the pages and the README show:
+    ``PLATFORM:EXTERNAL_ID`` (``reddit:fountainpens``; a subreddit's name in any case),
+    ``r/fountainpens`` (any case), or a community's own name as the pages print it (its label,
+    exact, then in any case when that names one community).
+
+    Raises LookupError with one sentence for the operator; an unknown name lists the close matches
+    among the stored communities' keys and labels (difflib), so a typo is one step from the fix.
+    Costs one query for a key, two or three for a name.
+    """
+    key = key.strip()
     platform, _, external_id = key.partition(":")
-    if not external_id or platform not in Platform.values:
-        raise LookupError(f"{key!r} is not PLATFORM:COMMUNITY (platforms: {', '.join(Platform.values)})")
-    community = Community.objects.filter(platform=platform, external_id=external_id).first()
-    if community is None and platform == "reddit":
-        community = Community.objects.filter(platform=platform, external_id=external_id.lower()).first()
-    if community is None:
-        raise LookupError(f"no community {key!r} (import it first with `manage.py ingest`)")
-    return community
+    if external_id and platform in Platform.values:
+        community = Community.objects.filter(platform=platform, external_id=external_id).first()
+        if community is None and platform == Platform.REDDIT:
+            community = Community.objects.filter(platform=platform, external_id=external_id.lower()).first()
+        if community is None:
+            raise LookupError(_unknown(key, f"no community {key!r}"))
+        return community
+    subreddit = _subreddit_of(key)
+    if subreddit:
+        community = Community.objects.filter(platform=Platform.REDDIT, external_id=subreddit).first()
+        if community is not None:
+            return community
+    community = _community_named(key)
+    if community is not None:
+        return community
+    if subreddit:
+        raise LookupError(_unknown(key, f"no community {key!r}"))
+    platforms = ", ".join(Platform.values)
+    raise LookupError(
+        _unknown(key, f"{key!r} is not PLATFORM:COMMUNITY (platforms: {platforms}), r/SUBREDDIT or a community's name")
+    )
+
+
+def _subreddit_of(text: str) -> str:
+    """``r/Name`` or ``/r/name`` as a stored subreddit id (lower case); "" for anything else."""
+    lowered = text.lower().removeprefix("/")
+    if lowered.startswith("r/") and len(lowered) > 2 and "/" not in lowered[2:].rstrip("/"):
+        return lowered[2:].rstrip("/")
+    return ""
+
+
+def _community_named(name: str) -> Community | None:
+    """The one community whose name is ``name`` (exactly, else in any case); LookupError when
+    several share it, since a name is then no answer."""
+    for lookup in ("name", "name__iexact"):
+        found = list(Community.objects.filter(**{lookup: name}).order_by("platform", "external_id")[:6])
+        if len(found) == 1:
+            return found[0]
+        if found:
+            keys = ", ".join(c.key for c in found[:5])
+            raise LookupError(f"several communities are named {name!r}: name one by its key ({keys})")
+    return None
+
+
+def _unknown(key: str, problem: str) -> str:
+    """``problem``, then the stored communities whose id or name is close to what was typed (the
+    platform and ``r/`` set aside, so "reddit:" alone is no likeness), or how to import one when
+    none is."""
+    typed = _bare(key)
+    names: dict[str, set[str]] = {}  # an id or a name, in lower case → the keys of the communities it names
+    shown: dict[str, str] = {}  # key → how the suggestion reads
+    for community in Community.objects.only("platform", "external_id", "name"):
+        for text in {community.external_id, community.name, community.label}:
+            names.setdefault(_bare(text), set()).add(community.key)
+        label = community.label
+        shown[community.key] = community.key if label == community.key else f"{label} ({community.key})"
+    close = difflib.get_close_matches(typed, list(names), n=5, cutoff=0.6)
+    suggestions = list(dict.fromkeys(shown[k] for text in close for k in sorted(names[text])))
+    if not suggestions:
+        return f"{problem} (import it first with `manage.py ingest`)"
+    return f"{problem}; did you mean {' or '.join(suggestions[:3])}?"
+
+
+def _bare(text: str) -> str:
+    """What is compared for likeness: lower case, without a platform or ``r/`` in front."""
+    text = text.strip().lower()
+    platform, _, rest = text.partition(":")
+    if rest and platform in Platform.values:
+        text = rest
+    return text.removeprefix("/").removeprefix("r/")
+
+
+def community_overview() -> QuerySet[Community]:
+    """Every community with what an operator asks first: ``member_count`` (accounts seen there),
+    ``interaction_count`` (stored posts, replies, reactions, mentions), and its newest completed ranking
+    (``ranked_at``: the window's end, ``ranked_members``). One query; the counts are subqueries
+    (joins would multiply each other), and counting interactions reads the community's index
+    entries, so a community of millions takes a moment."""
+    members = Membership.objects.filter(community=OuterRef("pk")).order_by().values("community")
+    interactions = Interaction.objects.filter(community=OuterRef("pk")).order_by().values("community")
+    latest_run = RankingRun.objects.filter(community=OuterRef("pk"), status=RankingStatus.COMPLETED).order_by(
+        "-window_end", "-started_at"
+    )
+    return Community.objects.annotate(
+        member_count=Coalesce(Subquery(members.annotate(n=Count("pk")).values("n")), 0),
+        interaction_count=Coalesce(Subquery(interactions.annotate(n=Count("pk")).values("n")), 0),
+        ranked_at=Subquery(latest_run.values("window_end")[:1]),
+        ranked_members=Subquery(latest_run.values("ranked_members")[:1]),
+    ).order_by("platform", "name")

@@ -19,9 +19,9 @@ def open_source(source: str, arguments: dict, *, checkpoint: dict | None = None)
 
         return chain.from_iterable(read_dump(path) for path in arguments["paths"])
     if source == "discord":
-        from influencers.connectors.discord import read_export
+        from influencers.connectors.discord import read_exports
 
-        return chain.from_iterable(read_export(path) for path in arguments["paths"])
+        return read_exports(arguments["paths"])
     if source == "slack":
         from influencers.connectors.slack import read_export
 

@@ -1,6 +1,8 @@
 """Discord: DiscordChatExporter JSON exports (one channel or thread per file).
 
-The guild is the community (for group DMs, which have no guild, the channel is). Messages are
+The guild (server) is the community, named by the server's name. A direct message or group chat
+is no community: its file is skipped, saying so, and an import of nothing else is refused. A zip,
+or an HTML, text or CSV export, is refused with what to give instead. Messages are
 streamed with ijson, so a channel of millions of messages is never held in memory. Replies point
 at their parent through ``reference``; mentions and per-user reactions become interactions of
 their own (who mentioned or reacted to whom). Messages in a thread export belong to that thread;
@@ -31,6 +33,8 @@ from influencers.connectors.records import (
 PLATFORM = "discord"
 CONVERSATION_TYPES = {"Default", "Reply", "ThreadStarterMessage"}
 THREAD_CHANNEL_TYPES = {"GuildPublicThread", "GuildPrivateThread", "GuildNewsThread"}
+PRIVATE_CHANNEL_TYPES = {"DirectTextChat", "DirectGroupTextChat"}
+PRIVATE_CHAT = "a direct message or group chat, not a community"
 # ijson's C parser keeps the path of every open level ("messages.item.reactions.item...") as a
 # string, so its memory grows with the square of the nesting depth: a 100 KB file of "[[[[..."
 # takes many GB. Exports nest about 7 levels; anything deeper is refused before the parser sees it.
@@ -128,13 +132,69 @@ def _header(path: Path, prefix: str) -> dict:
             raise SourceError(f"{path}: not valid JSON ({error})") from None
 
 
+def read_exports(paths) -> Iterator:
+    """Each export in turn. When none of them is a server's (all direct messages or group chats),
+    the import is refused with the reason, having stored nothing."""
+    communities = 0
+    skipped_chats = []
+    for path in paths:
+        for item in read_export(path):
+            if isinstance(item, CommunityRecord):
+                communities += 1
+            elif isinstance(item, Skipped) and item.reason.startswith(PRIVATE_CHAT):
+                skipped_chats.append(item.location)
+            yield item
+    if skipped_chats and not communities:
+        which = f"{skipped_chats[0]} is {PRIVATE_CHAT}" if len(skipped_chats) == 1 else (
+            f"all {len(skipped_chats)} files are direct messages or group chats, not communities"
+        )  # fmt: skip
+        raise SourceError(f"nothing imported: {which}; export a server's channels instead")
+
+
+def _sniff(path: Path) -> None:
+    """Refuse, with what to do, a file that is plainly not a JSON export: a zip of exports (the
+    JSON parser would say "lexical error"), or DiscordChatExporter's HTML, text or CSV formats."""
+    with path.open("rb") as handle:
+        start = handle.read(512)
+    text = start.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if start.startswith(b"PK\x03\x04") or start.startswith(b"PK\x05\x06"):
+        raise SourceError(
+            f"{path}: a zip archive, not a DiscordChatExporter JSON export; unzip it and give the .json files "
+            "inside (ingest discord FOLDER/*.json)"
+        )
+    if text[:1] in (b"{", b"") or text[:1] == b"[":
+        return
+    if text[:15].lower().startswith((b"<!doctype html", b"<html")):
+        raise SourceError(
+            f"{path}: an HTML export; export the channel again as JSON (DiscordChatExporter --format Json)"
+        )
+    raise SourceError(
+        f"{path}: not valid JSON (it does not start with '{{'), so not a DiscordChatExporter JSON export; "
+        "export the channel as JSON (DiscordChatExporter --format Json)"
+    )
+
+
+def _is_private_chat(guild: dict, channel: dict) -> bool:
+    """A direct message or group chat: DiscordChatExporter says so in the channel's type, and
+    older exports by the "Direct Messages" guild of id 0."""
+    if str(channel.get("type")) in PRIVATE_CHANNEL_TYPES:
+        return True
+    return str(guild.get("id")) == "0" and guild.get("name") == "Direct Messages"
+
+
 def read_export(path: str | Path) -> Iterator:
     path = Path(path)
     if not path.is_file():
         raise SourceError(f"{path}: no such file")
+    _sniff(path)
     guild, channel = _header(path, "guild"), _header(path, "channel")
     if not isinstance(guild, dict) or not isinstance(channel, dict) or "id" not in channel:
         raise SourceError(f"{path}: not a DiscordChatExporter JSON export (no guild and channel at the top)")
+    if _is_private_chat(guild, channel):
+        # People talking privately are not a community, and their words were not said in public.
+        yield Skipped(path.name, PRIVATE_CHAT)
+        count_bytes(path.stat().st_size)
+        return
     guild_id = str(guild.get("id") or "0")
     channel_id = str(channel["id"])
     # str(): a type that is a list or an object is not hashable (and not a thread).
@@ -143,8 +203,8 @@ def read_export(path: str | Path) -> Iterator:
     try:
         # Every message's thread: an id no database stores (NUL) is refused once, here.
         check_id(conversation, "channel id", max_length=None)
-        if guild_id == "0":  # direct messages: the channel is the community
-            name = str(channel.get("name") or "Direct messages")
+        if guild_id == "0":  # no server named: the channel is the community
+            name = str(channel.get("name") or "Discord channel")
             community = CommunityRecord(PLATFORM, f"channel-{channel_id}", name)
         else:
             community = CommunityRecord(

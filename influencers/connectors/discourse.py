@@ -2,6 +2,7 @@
 
 Live: ``/latest.json`` page by page (newest activity first, stopping at the stored checkpoint),
 then ``/t/{id}.json`` for each topic and ``/t/{id}/posts.json`` for the rest of its post stream.
+The community is named by the forum's title (``/site/basic-info.json``), else by its host.
 An ``Api-Key`` is optional (``DISCOURSE_API_KEY`` / ``DISCOURSE_API_USERNAME``). A 429 or a 5xx is
 retried by urllib3's ``Retry`` (waiting as ``Retry-After`` says, in seconds or as an HTTP date, up to
 two minutes, else backing off); one that lasts becomes a ``TemporarySourceError`` carrying the
@@ -230,20 +231,25 @@ def categories_to_guidelines(document) -> tuple[Guideline, ...] | None:
 
 
 def read_saved(path: str | Path, *, forum: str | None = None) -> Iterator:
-    """Saved API responses: one JSON file, or every ``*.json`` in a folder and its subfolders."""
+    """Saved API responses: one JSON file, or every ``*.json`` in a folder and its subfolders.
+
+    The community is yielded with the first document that is Discourse's, never before: a folder
+    holding none is refused (SourceError) having created nothing. Its name is the forum's own when
+    the files include ``/about.json`` or ``/site/basic-info.json`` (their ``title``), else the
+    forum's host (``--forum``), else the folder's name."""
     path = Path(path)
     if not path.exists():
         raise SourceError(f"{path}: no such file or folder")
     files = sorted(p for p in path.rglob("*.json") if p.is_file()) if path.is_dir() else [path]
     if not files:
         raise SourceError(f"{path}: no .json files in it or its subfolders")
+    title = _saved_forum_title(files)
     if forum:
         base = forum_key(forum)
-        community = CommunityRecord(PLATFORM, base, name=urlparse(base).netloc, url=base)
+        community = CommunityRecord(PLATFORM, base, name=title or urlparse(base).netloc, url=base)
     else:
         name = path.name if path.is_dir() else path.parent.name
-        community = CommunityRecord(PLATFORM, f"saved:{name}", name=name)
-    yield community
+        community = CommunityRecord(PLATFORM, f"saved:{name}", name=title or name)
     understood = 0
     for file in files:
         where = str(file.relative_to(path)) if path.is_dir() else file.name
@@ -253,15 +259,17 @@ def read_saved(path: str | Path, *, forum: str | None = None) -> Iterator:
             yield Skipped(where, f"not valid JSON ({error})")
             continue
         guidelines = categories_to_guidelines(document)
-        if guidelines is not None:
-            understood += 1
-            yield replace(community, guidelines=guidelines)
-            continue
-        posts = _posts_in(document)
+        posts = _posts_in(document) if guidelines is None else []
         if posts is None:
-            yield Skipped(where, "not a Discourse topic or posts document")
+            if _forum_title(document) is None:
+                yield Skipped(where, "not a Discourse topic or posts document")
             continue
         understood += 1
+        if understood == 1:  # the first document of the forum's: the community exists from here
+            yield community
+        if guidelines is not None:
+            yield replace(community, guidelines=guidelines)
+            continue
         for position, post in enumerate(posts, start=1):
             if not is_conversation(post):
                 continue
@@ -269,8 +277,40 @@ def read_saved(path: str | Path, *, forum: str | None = None) -> Iterator:
                 yield post_to_record(post, community)
             except (KeyError, TypeError, ValueError, OverflowError) as error:  # OverflowError: int() of Infinity
                 yield Skipped(f"{where} post {position}", f"unusable post ({error})")
-    if understood == 0 and not path.is_dir():
-        raise SourceError(f"{path}: not a saved Discourse API response")
+    if understood == 0:
+        if not path.is_dir():
+            raise SourceError(f"{path}: not a saved Discourse API response")
+        raise SourceError(
+            f"{path}: none of its {len(files):,} .json files is a saved Discourse API response "
+            "(topics, posts or categories); nothing was imported"
+        )
+
+
+def _forum_title(document) -> str | None:
+    """The forum's own name in an ``/about.json`` or ``/site/basic-info.json`` document; None
+    when the document is neither."""
+    if not isinstance(document, dict):
+        return None
+    about = document.get("about")
+    holder = about if isinstance(about, dict) else document if "logo_url" in document else None
+    title = holder.get("title") if holder is not None else None
+    if isinstance(title, str) and title.strip():
+        return title.strip()[:200]
+    return None
+
+
+def _saved_forum_title(files: list[Path]) -> str:
+    """The forum's name, when a saved ``about.json`` or ``basic-info.json`` is among ``files``
+    (read first: the community is named before its first post); "" otherwise."""
+    for file in files:
+        if file.name in ("about.json", "basic-info.json") and file.stat().st_size < 5_000_000:
+            try:
+                title = _forum_title(parse_json(file.read_bytes()))
+            except ValueError:
+                continue
+            if title:
+                return title
+    return ""
 
 
 class _Retry(Retry):
@@ -358,14 +398,18 @@ class DiscourseClient:
 def read_forum(base_url: str, *, checkpoint: dict | None = None, limit: int | None = None, client=None) -> Iterator:
     """Topics with activity since the checkpoint (newest first), then each topic's posts."""
     client = client or DiscourseClient(base_url)
-    community = CommunityRecord(PLATFORM, client.base, name=urlparse(client.base).netloc, url=client.base)
+    # The first page before anything else: a forum that does not answer creates no community.
+    listing = client.get("/latest.json")
+    name = forum_name(client) or urlparse(client.base).netloc
+    community = CommunityRecord(PLATFORM, client.base, name=name, url=client.base)
     yield community
     since = (checkpoint or {}).get("bumped_at")
     newest = since
     topics_seen = 0
     page = 0
     while True:
-        listing = client.get("/latest.json", params={"page": page} if page else None)
+        if page:
+            listing = client.get("/latest.json", params={"page": page})
         topic_list = (listing.get("topic_list") or {}) if isinstance(listing, dict) else None
         topics = (topic_list.get("topics") or []) if isinstance(topic_list, dict) else None
         if not isinstance(topics, list):
@@ -396,6 +440,15 @@ def read_forum(base_url: str, *, checkpoint: dict | None = None, limit: int | No
         yield replace(community, guidelines=guidelines)
     if newest:
         yield Checkpoint({"bumped_at": newest})
+
+
+def forum_name(client: DiscourseClient) -> str | None:
+    """The forum's own title (``/site/basic-info.json``), None when it cannot be read: the
+    community is then named by the forum's host. Not worth failing a sync for."""
+    try:
+        return _forum_title(client.get("/site/basic-info.json"))
+    except (SourceError, requests.RequestException):  # TemporarySourceError is a SourceError
+        return None
 
 
 def forum_categories(client: DiscourseClient) -> tuple[Guideline, ...] | None:

@@ -1,8 +1,9 @@
 """Slack: a workspace export zip (users.json, channels.json, a folder of daily files per channel).
 
-The workspace is the community. Thread replies point at their parent through ``thread_ts``;
-joins, leaves, topic changes and other system subtypes are not interactions; bot messages and
-bot users are flagged; per-user reactions and ``<@U…>`` mentions are interactions of their own.
+The workspace is the community, named as Slack names the export's zip ("<Workspace> Slack export …").
+Thread replies point at their parent through ``thread_ts``; joins, leaves, topic changes and other
+system subtypes are not interactions; bot messages and bot users are flagged; per-user reactions
+and ``<@U…>`` mentions are interactions of their own.
 The archive is checked before anything is read: entries that would escape the export folder
 (path traversal) or that inflate beyond the stated limits (decompression bombs) are refused.
 """
@@ -45,6 +46,8 @@ BOT_SUBTYPES = {"bot_message", "bot_add", "bot_remove"}
 FILE_SHARED = re.compile(r"<@[^>\s]+> uploaded a file: (<[^>]+>)(?: and commented: (.*))?", re.DOTALL)
 MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 DAY_FILE = re.compile(r"^\d{4}-\d{2}-\d{2}\.json$")
+# "Ink Lovers Slack export Jan 1 2024 - Mar 31 2024", "houstondatavis_slack_export_2016-07-31"
+SLACK_EXPORT_NAME = re.compile(r"^(?P<name>.*?\w.*?)[\s_-]+slack[\s_-]+export(?:\b|_)", re.IGNORECASE)
 
 
 def _ts(value) -> datetime:
@@ -114,18 +117,33 @@ def _users(users_json: list) -> dict[str, AuthorRecord]:
     return users
 
 
+def workspace_name(path: Path) -> str:
+    """The workspace's name, as far as an export tells it. The files inside never name it; the zip
+    Slack sends is named "<Workspace> Slack export <dates>.zip", so the part before "Slack export"
+    is the name (underscores or dashes between words read as spaces). Any other file name is used
+    whole: an operator renames the community in the admin when it says nothing."""
+    match = SLACK_EXPORT_NAME.match(path.stem)
+    if match is None:
+        return path.stem[:200]
+    name = match["name"].strip(" _-")
+    if " " not in name:
+        name = re.sub(r"[_]+", " ", name)
+    return name[:200] or path.stem[:200]
+
+
 def _workspace(users_json, path: Path) -> CommunityRecord:
     """Exports do not name their workspace; its id is the team most users belong to."""
     teams = Counter(
         u["team_id"] for u in users_json if isinstance(u, dict) and isinstance(u.get("team_id"), str) and u["team_id"]
     )
+    name = workspace_name(path)
     for workspace_id, _ in teams.most_common(1):
         try:
-            return CommunityRecord(PLATFORM, workspace_id, name=path.stem)
+            return CommunityRecord(PLATFORM, workspace_id, name=name)
         except ValueError:  # a team id no database column holds: the file's name instead
             break
     try:
-        return CommunityRecord(PLATFORM, path.stem, name=path.stem)
+        return CommunityRecord(PLATFORM, path.stem, name=name)
     except ValueError as error:
         raise SourceError(f"{path}: {error}") from None
 

@@ -21,7 +21,11 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser):
-        parser.add_argument("community", metavar="PLATFORM:COMMUNITY", help="e.g. reddit:fountainpens")
+        parser.add_argument(
+            "community",
+            metavar="COMMUNITY",
+            help="reddit:fountainpens, r/fountainpens or the name the pages show (`manage.py communities` lists them)",
+        )
         parser.add_argument("--top", type=int, default=20, help="how many members to print (default 20)")
         parser.add_argument("--json", action="store_true", help="print a JSON array, best first")
         parser.add_argument("--days", type=int, default=365, help="window length in days (default 365)")

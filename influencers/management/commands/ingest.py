@@ -17,6 +17,12 @@ from influencers.ingest.runs import sync_run_create, sync_run_execute
 
 # Sources whose PATH may be a folder as well as a file: a Stack Exchange dump unpacked.
 FOLDER_SOURCES = {"stackexchange"}
+# What to give instead of a folder, for the sources that read files (discourse reads a folder itself).
+FILES_INSTEAD_OF_FOLDER = {
+    "discord": "name the .json exports in it (ingest discord FOLDER/*.json)",
+    "reddit-dump": "name the dump files in it (ingest reddit-dump FOLDER/*.zst)",
+    "slack": "give the export's .zip as Slack sent it",
+}
 
 
 class Command(BaseCommand):
@@ -57,6 +63,8 @@ class Command(BaseCommand):
         }
         files = arguments.get("paths", []) + ([arguments["path"]] if "path" in arguments else [])
         for path in files:
+            if Path(path).is_dir() and source not in FOLDER_SOURCES:
+                self._fail(f"{path}: a folder; {FILES_INSTEAD_OF_FOLDER.get(source, 'name the files in it')}")
             if not (Path(path).is_file() or (source in FOLDER_SOURCES and Path(path).is_dir())):
                 self._fail(f"{path}: no such file" + (" or folder" if source in FOLDER_SOURCES else ""))
         # Absolute, as the run records them: a worker started elsewhere reads the same files.

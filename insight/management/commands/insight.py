@@ -21,7 +21,11 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser):
-        parser.add_argument("community", metavar="PLATFORM:COMMUNITY", help="e.g. reddit:fountainpens")
+        parser.add_argument(
+            "community",
+            metavar="COMMUNITY",
+            help="reddit:fountainpens, r/fountainpens or the name the pages show (`manage.py communities` lists them)",
+        )
         parser.add_argument("--json", action="store_true", help="print the whole document as one JSON object")
         parser.add_argument(
             "--timezone",
