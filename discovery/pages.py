@@ -81,7 +81,7 @@ def participation_chart(weeks: list[WeekBar]) -> charts.BarChart | None:
         for w in weeks
     ]
     bars = charts.bars([w.members for w in weeks], step=12, height=100, baseline=105, smallest=1, titles=titles)
-    width = max(12 * 12, len(bars) * 12)  # a young community's few weeks are not drawn a foot wide
+    width = max(26 * 12, len(bars) * 12)  # a young community's few weeks are not drawn a foot wide
     return charts.BarChart(
         bars=bars,
         width=width,
