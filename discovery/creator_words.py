@@ -218,7 +218,7 @@ def _most_answered(community: Community, author_ids: list[int]) -> list[Answered
 
 def _words_used(community: Community, author_ids: list[int]) -> tuple[list[CommunityWord], int, int]:
     """The community's own words (``graph.language``: far more frequent here than in general
-    language, used by several members) that the creator uses most, computed now from the
+    language, used by several members) that the creator uses most (uses × specificity), computed now from the
     community's newest texts and all of the creator's there. Returns the words, how many of the
     creator's words were read, and how many members' texts made the community's language."""
     sample = (
@@ -243,7 +243,9 @@ def _words_used(community: Community, author_ids: list[int]) -> tuple[list[Commu
         words = tokenize(f"{title}\n{text}" if title else text, limit=OWN_TOKENS_PER_TEXT)
         tokens += len(words)
         uses.update(word for word in words if word in vocabulary.terms)
-    ranked = sorted(uses.items(), key=lambda item: (-item[1], -vocabulary.terms[item[0]].specificity, item[0]))
+    # Most used first, weighted by how distinctive each word is: a word barely past the bar (ten times
+    # its everyday frequency) that they happen to use often does not crowd out the community's jargon.
+    ranked = sorted(uses.items(), key=lambda item: (-item[1] * vocabulary.terms[item[0]].specificity, item[0]))
     words = [CommunityWord(term, count, vocabulary.terms[term].members) for term, count in ranked[:WORDS_SHOWN]]
     return words, tokens, vocabulary.members_with_text
 
