@@ -4,6 +4,8 @@ with filters and pages, and says its before/after comparisons in sentences, figu
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from influencers.models import Community, Platform
@@ -96,6 +98,23 @@ def test_mentions_come_a_page_at_a_time_keeping_the_filters(
     assert 'href="?tone=positive&amp;page=2#mention-list"' in first.content.decode()
     second = _get(client, manager_a, mentioned, tone="positive", page=2)
     assert [m.author for m in second.context["mentions"]] == ["fan"] * 5 + ["mia"]
+
+
+def test_the_list_costs_the_same_queries_however_many_mentions(
+    client, manager_a, mentioned, make_identity, make_interaction
+):
+    client.force_login(manager_a)
+    url = reverse("brand", args=[mentioned.pk])
+    client.get(url)
+    with CaptureQueriesContext(connection) as few:
+        client.get(url)
+    fan = make_identity("fan")
+    for n in range(40):
+        make_interaction(f"t3_fan{n}", fan, text=f"Inkwell is wonderful, number {n}", at=START + timedelta(days=10 + n))
+    brand_measure(brand=mentioned)
+    with CaptureQueriesContext(connection) as many:
+        response = client.get(url)
+    assert response.context["mentions"].paginator.count == 42 and len(many) == len(few)
 
 
 def test_an_erased_authors_words_never_show(client, manager_a, mentioned):
