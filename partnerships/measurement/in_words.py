@@ -38,7 +38,18 @@ def count_change_said(change: dict | None, *, what: str, when: str = "after") ->
     return (
         f"{what.capitalize()} came about {times(change['ratio'])} times as often {when} as before — likely "
         f"between {times(change['low'])} and {times(change['high'])} times: {VERDICTS.get(verdict, verdict)} "
-        f"({before} before, {after} {when})."
+        f"({_counted(change, when)})."
+    )
+
+
+def _counted(change: dict, when: str) -> str:
+    """ "23 in the 60 days before, 28 in the 41 days after": the windows differ while one is not over."""
+    days_before, days_after = change.get("days_before"), change.get("days_after")
+    if days_before is None or days_after is None:
+        return f"{change.get('before')} before, {change.get('after')} {when}"
+    return (
+        f"{change.get('before')} in the {days_before:.0f} days before, {change.get('after')} in the "
+        f"{days_after:.0f} days {when}"
     )
 
 

@@ -152,10 +152,14 @@ def test_a_comparison_is_a_sentence_first_and_its_figures_one_click_away(
 
 
 def test_changes_said_in_words():
-    rise = {"before": 10, "after": 25, "ratio": 1.79, "low": 1.03, "high": 3.1, "verdict": "up"}
+    rise = {"before": 23, "after": 28, "ratio": 1.79, "low": 1.03, "high": 3.1, "verdict": "up"}
     assert in_words.count_change_said(rise, what="mentions") == (
         "Mentions came about 1.8 times as often after as before — likely between 1.0 and 3.1 times: a clear rise "
-        "(10 before, 25 after)."
+        "(23 before, 28 after)."
+    )
+    rise |= {"days_before": 60.0, "days_after": 41.0}
+    assert in_words.count_change_said(rise, what="mentions").endswith(
+        "(23 in the 60 days before, 28 in the 41 days after)."
     )
     fall = {"before": 40, "after": 2, "ratio": 0.048, "low": 0.012, "high": 0.2, "verdict": "down"}
     assert "about 0.05 times as often" in in_words.count_change_said(fall, what="mentions")
