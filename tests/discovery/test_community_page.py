@@ -55,3 +55,13 @@ def test_the_page_draws_the_chart_and_says_the_ranking_before_its_figures(client
     details = page[page.index("<summary>How this ranking was made</summary>") :]
     assert ALGORITHM_VERSION in details[: details.index("</details>")]
     assert "<h1>r/fountainpens <span" in page
+
+
+def test_a_stance_change_names_the_community_as_the_pages_do(client, manager_a, active, brand_a):
+    active.name = "fountainpens"  # as a Reddit dump names it; pages say r/fountainpens
+    active.save()
+    client.force_login(manager_a)
+    response = client.post(
+        reverse("community-stance", args=[active.pk]), {"brand": brand_a.pk, "stance": "observing"}, follow=True
+    )
+    assert [str(m) for m in response.context["messages"]] == ["Inkwell is now observing in r/fountainpens."]
