@@ -5,15 +5,25 @@ timelines, readiness), which is always scoped to the user."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 
 from django.core.paginator import Paginator
-from django.db.models import Count
+from django.db.models import Count, F
 from django.db.models.functions import TruncWeek
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
-from crm import tenancy
-from influencers.models import Community, Creator, Interaction, MemberScore, RankingRun, RankingStatus
+from crm import charts, tenancy
+from discovery.creator_words import creator_writing
+from influencers.models import (
+    Community,
+    Creator,
+    Interaction,
+    MemberScore,
+    Membership,
+    RankingRun,
+    RankingStatus,
+)
 from influencers.selectors import membership_trajectory
 from insight.document_view import document_view
 from insight.models import CommunityInsight
@@ -23,19 +33,17 @@ from partnerships.readiness import MIN_NOTES, OBSERVE_DAYS, Readiness, readiness
 MEMBERS_PER_PAGE = 50
 
 
-@dataclass
+@dataclass(frozen=True)
 class WeekBar:
-    week: object
+    week: date  # its Monday
     interactions: int
     members: int
-    x: int = 0  # where its bar is drawn (the chart is 100 high)
-    y: int = 0
-    h: int = 0
 
 
 def participation_by_week(community: Community, *, weeks: int = 52) -> list[WeekBar]:
     """Interactions and distinct active members per week, the last ``weeks`` weeks up to the
-    community's latest activity (one aggregate query)."""
+    community's latest activity (one aggregate query). A quiet week inside that span is there with
+    zeros, so the chart shows the gap rather than closing it."""
     newest = Interaction.objects.filter(community=community).order_by("-posted_at").values_list("posted_at", flat=True)
     end = community.last_activity_at or newest.first()
     if end is None:
@@ -47,12 +55,84 @@ def participation_by_week(community: Community, *, weeks: int = 52) -> list[Week
         .annotate(interactions=Count("id"), members=Count("author", distinct=True))
         .order_by("week")
     )
-    bars = [WeekBar(r["week"], r["interactions"], r["members"]) for r in rows]
-    tallest = max((b.members for b in bars), default=0) or 1
-    for index, bar in enumerate(bars):
-        bar.h = max(1, round(100 * bar.members / tallest))
-        bar.x, bar.y = index * 12, 105 - bar.h
+    counted = {_monday(r["week"]): (r["interactions"], r["members"]) for r in rows}
+    if not counted:
+        return []
+    bars, week = [], min(counted)
+    while week <= max(counted):
+        interactions, members = counted.get(week, (0, 0))
+        bars.append(WeekBar(week, interactions, members))
+        week += timedelta(weeks=1)
     return bars
+
+
+def _monday(value) -> date:
+    return value.date() if isinstance(value, datetime) else value
+
+
+def participation_chart(weeks: list[WeekBar]) -> charts.BarChart | None:
+    """Active members per week as bars 10 wide every 12, the busiest 100 high, stretched across the
+    page (crm.charts, drawn by templates/includes/bar_chart.html)."""
+    if not weeks:
+        return None
+    titles = [
+        f"Week of {w.week:%Y-%m-%d}: {w.members:,} active member{pluralize(w.members)}, "
+        f"{w.interactions:,} interaction{pluralize(w.interactions)}"
+        for w in weeks
+    ]
+    bars = charts.bars([w.members for w in weeks], step=12, height=100, baseline=105, smallest=1, titles=titles)
+    width = max(26 * 12, len(bars) * 12)  # a young community's few weeks are not drawn a foot wide
+    return charts.BarChart(
+        bars=bars,
+        width=width,
+        height=100,
+        bar_width=10,
+        label=f"Active members per week, weeks of {weeks[0].week:%Y-%m-%d} to {weeks[-1].week:%Y-%m-%d}",
+        view_box=charts.view_box(width, 100, bottom=10),
+        shown_width="100%",
+        shown_height=120,
+        stretch=True,
+    )
+
+
+def participation_summary(weeks: list[WeekBar]) -> str:
+    """The chart in one sentence: how many members a usual week sees, and the busiest week."""
+    if not weeks:
+        return ""
+    active = sorted(w.members for w in weeks)
+    typical = active[len(active) // 2]
+    busiest = max(weeks, key=lambda w: (w.members, w.week))
+    quiet = sum(1 for w in weeks if w.members == 0)
+    sentence = (
+        f"Over these {len(weeks)} week{pluralize(len(weeks))}, a usual week saw {typical:,} active "
+        f"member{pluralize(typical)}; the busiest, the week of {busiest.week:%Y-%m-%d}, saw {busiest.members:,}."
+    )
+    if quiet:
+        sentence += f" {quiet} week{pluralize(quiet)} had no activity at all."
+    return sentence
+
+
+def ranking_summary(run: RankingRun | None, runs: int) -> dict:
+    """What a manager reads above the ranked members: a sentence first, the figures behind it
+    (algorithm version, weights, how many rankings so far) for the <details> under it."""
+    if run is None:
+        return {}
+    weights = (run.parameters or {}).get("weights") or {}
+    return {
+        "sentence": (
+            f"Ranked on what members did from {run.window_start:%Y-%m-%d} to {run.window_end:%Y-%m-%d}: "
+            f"{run.ranked_members:,} member{pluralize(run.ranked_members)}, the most embedded first. A score "
+            "says how a member compares with the community's best (1.00): it takes in how steadily they take "
+            "part, how many different members they talk with, and how much they speak the community's own "
+            "language and help rather than promote."
+        ),
+        "details": [
+            ("Ranking method (version)", run.algorithm_version),
+            ("Weights", ", ".join(f"{name} {value:g}" for name, value in weights.items()) or "—"),
+            ("Rankings of this community so far", f"{runs:,}"),
+            ("Finished", f"{run.finished_at:%Y-%m-%d %H:%M}" if run.finished_at else "—"),
+        ],
+    }
 
 
 def community_page(*, community: Community, user, page_number: str | int = 1) -> dict:
@@ -72,17 +152,19 @@ def community_page(*, community: Community, user, page_number: str | int = 1) ->
             "brand"
         )
     }
+    runs = RankingRun.objects.filter(community=community, status=RankingStatus.COMPLETED).count()
     return {
         "community": community,
         "run": run,
+        "ranking": ranking_summary(run, runs),
         "members": page,
         "weeks": weeks,
-        "chart_width": max(12, len(weeks) * 12),
-        "tallest_week": max(weeks, key=lambda w: w.members) if weeks else None,
+        "participation_chart": participation_chart(weeks),
+        "participation_summary": participation_summary(weeks),
         "brands": brands,
         "stances": [(brand, stances.get(brand.pk)) for brand in brands],
         "stance_choices": Stance.choices,
-        "runs": RankingRun.objects.filter(community=community, status=RankingStatus.COMPLETED).count(),
+        "runs": runs,
     }
 
 
@@ -103,14 +185,16 @@ def _mark_pipelines(scores: list, brands: list, user) -> None:
         score.addable = [b for b in brands if b.pk not in taken]
 
 
-def creator_page(*, creator: Creator, user) -> dict:
+def creator_page(*, creator: Creator, user, query=None) -> dict:
+    """A person across platforms: accounts, where they are active with their scores, what they
+    wrote in each community (``discovery.creator_words``; ``query``: the page's GET parameters,
+    each community's page of writings), and the user's own partnerships and timeline with them."""
     identities = list(creator.identities.all().order_by("platform", "handle"))
-    memberships = []
-    for identity in identities:
-        for membership in identity.memberships.select_related("community", "latest_score__run").order_by(
-            "latest_score__rank"
-        ):  # fmt: skip
-            memberships.append((membership, membership_trajectory(membership=membership, limit=8)))
+    memberships = list(
+        Membership.objects.filter(identity__in=identities)
+        .select_related("community", "identity", "latest_score__run")
+        .order_by(F("last_seen_at").desc(nulls_last=True), "community__name")
+    )
     partnerships = list(
         tenancy.scope_to_user(
             Partnership.objects.filter(creator=creator).select_related("brand", "owner"), user
@@ -122,7 +206,8 @@ def creator_page(*, creator: Creator, user) -> dict:
     return {
         "creator": creator,
         "identities": identities,
-        "memberships": memberships,
+        "memberships": [(m, membership_trajectory(membership=m, limit=8)) for m in memberships],
+        "writing": creator_writing(identities=identities, memberships=memberships, query=query),
         "partnerships": partnerships,
         # Brands of the user's that do not have this creator in their pipeline yet.
         "addable": [

@@ -35,10 +35,11 @@ def community_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @tenancy.member_page(*tenancy.READ)
 def creator_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """A person across platforms: identities, memberships with scores and trend, partnerships,
-    timeline, and the notes of the user's organizations on them (no other organization's)."""
+    """A person across platforms: identities, memberships with scores and trend, what they wrote in
+    each community (each paged by its own ``words-<community>`` parameter), partnerships, timeline,
+    and the notes of the user's organizations on them (no other organization's)."""
     creator = get_object_or_404(Creator, pk=pk)
-    context = pages.creator_page(creator=creator, user=request.user)
+    context = pages.creator_page(creator=creator, user=request.user, query=request.GET)
     context["can_add"] = tenancy.can_edit(request.user)
     context["brands"] = list(tenancy.scope_to_user(Brand.objects.all(), request.user).order_by("name"))
     context["notes"] = creator_notes_for(creator=creator, user=request.user)

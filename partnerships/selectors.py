@@ -10,7 +10,8 @@ from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from crm import tenancy
-from influencers.models import MemberScore, RankingStatus
+from influencers.models import Community, MemberScore, RankingStatus
+from partnerships.measurement import in_words
 from partnerships.models import (
     END_STAGES,
     PIPELINE_ORDER,
@@ -326,3 +327,51 @@ def my_tasks(*, user) -> list[TaskGroup]:
             key = "later"
         groups[key].tasks.append(task)
     return list(groups.values())
+
+
+# --- the brand page's words -------------------------------------------------------------------
+def communities_by_key(*, keys) -> dict[str, Community]:
+    """The communities a measurement document names by key (``reddit:fountainpens``), so a page can
+    say them as ``Community.label`` and link them. One query; unknown keys are left out."""
+    wanted = Q(pk__in=[])
+    for key in set(keys):
+        platform, _, external_id = key.partition(":")
+        wanted |= Q(platform=platform, external_id=external_id)
+    return {community.key: community for community in Community.objects.filter(wanted)}
+
+
+@dataclass
+class ChangeSaid:
+    """One before/after comparison of a brand's partnership, said in sentences; ``change`` keeps the
+    figures (ratios and their intervals) for the details."""
+
+    creator: str
+    event: str
+    at: str
+    community: Community | None
+    community_key: str
+    change: dict
+    mentions: str
+    recommendations: str
+    tone: str
+
+
+def before_after_said(*, partnerships: list, communities: dict[str, Community]) -> list[ChangeSaid]:
+    """Each partnership's before/after comparisons (a brand measurement's rows) as sentences."""
+    said = []
+    for partnership in partnerships:
+        for change in partnership.changes:
+            when = "after"  # the row names the event: "after as before", "12 before, 25 after"
+            said.append(
+                ChangeSaid(
+                    creator=partnership.creator, event=change.get("event", ""), at=(change.get("at") or "")[:10],
+                    community=communities.get(change.get("community", "")), community_key=change.get("community", ""),
+                    change=change,
+                    mentions=in_words.count_change_said(change.get("mentions"), what="mentions", when=when),
+                    recommendations=in_words.count_change_said(
+                        change.get("organic_recommendations"), what="organic recommendations", when=when
+                    ),
+                    tone=in_words.tone_change_said(change.get("sentiment_in_absence"), when=when),
+                )
+            )  # fmt: skip
+    return said

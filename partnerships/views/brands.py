@@ -17,8 +17,9 @@ from crm import tenancy
 from crm.background import enqueue_after_commit
 from crm.tenancy import READ, member_page
 from influencers.models import Community
-from partnerships import dashboard, readiness, services
+from partnerships import dashboard, readiness, selectors, services
 from partnerships.forms import ObservationForm
+from partnerships.measurement import in_words, mention_list
 from partnerships.models import Brand, ReadinessItem, ReferralLink
 from partnerships.referrals import ReferralFileError, referral_click_record, referral_events_import
 from partnerships.tasks import measure_brand
@@ -45,9 +46,31 @@ def brand_list(request: HttpRequest) -> HttpResponse:
 @member_page(*READ)
 def brand_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A brand's relationships by depth: mentions and their tone when it is absent, organic
-    recommendations, referrals, and each partnership's return engagement and before/after."""
+    recommendations, referrals, and each partnership's return engagement and before/after (said in
+    sentences, the figures one click away); then the mentions themselves, filtered and paged."""
     brand = _visible_brand(request, pk)
     context = dashboard.brand_dashboard(brand=brand) | {"can_edit": tenancy.can_edit(request.user, brand)}
+    filters, problems = mention_list.mention_filters_from(request.GET)
+    for problem in problems:
+        messages.warning(request, problem)
+    context |= {
+        "mentions": mention_list.brand_mentions_page(brand=brand, filters=filters, page_number=request.GET.get("page")),
+        "mention_filters": filters,
+        "mention_query": filters.query() + ("&" if filters.active else ""),
+        "tones": mention_list.TONES,
+        "conversations": mention_list.CONVERSATIONS,
+    }
+    if context.get("measurement"):
+        document = context["d"]
+        communities = selectors.communities_by_key(
+            keys=[c["community"] for c in document["mentions"]["by_community"]]
+            + [change["community"] for p in context["partnerships"] for change in p.changes]
+        )
+        context |= {
+            "changes_said": selectors.before_after_said(partnerships=context["partnerships"], communities=communities),
+            "absence_said": in_words.absence_said(document["mentions"].get("absence_versus_presence")),
+            "by_community": [(communities.get(c["community"]), c) for c in document["mentions"]["by_community"]],
+        }
     return render(request, "partnerships/brand.html", context)
 
 
@@ -152,7 +175,7 @@ def community_stance(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as refusal:
         say_refusal(request, refusal)
     else:
-        messages.success(request, f"{brand} is now {record.get_stance_display().lower()} in {community.name}.")
+        messages.success(request, f"{brand} is now {record.get_stance_display().lower()} in {community.label}.")
     return _back_to_community(request, community)
 
 
