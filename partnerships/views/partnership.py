@@ -58,7 +58,7 @@ def partnership_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "renewal_form": RenewalForm(),
         "agreement_form": AgreementForm(),
         "terms_form": CreativeControlForm(instance=page.current) if page.current else None,
-        "task_form": TaskForm(organization=page.partnership.brand.organization),
+        "task_form": TaskForm(organization=page.partnership.brand.organization, actor=request.user),
         "activity_form": ActivityForm(),
         "deliverable_form": DeliverableForm(partnership=page.partnership),
         "status_form": DeliverableStatusForm(),
@@ -116,7 +116,7 @@ def task_new(request: HttpRequest, pk: int) -> HttpResponse:
     """Add a follow-up about the partnership (for the user, or another member of the organization)."""
     partnership = _editable_partnership(request, pk)
     written(
-        request, TaskForm(request.POST, organization=partnership.brand.organization),
+        request, TaskForm(request.POST, organization=partnership.brand.organization, actor=request.user),
         lambda **data: services.task_create(partnership=partnership, actor=request.user, **data),
         lambda task: f"Task added: {task.title}" + (f", due {task.due_on}" if task.due_on else ""),
     )  # fmt: skip
