@@ -18,7 +18,7 @@ from influencers.models import Community, Creator, Identity
 from partnerships import selectors, services
 from partnerships.board_html import cards_html
 from partnerships.forms import NewPartnershipSearchForm, PipelineAddForm, PipelineFilterForm
-from partnerships.models import Brand, Partnership, Stage
+from partnerships.models import Brand, CommunityStance, Partnership, Stage
 from partnerships.models.pipeline import next_stage
 from partnerships.people_search import people_to_add
 from partnerships.views._shared import named_brand, safe_next, say_refusal
@@ -113,13 +113,27 @@ def pipeline_new(request: HttpRequest) -> HttpResponse:
     form = NewPartnershipSearchForm(request.GET)
     form.is_valid()  # both fields are optional; one that is not valid is left out
     query = form.cleaned_data.get("q", "")
-    brands = tenancy.scope_to_user(Brand.objects.all(), request.user, editable=True).order_by("name")
-    chosen_brand = form.cleaned_data.get("brand")
+    brands = list(tenancy.scope_to_user(Brand.objects.all(), request.user, editable=True).order_by("name"))
+    found = people_to_add(user=request.user, query=query)
+    asked_brand = form.cleaned_data.get("brand")
+    asked_brand = asked_brand if asked_brand in {brand.pk for brand in brands} else None
+    chosen_brand = asked_brand
+    if chosen_brand is None:
+        # Not the alphabetically first brand: one that watches a community of the people found.
+        chosen_brand = (
+            CommunityStance.objects.filter(
+                brand__in=brands, community_id__in=[place.community_id for place in found.communities]
+            )
+            .order_by("brand__name")
+            .values_list("brand_id", flat=True)
+            .first()
+        )
     context = {
         "query": query,
-        "found": people_to_add(user=request.user, query=query),
+        "found": found,
         "brands": brands,
-        "chosen_brand": chosen_brand if chosen_brand in {b.pk for b in brands} else None,
+        "asked_brand": asked_brand,  # kept by a new search
+        "chosen_brand": chosen_brand,
         "here": request.get_full_path(),
     }
     return render(request, "partnerships/new_partnership.html", context)

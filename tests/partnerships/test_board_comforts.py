@@ -207,3 +207,17 @@ def test_a_brand_of_the_users_other_organization_only_viewed_is_not_offered(clie
     client.force_login(person)
     html = client.get(NEW, {"q": "ivy"}).content.decode()
     assert "Ridgeline" in html and ">Inkwell<" not in html
+
+
+def test_the_brand_offered_first_is_one_that_watches_their_community(client, manager_a, org_a, brand_a, sheen, pens):
+    from partnerships.models import CommunityStance
+
+    bakery = Brand.objects.create(organization=org_a, name="A Bakery", slug="bakery")  # first by name
+    CommunityStance.objects.create(brand=brand_a, community=pens)
+    client.force_login(manager_a)
+    html = client.get(NEW, {"q": "sheen"}).content.decode()
+    assert f'<option value="{brand_a.pk}" selected>Inkwell</option>' in html
+    assert f'<option value="{bakery.pk}">A Bakery</option>' in html
+    asked = client.get(NEW, {"q": "sheen", "brand": bakery.pk}).content.decode()
+    assert f'<option value="{bakery.pk}" selected>A Bakery</option>' in asked
+    assert f'<input type="hidden" name="brand" value="{bakery.pk}">' in asked
