@@ -1,7 +1,7 @@
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count
+from django.db.models import Count, OuterRef, Subquery
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -35,7 +35,7 @@ def rounded(value) -> str:
 
 class OneCommunityFilter(admin.SimpleListFilter):
     """One community at a time: a rank or a score means something only next to the others of its
-    community. With no community chosen, the one ranked most recently is shown (or the first by
+    community. With no community chosen, the one with the newest ranking (by the period it covers) is shown (or the first by
     name); the menu names communities as the pages do (``Community.label``) and has no "All".
     A list narrowed another way (one run, from the run's page) gets no default."""
 
@@ -56,7 +56,7 @@ class OneCommunityFilter(admin.SimpleListFilter):
     def default_community() -> int | None:
         latest = (
             RankingRun.objects.filter(status=RankingStatus.COMPLETED)
-            .order_by("-finished_at", "-pk")
+            .order_by("-window_end", "-pk")
             .values_list("community_id", flat=True)
             .first()
         )
@@ -82,6 +82,36 @@ class OneCommunityFilter(admin.SimpleListFilter):
         if not is_id(value):
             raise IncorrectLookupParameters(f"No community {value!r}.")
         return queryset.filter(**{self.community_path: parse_id(value)})
+
+
+class LatestRankingFilter(admin.SimpleListFilter):
+    """The latest ranking of each community by default; every earlier one on request (a member's
+    history). A list of one run (from the run's page) is left as it is."""
+
+    title = "ranking"
+    parameter_name = "ranking"
+    narrowed_by = ("run__id__exact", "run", "membership__id__exact")
+
+    def lookups(self, request, model_admin):
+        return [("latest", "The latest"), ("all", "Every ranking (history)")]
+
+    def choices(self, changelist):
+        value = self.value() or ("all" if any(name in self.request.GET for name in self.narrowed_by) else "latest")
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": value == lookup,
+                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
+                "display": title,
+            }
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value == "all" or (value is None and any(name in request.GET for name in self.narrowed_by)):
+            return queryset
+        if value not in (None, "latest"):
+            raise IncorrectLookupParameters(f"No ranking choice {value!r}.")
+        latest = RankingRun.objects.filter(community=OuterRef("run__community"), status=RankingStatus.COMPLETED)
+        return queryset.filter(run=Subquery(latest.order_by("-window_end", "-pk").values("pk")[:1]))
 
 
 class MembershipCommunityFilter(OneCommunityFilter):
@@ -321,10 +351,10 @@ class MemberScoreAdmin(SharedDataAdmin):
         "rank", "handle", "community", "total_score", "consistency_score", "embeddedness_score", "alignment_score",
         "why", "reach",
     ]  # fmt: skip
-    list_filter = [ScoreCommunityFilter]
+    list_filter = [ScoreCommunityFilter, LatestRankingFilter]
     search_fields = ["membership__identity__handle"]
     list_select_related = ["membership__identity", "run__community"]
-    ordering = ["-run__started_at", "rank"]
+    ordering = ["-run__window_end", "rank"]  # the ranking's date, newest first
     fields = [
         "community", "handle", "run", "rank", "total_score", "consistency_score", "embeddedness_score",
         "alignment_score", "why", "measures", "reach",

@@ -143,3 +143,20 @@ def test_the_counts_view_of_the_filter_works_too(client, manager_a, two_ranked):
     client.force_login(manager_a)
     response = client.get(SCORES, {"_facets": "True"})
     assert response.status_code == 200 and rows(response) == ["sheen_queen", "nibmeister"]
+
+
+def test_the_latest_ranking_by_default_every_one_on_request(client, manager_a, two_ranked, make_identity):
+    pens, _, runs = two_ranked
+    earlier = RankingRun.objects.create(
+        community=pens, status=RankingStatus.COMPLETED, started_at=datetime(2026, 10, 1, tzinfo=UTC),
+        finished_at=datetime(2026, 10, 1, tzinfo=UTC), window_start=datetime(2026, 4, 1, tzinfo=UTC),
+        window_end=datetime(2026, 10, 1, tzinfo=UTC), ranked_members=1,
+    )  # fmt: skip
+    membership = Membership.objects.get(identity__handle="nibmeister")
+    MemberScore.objects.create(run=earlier, membership=membership, rank=1, score=0.9, consistency=0.9,
+                               embeddedness=0.9, alignment=0.9)  # fmt: skip
+    client.force_login(manager_a)
+    assert rows(client.get(SCORES)) == ["sheen_queen", "nibmeister"]
+    assert rows(client.get(SCORES, {"ranking": "all"})) == ["sheen_queen", "nibmeister", "nibmeister"]
+    assert rows(client.get(SCORES, {"run__id__exact": earlier.pk})) == ["nibmeister"]
+    assert client.get(SCORES, {"ranking": "oldest"}).status_code == 302
