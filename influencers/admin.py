@@ -35,8 +35,9 @@ def rounded(value) -> str:
 
 class OneCommunityFilter(admin.SimpleListFilter):
     """One community at a time: a rank or a score means something only next to the others of its
-    community. With no community chosen, the one with the newest ranking (by the period it covers) is shown (or the first by
-    name); the menu names communities as the pages do (``Community.label``) and has no "All".
+    community. With no community chosen, the one with the newest ranking (by the period it covers)
+    is shown, or the first by name; the menu names communities as the pages do
+    (``Community.label``) and has no "All".
     A list narrowed another way (one run, from the run's page) gets no default."""
 
     title = "community"
