@@ -16,9 +16,13 @@ class RankingCommunityAdmin(CommunityAdmin):
 
     @admin.action(description="Rank the selected communities now (in the background)", permissions=["change"])
     def rank_now(self, request, queryset):
-        for community_id in queryset.values_list("pk", flat=True):
-            enqueue_after_commit(rank_community, community_id)
-        self.message_user(request, f"Ranking queued for {queryset.count()} communities.", messages.SUCCESS)
+        communities = sorted(queryset.only("pk", "platform", "external_id", "name"), key=lambda c: c.label.lower())
+        for community in communities:
+            enqueue_after_commit(rank_community, community.pk)
+        names = ", ".join(community.label for community in communities[:5])
+        if len(communities) > 5:
+            names += f" and {len(communities) - 5} more"
+        self.message_user(request, f"Ranking queued for {names} (in the background).", messages.SUCCESS)
 
 
 admin.site.unregister(Community)

@@ -1,6 +1,7 @@
 from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count
+from django.db.models import Count, OuterRef, Subquery
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -18,8 +19,109 @@ from influencers.models import (
     MemberScore,
     Membership,
     RankingRun,
+    RankingStatus,
     SyncRun,
 )
+
+
+def rounded(value) -> str:
+    """A score or measure as people read it: two decimals; counts as they are."""
+    if isinstance(value, bool) or value is None:
+        return "—" if value is None else ("yes" if value else "no")
+    if isinstance(value, float):
+        return f"{value:.2f}"
+    return str(value)
+
+
+class OneCommunityFilter(admin.SimpleListFilter):
+    """One community at a time: a rank or a score means something only next to the others of its
+    community. With no community chosen, the one with the newest ranking (by the period it covers)
+    is shown, or the first by name; the menu names communities as the pages do
+    (``Community.label``) and has no "All".
+    A list narrowed another way (one run, from the run's page) gets no default."""
+
+    title = "community"
+    parameter_name = "community"
+    community_path = "community"  # the lookup from the listed model to its community
+    narrowed_by: tuple[str, ...] = ()  # query parameters that already keep the list to one community
+
+    def __init__(self, request, params, model, model_admin):
+        super().__init__(request, params, model, model_admin)
+        narrowed = any(name in request.GET for name in self.narrowed_by)
+        if self.parameter_name not in self.used_parameters and not narrowed:
+            default = self.default_community()
+            if default is not None:
+                self.used_parameters[self.parameter_name] = str(default)
+
+    @staticmethod
+    def default_community() -> int | None:
+        latest = (
+            RankingRun.objects.filter(status=RankingStatus.COMPLETED)
+            .order_by("-window_end", "-pk")
+            .values_list("community_id", flat=True)
+            .first()
+        )
+        return latest or Community.objects.order_by("name").values_list("pk", flat=True).first()
+
+    def lookups(self, request, model_admin):
+        communities = Community.objects.only("pk", "platform", "external_id", "name")
+        return [(str(c.pk), c.label) for c in sorted(communities, key=lambda c: c.label.lower())]
+
+    def choices(self, changelist):
+        value = self.value()
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": value == lookup,
+                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
+                "display": title,
+            }
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value is None:
+            return queryset
+        if not is_id(value):
+            raise IncorrectLookupParameters(f"No community {value!r}.")
+        return queryset.filter(**{self.community_path: parse_id(value)})
+
+
+class LatestRankingFilter(admin.SimpleListFilter):
+    """The latest ranking of each community by default; every earlier one on request (a member's
+    history). A list of one run (from the run's page) is left as it is."""
+
+    title = "ranking"
+    parameter_name = "ranking"
+    narrowed_by = ("run__id__exact", "run", "membership__id__exact")
+
+    def lookups(self, request, model_admin):
+        return [("latest", "The latest"), ("all", "Every ranking (history)")]
+
+    def choices(self, changelist):
+        value = self.value() or ("all" if any(name in self.request.GET for name in self.narrowed_by) else "latest")
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": value == lookup,
+                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
+                "display": title,
+            }
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value == "all" or (value is None and any(name in request.GET for name in self.narrowed_by)):
+            return queryset
+        if value not in (None, "latest"):
+            raise IncorrectLookupParameters(f"No ranking choice {value!r}.")
+        latest = RankingRun.objects.filter(community=OuterRef("run__community"), status=RankingStatus.COMPLETED)
+        return queryset.filter(run=Subquery(latest.order_by("-window_end", "-pk").values("pk")[:1]))
+
+
+class MembershipCommunityFilter(OneCommunityFilter):
+    community_path = "community_id"
+
+
+class ScoreCommunityFilter(OneCommunityFilter):
+    community_path = "run__community_id"
+    narrowed_by = ("run__id__exact", "run", "membership__id__exact")
 
 
 class IdentityInline(SharedDataInline):
@@ -103,7 +205,7 @@ class IdentityAdmin(SharedDataAdmin):
 # Graph adds "rank now" to this page: graph/admin.py.
 @admin.register(Community)
 class CommunityAdmin(SharedDataAdmin):
-    list_display = ["name", "platform", "external_id", "member_count", "is_tracked", "last_activity_at"]
+    list_display = ["label", "platform", "external_id", "member_count", "is_tracked", "last_activity_at"]
     list_filter = ["platform", "is_tracked"]
     search_fields = ["name", "external_id", "description"]
     # Guidelines are the source's to say (each sync replaces them): shown, never edited here.
@@ -114,7 +216,7 @@ class CommunityAdmin(SharedDataAdmin):
 
     @admin.display(description="members by rank")
     def members(self, obj):
-        url = reverse("admin:influencers_membership_changelist") + f"?community__id__exact={obj.pk}"
+        url = reverse("admin:influencers_membership_changelist") + f"?community={obj.pk}"
         return format_html('<a href="{}">{} members</a>', url, obj.memberships.count())
 
     @admin.display(description="guidelines (from the source)")
@@ -134,6 +236,10 @@ class CommunityAdmin(SharedDataAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(member_total=Count("memberships"))
 
+    @admin.display(description="community", ordering="name")
+    def label(self, obj):
+        return obj.label
+
     @admin.display(description="members", ordering="member_total")
     def member_count(self, obj):
         return obj.member_total
@@ -143,7 +249,7 @@ class CommunityAdmin(SharedDataAdmin):
 class MembershipAdmin(SharedDataAdmin):
     list_display = [
         "identity",
-        "community",
+        "community_label",
         "rank",
         "score",
         "post_count",
@@ -151,15 +257,21 @@ class MembershipAdmin(SharedDataAdmin):
         "reach",
         "last_seen_at",
     ]
-    list_filter = ["community", "is_moderator", "identity__is_bot"]
+    list_filter = [MembershipCommunityFilter, "is_moderator", "identity__is_bot"]
     search_fields = ["identity__handle"]
-    list_select_related = ["identity", "community", "latest_score"]
+    list_select_related = ["identity", "community", "latest_score__run"]
     raw_id_fields = ["identity", "latest_score"]
     ordering = ["community", "latest_score__rank"]
 
+    @admin.display(description="community", ordering="community__name")
+    def community_label(self, obj):
+        return obj.community.label
+
     @admin.display(description="rank", ordering="latest_score__rank")
     def rank(self, obj):
-        return obj.latest_score.rank if obj.latest_score else None
+        if not obj.latest_score:
+            return None
+        return f"#{obj.latest_score.rank} of {obj.latest_score.run.ranked_members}"
 
     @admin.display(description="score", ordering="latest_score__score")
     def score(self, obj):
@@ -189,13 +301,17 @@ class MembershipAdmin(SharedDataAdmin):
 
 @admin.register(Interaction)
 class InteractionAdmin(SharedDataAdmin):
-    list_display = ["external_id", "kind", "community", "author", "target", "posted_at", "score", "excerpt"]
+    list_display = ["external_id", "kind", "community_label", "author", "target", "posted_at", "score", "excerpt"]
     list_filter = ["kind", "community__platform", "is_removed"]
     # Millions of rows: search only indexed columns, and skip the full count.
     search_fields = ["=external_id", "=thread_external_id", "author__handle"]
     list_select_related = ["community", "author", "target"]
     raw_id_fields = ["author", "target", "parent"]
     show_full_result_count = False
+
+    @admin.display(description="community", ordering="community__name")
+    def community_label(self, obj):
+        return obj.community.label
 
     @admin.display(description="text")
     def excerpt(self, obj):
@@ -205,7 +321,7 @@ class InteractionAdmin(SharedDataAdmin):
 
 @admin.register(RankingRun)
 class RankingRunAdmin(SharedDataAdmin):
-    list_display = ["community", "status", "started_at", "finished_at", "ranked_members", "algorithm_version"]
+    list_display = ["community_label", "status", "started_at", "finished_at", "ranked_members", "algorithm_version"]
     list_filter = ["status", "community__platform"]
     list_select_related = ["community"]
     search_fields = ["community__name", "community__external_id"]
@@ -213,6 +329,10 @@ class RankingRunAdmin(SharedDataAdmin):
         "community", "status", "algorithm_version", "window_start", "window_end", "started_at", "finished_at",
         "ranked_members", "message", "parameters", "scores",
     ]  # fmt: skip
+
+    @admin.display(description="community", ordering="community__name")
+    def community_label(self, obj):
+        return obj.community.label
 
     # A run can hold tens of thousands of members: link to the paginated list instead of inlining.
     @admin.display(description="member scores")
@@ -223,18 +343,66 @@ class RankingRunAdmin(SharedDataAdmin):
 
 @admin.register(MemberScore)
 class MemberScoreAdmin(SharedDataAdmin):
+    """A ranking snapshot, read as a manager reads it: one community at a time, scores to two
+    decimals, the reasons as sentences and the measures behind them as lists. Never edited here: a
+    snapshot is what the ranking said on that day (rank again for a new one)."""
+
+    # Model fields would be shown as stored (0.8846153846153846): these show them rounded.
     list_display = [
-        "rank", "handle", "community", "score", "consistency", "embeddedness", "alignment", "why", "reach",
+        "rank", "handle", "community", "total_score", "consistency_score", "embeddedness_score", "alignment_score",
+        "why", "reach",
     ]  # fmt: skip
-    list_filter = ["run__community"]
+    list_filter = [ScoreCommunityFilter, LatestRankingFilter]
     search_fields = ["membership__identity__handle"]
     list_select_related = ["membership__identity", "run__community"]
-    raw_id_fields = ["run", "membership"]
-    ordering = ["-run__started_at", "rank"]
+    ordering = ["-run__window_end", "rank"]  # the ranking's date, newest first
+    fields = [
+        "community", "handle", "run", "rank", "total_score", "consistency_score", "embeddedness_score",
+        "alignment_score", "why", "measures", "reach",
+    ]  # fmt: skip
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False  # a snapshot comes from a ranking run
+
+    @admin.display(description="score", ordering="score")
+    def total_score(self, obj):
+        return rounded(obj.score)
+
+    @admin.display(description="consistency", ordering="consistency")
+    def consistency_score(self, obj):
+        return rounded(obj.consistency)
+
+    @admin.display(description="embeddedness", ordering="embeddedness")
+    def embeddedness_score(self, obj):
+        return rounded(obj.embeddedness)
+
+    @admin.display(description="alignment", ordering="alignment")
+    def alignment_score(self, obj):
+        return rounded(obj.alignment)
 
     @admin.display(description="why")
     def why(self, obj):
-        return format_html_join(mark_safe("<br>"), "{}", ((reason,) for reason in obj.reasons))
+        reasons = [str(reason) for reason in obj.reasons or []]
+        if not reasons:
+            return "—"
+        return format_html("<ul>{}</ul>", format_html_join("", "<li>{}</li>", ((reason,) for reason in reasons)))
+
+    @admin.display(description="the measures behind the score")
+    def measures(self, obj):
+        """The stored measures (``details``) as nested lists, numbers to two decimals."""
+
+        def listed(value):
+            if isinstance(value, dict):
+                if not value:
+                    return "—"
+                items = ((str(key).replace("_", " "), listed(inner)) for key, inner in value.items())
+                return format_html("<ul>{}</ul>", format_html_join("", "<li>{}: {}</li>", items))
+            if isinstance(value, list):
+                return ", ".join(rounded(item) for item in value) or "none"
+            return rounded(value)
+
+        return listed(obj.details or {})
 
     @admin.display(description="member", ordering="membership__identity__handle")
     def handle(self, obj):
@@ -242,7 +410,7 @@ class MemberScoreAdmin(SharedDataAdmin):
 
     @admin.display(description="community", ordering="run__community__name")
     def community(self, obj):
-        return obj.run.community.name
+        return obj.run.community.label
 
 
 @admin.register(SyncRun)

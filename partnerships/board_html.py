@@ -28,8 +28,9 @@ TRENDS = {
 }
 
 
-def card_html(card: Card, *, can_move: bool, back: str, partnership_url: str, move_url: str) -> str:
-    """One card. ``partnership_url`` and ``move_url`` are reversed once with 0 for the id."""
+def card_html(card: Card, *, can_move: bool, back: str, partnership_url: str, move_url: str, community_url: str) -> str:
+    """One card. ``partnership_url``, ``move_url`` and ``community_url`` are reversed once with 0 for
+    the id."""
     name = escape(card.creator)
     moves = move_url.replace("/0/", f"/{card.pk}/")
     page = partnership_url.replace("/0/", f"/{card.pk}/")
@@ -41,7 +42,8 @@ def card_html(card: Card, *, can_move: bool, back: str, partnership_url: str, mo
         f'<span class="brand">{escape(card.brand)}</span>',
     ]
     if card.community_id is not None:
-        parts.append(f'<span class="community">{escape(card.community)}</span>')
+        community = community_url.replace("/0/", f"/{card.community_id}/")
+        parts.append(f'<a class="community" href="{community}">{escape(card.community)}</a>')
         if card.rank:
             trend = TRENDS.get(card.trend_direction, "")
             parts.append(
@@ -67,7 +69,12 @@ def card_html(card: Card, *, can_move: bool, back: str, partnership_url: str, mo
 def cards_html(cards: list[Card], *, can_move: bool, back: str) -> SafeString:
     partnership_url = reverse("partnership", args=[0])
     move_url = reverse("pipeline-move", args=[0])
+    community_url = reverse("community", args=[0])
     html = "".join(
-        card_html(c, can_move=can_move, back=back, partnership_url=partnership_url, move_url=move_url) for c in cards
-    )
+        card_html(
+            c, can_move=can_move, back=back, partnership_url=partnership_url, move_url=move_url,
+            community_url=community_url,
+        )
+        for c in cards
+    )  # fmt: skip
     return mark_safe(html or '<li class="empty muted">Nobody here</li>')  # noqa: S308 - every value escaped above

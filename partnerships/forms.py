@@ -6,7 +6,7 @@ as 3, and '²' passed isdigit() and then failed int(): a 500), and a time is one
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.db.models import Q
+from django.db.models import Case, Q, When
 
 from crm.parsing import IdField, UtcDateTimeField
 from influencers.models import Community
@@ -52,20 +52,28 @@ class AgreementForm(forms.ModelForm):
 
 
 class TaskForm(forms.Form):
-    """A follow-up about the partnership, for a member of its organization."""
+    """A follow-up about the partnership, for a member of its organization.
+
+    Each member is offered once: the one filling in the form first, as "Me" (chosen unless they pick
+    someone else), then the others by name."""
 
     title = forms.CharField(max_length=300, label="To do")
     due_on = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    assignee = forms.ModelChoiceField(queryset=None, required=False, empty_label="Me", label="For")
+    assignee = forms.ModelChoiceField(queryset=None, required=False, empty_label=None, label="For")
     notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
-    def __init__(self, *args, organization, **kwargs):
+    def __init__(self, *args, organization, actor, **kwargs):
         super().__init__(*args, **kwargs)
         User = get_user_model()
-        self.fields["assignee"].queryset = User.objects.filter(
-            organization_memberships__organization=organization
-        ).order_by("first_name", "username")
-        self.fields["assignee"].label_from_instance = lambda user: user.get_full_name() or user.username
+        me = actor.pk if actor is not None else None
+        field = self.fields["assignee"]
+        field.queryset = (
+            User.objects.filter(organization_memberships__organization=organization)
+            .distinct()
+            .order_by(Case(When(pk=me, then=0), default=1), "first_name", "last_name", "username")
+        )
+        field.initial = me
+        field.label_from_instance = lambda user: "Me" if user.pk == me else (user.get_full_name() or user.username)
 
 
 class ActivityForm(forms.Form):
@@ -98,6 +106,7 @@ class DeliverableForm(forms.Form):
             .distinct()
             .order_by("name")
         )
+        self.fields["community"].label_from_instance = lambda community: community.label
 
 
 class DeliverableStatusForm(forms.Form):
@@ -128,8 +137,33 @@ class PipelineFilterForm(forms.Form):
 
 
 class PipelineAddForm(forms.Form):
-    """Whom to add to a brand's pipeline (the brand is read apart: another's is a 404)."""
+    """Whom to add to a brand's pipeline (the brand is read apart: another's is a 404): an account
+    (``identity``) or a creator by id, or ``who`` as the new-partnership page's one choice says it
+    ("identity:12" or "creator:5")."""
 
     identity = IdField(required=False)
     creator = IdField(required=False)
     community = IdField(required=False)
+    who = forms.RegexField(
+        regex=r"^(identity|creator):[0-9]{1,18}$",
+        required=False,
+        error_messages={"invalid": "Choose someone from the list."},
+    )
+
+    def clean(self):
+        data = super().clean()
+        if who := data.get("who"):
+            kind, pk = who.split(":")
+            data["identity"], data["creator"] = (int(pk), None) if kind == "identity" else (None, int(pk))
+        return data
+
+
+class NewPartnershipSearchForm(forms.Form):
+    """The new-partnership page's query string: a name or handle to look for, and the brand chosen
+    last (kept when the page comes back with a refusal)."""
+
+    q = forms.CharField(required=False, label="Name or handle")
+    brand = IdField(required=False)
+
+    def clean_q(self) -> str:
+        return self.cleaned_data["q"].strip()[:100]

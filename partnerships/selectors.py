@@ -134,12 +134,18 @@ def pipeline_board(
         cards[pk] = Card(pk, stage, creator_id, creator, brand, owner)
     ids = list(cards)
 
-    # The community each partnership concerns first (alphabetically: stable from page to page).
+    # The community each partnership concerns first (alphabetically: stable from page to page),
+    # named as every page names it (Community.label), built once per community.
     links = Partnership.communities.through.objects.filter(partnership_id__in=ids).order_by("community__name")
-    for partnership_id, community_id, name in links.values_list("partnership_id", "community_id", "community__name"):
+    labels: dict[int, str] = {}
+    for partnership_id, community_id, name, platform, external_id in links.values_list(
+        "partnership_id", "community_id", "community__name", "community__platform", "community__external_id"
+    ):
         card = cards[partnership_id]
         if card.community_id is None:
-            card.community_id, card.community = community_id, name
+            if community_id not in labels:
+                labels[community_id] = Community(name=name, platform=platform, external_id=external_id).label
+            card.community_id, card.community = community_id, labels[community_id]
 
     _attach_ranks(cards.values())
 

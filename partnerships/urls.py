@@ -1,11 +1,13 @@
 from django.urls import path
 
 from partnerships import views
+from partnerships.views.pipeline import pipeline_new
 
 urlpatterns = [
     path("pipeline/", views.pipeline, name="pipeline"),
     path("pipeline/<int:pk>/move/", views.pipeline_move, name="pipeline-move"),
     path("pipeline/add/", views.pipeline_add, name="pipeline-add"),
+    path("pipeline/new/", pipeline_new, name="pipeline-new"),
     path("partnerships/<int:pk>/", views.partnership_detail, name="partnership"),
     path("partnerships/<int:pk>/renew/", views.agreement_renew, name="agreement-renew"),
     path("partnerships/<int:pk>/agreements/", views.agreement_new, name="agreement-new"),

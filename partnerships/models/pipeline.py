@@ -32,9 +32,25 @@ PIPELINE_ORDER = [
     Stage.RENEWAL,
 ]
 END_STAGES = (Stage.ENDED, Stage.DECLINED)
-# Talking to a creator about a deal: what "observe first" guards.
+# Talking to a creator about a deal.
 STAGES_AFTER_OUTREACH = (Stage.OUTREACH, Stage.NEGOTIATING, Stage.ACTIVE, Stage.RENEWAL)
-OBSERVED_STAGES = (Stage.OBSERVING, Stage.ENGAGING)
+# What "observe first" guards: taking part in the creator's threads (Engaging) is already speaking in
+# their community, so it too waits until the brand has watched in Observing.
+STAGES_AFTER_OBSERVING = (Stage.ENGAGING, *STAGES_AFTER_OUTREACH)
+# A partnership that has been here was observed. Engaging is not enough: before observe first
+# covered it, a partnership could reach Engaging straight from Discovered.
+OBSERVED_STAGES = (Stage.OBSERVING,)
+
+
+def next_stage(stage: str) -> str:
+    """The stage a partnership usually moves to from ``stage``: the next column of the board; from
+    Renewal back to Active (renewed), and from an end state back to where it stopped being worked
+    on is unknown, so Observing (look again before speaking)."""
+    if stage == Stage.RENEWAL:
+        return Stage.ACTIVE
+    if stage in PIPELINE_ORDER:
+        return PIPELINE_ORDER[PIPELINE_ORDER.index(stage) + 1]
+    return Stage.OBSERVING
 
 
 class Partnership(models.Model):

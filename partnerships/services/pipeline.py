@@ -16,7 +16,6 @@ from partnerships.guards import require_editor
 from partnerships.models import (
     END_STAGES,
     OBSERVED_STAGES,
-    STAGES_AFTER_OUTREACH,
     Activity,
     ActivityKind,
     Brand,
@@ -25,6 +24,7 @@ from partnerships.models import (
     Stage,
     Stance,
 )  # fmt: skip
+from partnerships.models.pipeline import STAGES_AFTER_OBSERVING
 from partnerships.readiness import refusal
 from partnerships.services._shared import (
     AlreadyExists,
@@ -36,7 +36,7 @@ from partnerships.services._shared import (
 
 
 def partnership_was_observed(*, partnership: Partnership) -> bool:
-    """Has the brand watched this creator's community life before reaching out?"""
+    """Has the brand watched this creator's community life (been in Observing) before taking part?"""
     if partnership.stage in OBSERVED_STAGES:
         return True
     if partnership.pk is None:
@@ -45,20 +45,27 @@ def partnership_was_observed(*, partnership: Partnership) -> bool:
 
 
 def partnership_move_refusal(*, partnership: Partnership, to_stage: str, reason: str = "") -> str | None:
-    """Why moving ``partnership`` to ``to_stage`` is not allowed, or None if it is."""
+    """Why moving ``partnership`` to ``to_stage`` is not allowed, or None if it is.
+
+    The one place the stage rules live: the board, the move page, the API and the admin all ask
+    here. Observe first (when the organization asks for it, the default): Engaging and every stage
+    after it wait until the partnership has been in Observing — the brand reads the creator's
+    community life before it speaks there, so Discovered → Engaging is refused. Costs one query
+    when the rule applies (the timeline is read for an earlier Observing)."""
     if to_stage not in Stage.values:
         return f"Unknown stage {to_stage!r}."
     if to_stage == Stage.DECLINED and not (reason or partnership.close_reason).strip():
         return "Say why the partnership was declined."
     organization = partnership.brand.organization
     if (
-        to_stage in STAGES_AFTER_OUTREACH
+        to_stage in STAGES_AFTER_OBSERVING
         and organization.require_observation_before_outreach
         and not partnership_was_observed(partnership=partnership)
     ):
         return (
-            f"Observe first: {organization.name} requires a partnership to have been in "
-            f"Observing before {Stage(to_stage).label}."
+            f"Observe first: at {organization.name} a partnership spends time in Observing, watching "
+            f"how {partnership.creator} takes part in the community, before {Stage(to_stage).label}. "
+            "Move it to Observing first."
         )
     return None
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime, time
 
 from django.contrib import messages
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -13,7 +14,9 @@ from django.utils import timezone
 
 from crm import tenancy
 from crm.tenancy import READ, member_page
+from influencers.models import Community
 from partnerships import dashboard, selectors, services
+from partnerships.depth_words import depth_in_words
 from partnerships.forms import (
     ActivityForm,
     AgreementForm,
@@ -51,6 +54,7 @@ def partnership_detail(request: HttpRequest, pk: int) -> HttpResponse:
         page = selectors.partnership_page(user=request.user, pk=pk)
     except Partnership.DoesNotExist:
         raise Http404("No such partnership.") from None
+    depth = dashboard.partnership_depth(page.partnership)
     context = {
         "page": page,
         "p": page.partnership,
@@ -58,13 +62,35 @@ def partnership_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "renewal_form": RenewalForm(),
         "agreement_form": AgreementForm(),
         "terms_form": CreativeControlForm(instance=page.current) if page.current else None,
-        "task_form": TaskForm(organization=page.partnership.brand.organization),
+        "task_form": TaskForm(organization=page.partnership.brand.organization, actor=request.user),
         "activity_form": ActivityForm(),
         "deliverable_form": DeliverableForm(partnership=page.partnership),
         "status_form": DeliverableStatusForm(),
-        "depth": dashboard.partnership_depth(page.partnership),
+        "depth": depth,
+        "depth_words": _depth_words(depth, page.partnership),
     }
     return render(request, "partnerships/partnership.html", context)
+
+
+def _community_labels(keys: set[str]) -> dict[str, str]:
+    """The pages' names (Community.label) of the communities a measurement names by key, in one query."""
+    if not keys:
+        return {}
+    wanted = Q()
+    for key in keys:
+        platform, _, external_id = key.partition(":")
+        wanted |= Q(platform=platform, external_id=external_id)
+    return {community.key: community.label for community in Community.objects.filter(wanted)}
+
+
+def _depth_words(depth: dict | None, partnership: Partnership) -> dict | None:
+    """The depth panel's sentences, when the partnership has been measured since it started."""
+    if not depth or not depth.get("depth") or depth["depth"].get("note"):
+        return None
+    keys = {event["community"] for event in depth["depth"].get("before_after") or []}
+    return depth_in_words(
+        depth["depth"], creator=partnership.creator.display_name, community_labels=_community_labels(keys)
+    )
 
 
 @member_page("POST")
@@ -116,7 +142,7 @@ def task_new(request: HttpRequest, pk: int) -> HttpResponse:
     """Add a follow-up about the partnership (for the user, or another member of the organization)."""
     partnership = _editable_partnership(request, pk)
     written(
-        request, TaskForm(request.POST, organization=partnership.brand.organization),
+        request, TaskForm(request.POST, organization=partnership.brand.organization, actor=request.user),
         lambda **data: services.task_create(partnership=partnership, actor=request.user, **data),
         lambda task: f"Task added: {task.title}" + (f", due {task.due_on}" if task.due_on else ""),
     )  # fmt: skip

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from urllib.parse import quote
 
 from django.contrib import messages
@@ -16,8 +17,10 @@ from crm.tenancy import READ, member_page
 from influencers.models import Community, Creator, Identity
 from partnerships import selectors, services
 from partnerships.board_html import cards_html
-from partnerships.forms import PipelineAddForm, PipelineFilterForm
-from partnerships.models import Brand, Partnership, Stage
+from partnerships.forms import NewPartnershipSearchForm, PipelineAddForm, PipelineFilterForm
+from partnerships.models import Brand, CommunityStance, Partnership, Stage
+from partnerships.models.pipeline import next_stage
+from partnerships.people_search import people_to_add
 from partnerships.views._shared import named_brand, safe_next, say_refusal
 
 LOOK_ONLY = "You can look at this pipeline but not change it."
@@ -53,9 +56,13 @@ def pipeline(request: HttpRequest) -> HttpResponse:
         .objects.filter(owned_partnerships__in=visible)
         .distinct()
         .order_by("first_name", "username"),
-        "communities": Community.objects.filter(partnerships__in=visible).distinct().order_by("name"),
+        "communities": sorted(
+            Community.objects.filter(partnerships__in=visible).distinct(), key=lambda c: c.label.lower()
+        ),
         "can_move": can_move,
         "stages": Stage.choices,
+        # The Move dialog offers the next stage first (board.js reads this).
+        "next_stages": json.dumps({stage: next_stage(stage) for stage in Stage.values}),
     }
     return render(request, "partnerships/pipeline.html", context, status=200 if valid else 400)
 
@@ -73,15 +80,14 @@ def pipeline_move(request: HttpRequest, pk: int) -> HttpResponse:
             return JsonResponse({"error": str(refusal)}, status=403)
         raise
     error = ""
+    # What the form shows: the next stage (one click moves forward, never back to Discovered), or,
+    # after a refusal, what was typed, so a note is not lost to a missing reason.
+    typed = {"stage": next_stage(partnership.stage), "note": "", "reason": ""}
     if request.method == "POST":
+        typed = {name: request.POST.get(name, "").strip() for name in ("stage", "note", "reason")}
         try:
-            services.partnership_move(
-                partnership=partnership,
-                to_stage=request.POST.get("stage", ""),
-                actor=request.user,
-                note=request.POST.get("note", "").strip(),
-                reason=request.POST.get("reason", "").strip(),
-            )
+            services.partnership_move(partnership=partnership, to_stage=typed["stage"], actor=request.user,
+                                      note=typed["note"], reason=typed["reason"])  # fmt: skip
         except ValidationError as refusal:
             error = " ".join(refusal.message_dict.get("stage", refusal.messages))
             if wants_json:
@@ -93,8 +99,44 @@ def pipeline_move(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, f"{partnership.creator} moved to {label}.")
             return redirect(safe_next(request, request.POST.get("next")))
     next_url = safe_next(request, request.POST.get("next") or request.GET.get("next"))
-    context = {"partnership": partnership, "stages": Stage.choices, "error": error, "next": next_url}
+    context = {"partnership": partnership, "stages": Stage.choices, "error": error, "next": next_url, "typed": typed}
     return render(request, "partnerships/move.html", context, status=400 if error else 200)
+
+
+@member_page(*READ)
+def pipeline_new(request: HttpRequest) -> HttpResponse:
+    """The board's "+ New partnership": find someone by name or handle, choose the brand and the
+    community it concerns; the form posts to ``pipeline_add`` (the one way in, for the community
+    page too). Editors only: a viewer is told they can look but not add."""
+    if not tenancy.can_edit(request.user):
+        raise PermissionDenied(LOOK_ONLY)
+    form = NewPartnershipSearchForm(request.GET)
+    form.is_valid()  # both fields are optional; one that is not valid is left out
+    query = form.cleaned_data.get("q", "")
+    brands = list(tenancy.scope_to_user(Brand.objects.all(), request.user, editable=True).order_by("name"))
+    found = people_to_add(user=request.user, query=query)
+    asked_brand = form.cleaned_data.get("brand")
+    asked_brand = asked_brand if asked_brand in {brand.pk for brand in brands} else None
+    chosen_brand = asked_brand
+    if chosen_brand is None:
+        # Not the alphabetically first brand: one that watches a community of the people found.
+        chosen_brand = (
+            CommunityStance.objects.filter(
+                brand__in=brands, community_id__in=[place.community_id for place in found.communities]
+            )
+            .order_by("brand__name")
+            .values_list("brand_id", flat=True)
+            .first()
+        )
+    context = {
+        "query": query,
+        "found": found,
+        "brands": brands,
+        "asked_brand": asked_brand,  # kept by a new search
+        "chosen_brand": chosen_brand,
+        "here": request.get_full_path(),
+    }
+    return render(request, "partnerships/new_partnership.html", context)
 
 
 @member_page("POST")

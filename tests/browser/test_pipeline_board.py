@@ -120,3 +120,90 @@ def test_community_and_creator_pages_open_without_console_errors(
     page.click("button:has-text('Add to Inkwell')")
     page.wait_for_selector("text=added to Inkwell's pipeline")
     assert page.console_problems == []
+
+
+# --- the board's comforts (issue 19) ----------------------------------------------------------------
+
+
+def test_new_partnership_from_the_board_finds_by_handle_and_adds(
+    page, log_in, live_server, manager_a, brand_a, community, make_identity
+):
+    from influencers.models import Membership
+
+    Membership.objects.create(identity=make_identity("sheen_queen"), community=community)
+    log_in(page, "manager-a")
+    page.click("text=+ New partnership")
+    page.wait_for_url(live_server.url + "/pipeline/new/")
+    page.fill("#who-search", "sheen")
+    page.click("button:has-text('Find')")
+    page.wait_for_selector("text=1 found for “sheen”")
+    person = page.locator("label.person")
+    expect(person).to_contain_text("sheen_queen")
+    expect(person).to_contain_text("r/fountainpens")
+    assert page.locator("input[name=who]").is_checked()  # the only one found is chosen
+    assert page.locator("select[name=community]").input_value() == str(community.pk)
+    page.click("button:has-text('Add to the pipeline')")
+    page.wait_for_selector("text=added to Inkwell's pipeline, in Discovered")
+    partnership = Partnership.objects.get(brand=brand_a)
+    assert page.url == live_server.url + f"/partnerships/{partnership.pk}/"
+    assert list(partnership.communities.all()) == [community] and partnership.stage == Stage.DISCOVERED
+    page.goto(live_server.url + "/pipeline/")
+    card = page.locator(f"#card-{partnership.pk}")
+    expect(card.locator("a.community")).to_have_text("r/fountainpens")
+    card.locator("a.community").click()
+    page.wait_for_url(live_server.url + f"/communities/{community.pk}/")
+    assert page.console_problems == []
+
+
+def test_the_move_dialog_offers_the_next_stage_so_one_click_moves_forward(page, log_in, manager_a, partnership_a):
+    log_in(page, "manager-a")
+    page.locator(f"#card-{partnership_a.pk} a.move").click()
+    dialog = page.locator("#move-dialog")
+    assert dialog.locator("select[name=stage]").input_value() == "observing"
+    dialog.locator("button[value=move]").click()
+    expect(page.locator("#board-status")).to_contain_text("moved to Observing")
+    page.locator(f"#card-{partnership_a.pk} a.move").click()
+    assert dialog.locator("select[name=stage]").input_value() == "engaging"
+    dialog.locator("button[value=move]").click()
+    expect(page.locator("#board-status")).to_contain_text("moved to Engaging")
+    assert Partnership.objects.get(pk=partnership_a.pk).stage == Stage.ENGAGING
+    assert page.console_problems == []
+
+
+def test_a_refused_decline_keeps_the_note_typed_in_the_dialog(page, log_in, manager_a, partnership_a):
+    log_in(page, "manager-a")
+    page.locator(f"#card-{partnership_a.pk} a.move").click()
+    dialog = page.locator("#move-dialog")
+    dialog.locator("select[name=stage]").select_option("declined")
+    dialog.locator("textarea[name=note]").fill("They said no brand deals this year")
+    dialog.locator("button[value=move]").click()
+    expect(dialog.locator("[data-error]")).to_have_text("Say why the partnership was declined.")
+    assert dialog.is_visible()
+    assert dialog.locator("textarea[name=note]").input_value() == "They said no brand deals this year"
+    assert dialog.locator("select[name=stage]").input_value() == "declined"
+    dialog.locator("input[name=reason]").fill("No brand deals this year")
+    dialog.locator("button[value=move]").click()
+    expect(page.locator("#board-status")).to_contain_text("moved to Declined")
+    partnership_a.refresh_from_db()
+    assert (partnership_a.stage, partnership_a.close_reason) == (Stage.DECLINED, "No brand deals this year")
+    assert partnership_a.activities.latest("occurred_at").body == "They said no brand deals this year"
+
+
+def test_the_board_and_the_new_partnership_page_fit_a_phone(chromium, live_server, manager_a, brand_a, creator):
+    context = chromium.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    phone = context.new_page()
+    phone.goto(live_server.url + "/pipeline/")
+    phone.fill("#id_username", "manager-a")
+    phone.fill("#id_password", "pw")
+    phone.click("input[type=submit]")
+    phone.wait_for_url(live_server.url + "/pipeline/")
+    widths = {}
+    for path in ("/pipeline/", "/pipeline/new/", "/pipeline/new/?q=ivy"):
+        phone.goto(live_server.url + path)
+        widths[path] = phone.evaluate("document.documentElement.scrollWidth")
+    button = phone.locator("button:has-text('Add to the pipeline')").bounding_box()
+    brand = phone.locator("select[name=brand]").bounding_box()
+    context.close()
+    assert widths == {"/pipeline/": 390, "/pipeline/new/": 390, "/pipeline/new/?q=ivy": 390}
+    assert button["x"] >= 0 and button["x"] + button["width"] <= 390
+    assert brand["x"] + brand["width"] <= 390

@@ -115,5 +115,5 @@ def test_the_partnership_page_shows_its_depth_from_the_latest_measurement(client
     assert "Added after the last measurement" in client.get(url).content.decode()
     brand_measure(brand=measured)
     body = client.get(url).content.decode()
-    assert "Members recommending Inkwell in threads" in body
+    assert "No member has recommended Inkwell yet in threads Ivy Lambert took part in." in body
     assert "measured once the partnership has started" in body

@@ -255,6 +255,7 @@ PAGES = {
     "pipeline": Page(GET, shows_a=True),
     "pipeline-move": Page(BOTH, Partnership, editors_only=True),
     "pipeline-add": Page(POST, editors_only=True, brand_in_body=True),
+    "pipeline-new": Page(GET, editors_only=True),  # the form; it posts to pipeline-add
     "partnership": Page(GET, Partnership, shows_a=True),
     "agreement-renew": Page(POST, Partnership, editors_only=True),
     "agreement-new": Page(POST, Partnership, editors_only=True),

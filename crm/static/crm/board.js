@@ -84,17 +84,34 @@
     });
   }
 
-  function openMoveDialog(board, card, preset) {
+  // The stage a card usually goes to next (the board's data-next-stages, from the server's rules):
+  // the dialog offers it first, so one click moves forward and never back to Discovered.
+  function nextStage(board, card) {
+    try {
+      return JSON.parse(board.dataset.nextStages || "{}")[card.dataset.stage] || "";
+    } catch (error) {
+      return "";
+    }
+  }
+
+  // kept: after a refusal, what was typed ({stage, reason, note}) and why it was refused ({error}).
+  function openMoveDialog(board, card, preset, kept) {
     const dialog = document.getElementById("move-dialog");
     const form = dialog.querySelector("form");
     form.reset();
     dialog.querySelector("[data-name]").textContent = card.querySelector(".creator").textContent.trim();
-    dialog.querySelector("[data-error]").textContent = "";
+    dialog.querySelector("[data-error]").textContent = kept ? kept.error : "";
     const select = form.elements.stage;
-    Array.from(select.options).forEach(function (option) {
+    const open = Array.from(select.options).filter(function (option) {
       option.disabled = option.value === card.dataset.stage;
+      return !option.disabled;
     });
-    select.value = preset || Array.from(select.options).find(function (o) { return !o.disabled; }).value;
+    const wanted = (kept && kept.stage) || preset || nextStage(board, card);
+    select.value = open.some(function (o) { return o.value === wanted; }) ? wanted : open[0].value;
+    if (kept) {
+      form.elements.reason.value = kept.reason || "";
+      form.elements.note.value = kept.note || "";
+    }
     dialog.returnValue = "";
     dialog.showModal();
     return new Promise(function (resolve) {
@@ -103,6 +120,18 @@
         resolve(dialog.returnValue === "move" ? {
           stage: select.value, reason: form.elements.reason.value, note: form.elements.note.value,
         } : null);
+      });
+    });
+  }
+
+  // Ask in the dialog, then move. A refused move (a decline without a reason, observe first) opens
+  // the dialog again with what was typed and the reason it was refused: no note is lost.
+  function moveThroughDialog(board, card, preset, kept) {
+    return openMoveDialog(board, card, preset, kept).then(function (fields) {
+      if (!fields) return false;
+      return move(board, card, fields.stage, fields).then(function (result) {
+        if (result === true || result === false) return result;
+        return moveThroughDialog(board, card, fields.stage, Object.assign({ error: result }, fields));
       });
     });
   }
@@ -145,9 +174,7 @@
       const stage = column.dataset.stage;
       if (stage === "declined") {
         // Declining needs a reason: ask for it, keep the card where it was if the manager cancels.
-        openMoveDialog(board, card, stage).then(function (fields) {
-          if (fields) move(board, card, fields.stage, fields);
-        });
+        moveThroughDialog(board, card, stage);
         return;
       }
       move(board, card, stage);
@@ -158,10 +185,7 @@
       if (!link) return;
       event.preventDefault();
       const card = link.closest(".card");
-      openMoveDialog(board, card).then(function (fields) {
-        if (!fields) { link.focus(); return; }
-        move(board, card, fields.stage, fields).then(function () { link.focus(); });
-      });
+      moveThroughDialog(board, card).then(function () { link.focus(); });
     });
   }
 
