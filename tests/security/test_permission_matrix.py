@@ -276,6 +276,7 @@ PAGES = {
     "community-insight": Page(GET, Community, shows_a=True),  # with A's brands' readiness
     "community-insight-refresh": Page(POST, Community, editors_only=True),  # shared data: any editor recomputes
     "task-done": Page(POST, Task, editors_only=True),
+    "communities": Page(GET, shows_a=True),  # the list: A's communities' stances, never B's
     "community": Page(GET, Community),
     "creator": Page(GET, Creator, shows_a=True),  # with A's partnerships and A's notes on the creator
 }
