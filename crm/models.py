@@ -22,8 +22,8 @@ class Organization(models.Model):
     require_observation_before_outreach = models.BooleanField(
         default=True,
         help_text=(
-            "Observe first: a partnership must have been in the Observing stage before outreach "
-            "to the creator can start."
+            "Observe first: a partnership must have been in the Observing stage before the brand "
+            "engages with the creator (Engaging) or reaches out to them (Outreach and later)."
         ),
     )
     created_at = models.DateTimeField(auto_now_add=True)
