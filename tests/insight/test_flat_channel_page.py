@@ -35,8 +35,10 @@ def flat_slack(make_identity, make_interaction):
         thursday = monday + timedelta(days=3)
         say(cat, thursday, "Is the data jam venue open on Saturday?")
         answer = say(ben, thursday + timedelta(hours=14), "yes, doors at ten")
-        make_interaction(f"{answer.external_id}:mention:cat", ben, kind="mention", at=answer.posted_at,
-                         parent=answer, target=cat, community=slack, thread_external_id=answer.thread_external_id)  # fmt: skip
+        make_interaction(
+            f"{answer.external_id}:mention:cat", ben, kind="mention", at=answer.posted_at, parent=answer, target=cat,
+            community=slack, thread_external_id=answer.thread_external_id,
+        )  # fmt: skip
     return slack
 
 
