@@ -45,6 +45,7 @@ def heatmap(grid) -> dict | None:
 MONTH_STEP, MONTH_BAR = 16, 12  # the monthly chart: a bar 12 wide every 16
 CHART_HEIGHT = 100
 LEFT, BOTTOM = 30, 16  # room for the values up the left and the months along the bottom
+SCALE = 1.25  # pixels per unit of the drawing
 
 
 def monthly_chart(months) -> dict | None:
@@ -62,7 +63,8 @@ def monthly_chart(months) -> dict | None:
     values = [m.get("active_members") or 0 for m in months]
     bars = charts.bars(values, step=MONTH_STEP, height=CHART_HEIGHT - 4, baseline=CHART_HEIGHT, smallest=1,
                        titles=titles)  # fmt: skip
-    width = max(12 * MONTH_STEP, len(bars) * MONTH_STEP)  # a young community's few months are not drawn a foot wide
+    # A young community's few months are not drawn a foot wide: room for two years at least.
+    width = max(24 * MONTH_STEP, len(bars) * MONTH_STEP)
     busiest = max(months, key=lambda m: m.get("active_members") or 0)
     first, last = charts.month_label(months[0]["month"]), charts.month_label(months[-1]["month"])
     ticks = charts.value_ticks(max(values), height=CHART_HEIGHT - 4, baseline=CHART_HEIGHT) + charts.month_ticks(
@@ -76,7 +78,8 @@ def monthly_chart(months) -> dict | None:
             bar_width=MONTH_BAR,
             label=f"Active members per month, {first} to {last}: up to {max(values):,} members a month",
             view_box=charts.view_box(width, CHART_HEIGHT, left=LEFT, right=8, top=4, bottom=BOTTOM),
-            shown_width="100%",
+            shown_width=round((width + LEFT + 8) * SCALE),  # drawn at its size (text stays text-sized) …
+            shown_height=round((CHART_HEIGHT + 4 + BOTTOM) * SCALE),  # … scrolling sideways on a phone
             axes=True,
             ticks=ticks,
         ),
