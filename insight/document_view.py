@@ -96,8 +96,10 @@ def number(value) -> str:
 def duration(minutes) -> str:
     if minutes is None:
         return "—"
+    if minutes < 0.5:
+        return "under a minute"
     if minutes < 90:
-        return f"{minutes:.0f} minutes"
+        return f"{minutes:.0f} minute" + ("" if round(minutes) == 1 else "s")
     if minutes < 48 * 60:
         return f"{minutes / 60:.1f} hours"
     return f"{minutes / 1440:.1f} days"

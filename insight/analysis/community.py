@@ -202,8 +202,10 @@ def _a(number: int) -> str:
 
 
 def _duration(minutes: float) -> str:
+    if minutes < 0.5:
+        return "under a minute"
     if minutes < 90:
-        return f"{minutes:.0f} minutes"
+        return f"{minutes:.0f} minute" + ("" if round(minutes) == 1 else "s")
     if minutes < 48 * 60:
         return f"{minutes / 60:.1f} hours"
     return f"{minutes / 1440:.1f} days"

@@ -111,3 +111,11 @@ def test_how_specific_in_plain_words():
     assert how_specific(12) == "used much more here than in everyday English"
     assert how_specific(150, "de") == "used far more here than in everyday German"
     assert how_specific(4, "xx") == "used more here than in everyday language"
+
+
+def test_chat_answers_in_under_a_minute_are_said_so():
+    from insight.analysis.community import _duration
+    from insight.document_view import duration
+
+    assert [duration(m) for m in (0.2, 1.0, 1.9, 45)] == ["under a minute", "1 minute", "2 minutes", "45 minutes"]
+    assert _duration(0.4) == "under a minute" and _duration(1.2) == "1 minute"

@@ -35,7 +35,8 @@ LABEL_FILLER = frozenset(
     yesterday week weeks weekend day days morning evening night year years month months guess think thinking
     feel feeling wonder wondering anything something everything nothing stuff kind sort lot lots else
     gonna wanna let lets check checking find found start started share sharing link links post posted
-    welcome hello folks everyone friend friends what's where's how's that's there's it's let's
+    welcome hello folks everyone friend friends different same other another first last next hmm hmmm
+    what's where's how's that's there's it's let's
     """.split()
 )
 PHRASE_SHARE = 0.25  # of a theme's questions that must write a phrase for it to name the theme
