@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 from playwright.sync_api import expect
 
-from tests.insight.test_flat_channel_page import flat_slack  # noqa: F401 (a fixture)
+from tests.insight.test_flat_channel_page import flat_slack_workspace
 from tests.insight.test_page import talk_about_nibs
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -78,10 +78,11 @@ def test_the_insight_page_fits_a_phone_screen_without_sideways_scrolling(
 
 @pytest.mark.parametrize("width", [1440, 390])
 def test_a_flat_slack_channel_reads_in_plain_words_with_the_figures_one_click_away(
-    chromium, live_server, manager_a, flat_slack, width
+    chromium, live_server, manager_a, make_identity, make_interaction, width
 ):
     from insight.adapter import refresh_insight
 
+    flat_slack = flat_slack_workspace(make_identity, make_interaction)
     refresh_insight(flat_slack)
     context = chromium.new_context(viewport={"width": width, "height": 900}, is_mobile=width < 500)
     page = context.new_page()

@@ -16,8 +16,7 @@ pytestmark = pytest.mark.django_db
 START = datetime(2026, 3, 2, 18, tzinfo=UTC)
 
 
-@pytest.fixture
-def flat_slack(make_identity, make_interaction):
+def flat_slack_workspace(make_identity, make_interaction):
     """Four weeks of #general: each Monday Ann asks, Ben answers three minutes later (no thread),
     and each Thursday Cat asks and Ben answers the next morning, naming her."""
     slack = Community.objects.create(platform=Platform.SLACK, external_id="T0FLAT", name="Data viz Houston")
@@ -40,6 +39,11 @@ def flat_slack(make_identity, make_interaction):
             community=slack, thread_external_id=answer.thread_external_id,
         )  # fmt: skip
     return slack
+
+
+@pytest.fixture
+def flat_slack(make_identity, make_interaction):
+    return flat_slack_workspace(make_identity, make_interaction)
 
 
 def test_replies_in_a_flat_channel_are_inferred_and_the_questions_answered(flat_slack):
