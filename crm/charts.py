@@ -61,12 +61,25 @@ class Bar:
 
 
 @dataclass(frozen=True)
+class Tick:
+    """A label on an axis, at (x, y), anchored ``start``, ``middle`` or ``end``."""
+
+    x: int
+    y: int
+    text: str
+    anchor: str = "middle"
+
+
+@dataclass(frozen=True)
 class BarChart:
     """Bars ``bar_width`` wide in a drawing ``width`` × ``height`` (the bars' bottom at ``height``
     unless the page drew them on another baseline), seen through ``view_box`` (``view_box()``: the
     drawing and its margins) and shown ``shown_width`` × ``shown_height`` (None: not set;
     ``stretch``: the drawing fills that box whatever its proportions). ``label`` says what the chart
-    shows, for screen readers; ``midline``: a line half-way up (a neutral value)."""
+    shows, for screen readers; ``midline``: a line half-way up (a neutral value); ``axes``: draw the
+    x axis along ``axis_y`` (the bars' baseline; ``height`` unless given) and the y axis along the
+    left; ``ticks``: labels on them (months under the bars, values up the left). A chart with ticks
+    is not stretched: text would stretch with it."""
 
     bars: list[Bar]
     width: int
@@ -79,6 +92,13 @@ class BarChart:
     stretch: bool = False
     midline: bool = False
     marker_kind: str = "marker"  # the CSS class of the bars' markers
+    axes: bool = False
+    axis_y: int | None = None
+    ticks: list[Tick] = field(default_factory=list)
+
+    @property
+    def baseline(self) -> int:
+        return self.height if self.axis_y is None else self.axis_y
 
     @property
     def middle(self) -> int:
@@ -186,16 +206,6 @@ class Line:
 
 
 @dataclass(frozen=True)
-class Tick:
-    """A label on an axis, at (x, y), anchored ``start``, ``middle`` or ``end``."""
-
-    x: int
-    y: int
-    text: str
-    anchor: str = "middle"
-
-
-@dataclass(frozen=True)
 class LineChart:
     """Lines in a drawing ``width`` × ``height``, seen through ``view_box`` and shown ``shown_width`` ×
     ``shown_height`` (None: not set). ``label`` says what it shows, for screen readers; ``title``, its
@@ -212,3 +222,30 @@ class LineChart:
     title: str = ""
     axes: bool = False
     ticks: list[Tick] = field(default_factory=list)
+
+
+def month_label(month: str) -> str:
+    """A month key ("2026-05") as the pages write months: the same as their dates (Y-m-d), cut to Y-m."""
+    return month[:7]
+
+
+def month_ticks(months: Sequence[str], *, step: int, y: int, offset: int = 0, most: int = 6) -> list[Tick]:
+    """Labels under bars (or points) ``step`` apart, one a month, at most ``most`` of them evenly
+    spread and always the first and the last month, so a year or three stay legible at any width.
+    ``offset``: where in its slot a month's label stands (half a bar: its middle)."""
+    count = len(months)
+    if not count:
+        return []
+    every = max(1, -(-count // most))  # ceiling: at most ``most`` labels
+    shown = sorted({*range(0, count, every), count - 1})
+    if len(shown) > 1 and shown[-1] - shown[-2] < every:
+        shown.pop(-2)  # the last month's label would touch the one before
+    return [Tick(index * step + offset, y, month_label(months[index])) for index in shown]
+
+
+def value_ticks(top: float, *, height: int, baseline: int | None = None, x: int = -3) -> list[Tick]:
+    """0 and ``top`` up the left of a chart whose tallest value is ``height`` high above ``baseline``."""
+    baseline = height if baseline is None else baseline
+    if top <= 0:
+        return [Tick(x, baseline + 3, "0", "end")]
+    return [Tick(x, baseline + 3, "0", "end"), Tick(x, baseline - height + 4, f"{top:,.0f}", "end")]

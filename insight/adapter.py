@@ -97,6 +97,7 @@ def messages(community: Community, *, start: datetime, end: datetime):
             )
             .order_by("-posted_at", "-id")
         )  # fmt: skip
+        named = _mentions(community, lower=lower, upper=upper)
         for id_, kind, author, at, parent, thread, title, body, length, url, score, removed, external_id in fetch_rows(
             rows, stream=True
         ):
@@ -104,9 +105,23 @@ def messages(community: Community, *, start: datetime, end: datetime):
                 continue
             yield Message(
                 id_, kind == post, author, author is not None and author not in deleted, int(at), parent, thread,
-                title, body or "", length or 0, url, score, bool(removed), external_id,
+                title, body or "", length or 0, url, score, bool(removed), external_id, named.get(id_, ()),
             )  # fmt: skip
         upper = lower
+
+
+def _mentions(community: Community, *, lower: datetime, upper: datetime) -> dict[int, tuple[int, ...]]:
+    """Who each message of a month names (@name), by message id: the connectors store a mention as
+    an interaction of its own, dated as its message, pointing at it (``parent``) and at the person
+    named (``target``). A flat chat channel's replies are read from them (insight.analysis.conversations)."""
+    named: dict[int, tuple[int, ...]] = {}
+    rows = Interaction.objects.filter(
+        community=community, kind=InteractionKind.MENTION, posted_at__gte=lower, posted_at__lt=upper,
+        parent__isnull=False, target__isnull=False,
+    ).values_list("parent_id", "target_id")  # fmt: skip
+    for message_id, target in rows:
+        named[message_id] = (*named.get(message_id, ()), target)
+    return named
 
 
 def monthly_activity(community: Community) -> list[dict]:

@@ -1,6 +1,9 @@
 """An insight document turned into plain values a template only prints (heat levels, bar and
-sparkline coordinates, quotes split around their term). The community insight page
-(discovery.pages) shows it beside the user's brands' readiness; nothing here knows of brands.
+sparkline coordinates, quotes split around their term), and figures turned into sentences a
+manager reads first (the figures and the method stay one click away on the page). The community
+insight page (discovery.pages) shows it beside the user's brands' readiness: it passes the names of
+those brands (``brand_names``), which are the brand's words, not the community's, and are left out
+of its vocabulary here (the document is shared by every organization; brands are each one's own).
 
 The document comes from ``insight.analysis``. Any part of it may be missing, null or empty (a
 small community, an older document version), so every reader here takes what is there and says
@@ -12,7 +15,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from urllib.parse import urlsplit
 
-from insight.analysis.language import term_pattern
+from insight.analysis.language import term_pattern, tokenize
 from insight.charts import heatmap, messages_said, monthly_chart, sparkline
 
 BAR = 100  # a share bar's full width (SVG units)
@@ -21,17 +24,64 @@ TERMS_SHOWN, PHRASES_SHOWN = 15, 10  # the rest of the vocabulary is one click a
 TREND_ARROWS = {"rising": "↑ rising", "falling": "↓ falling", "steady": "→ steady", "new": "new"}
 
 
-def document_view(document: dict) -> dict:
-    """Every section of an insight document, ready to print."""
+LANGUAGES = {"en": "English", "de": "German", "fr": "French", "es": "Spanish", "it": "Italian", "nl": "Dutch",
+             "pt": "Portuguese", "sv": "Swedish", "pl": "Polish", "ja": "Japanese"}  # fmt: skip
+OWN_WORDS = "Its own words: "  # the highlight the analysis writes from the vocabulary
+
+
+def document_view(document: dict, *, brand_names=()) -> dict:
+    """Every section of an insight document, ready to print; ``brand_names`` (the user's brands'
+    names and aliases) are left out of the community's words."""
+    brand = _brand_words(brand_names)
+    language = _language(document, brand)
+    formats = _formats(document.get("formats") or {})
     return {
         "basis": _basis(document),
-        "highlights": [str(line) for line in document.get("highlights") or []],
-        "language": _language(document),
-        "formats": _formats(document.get("formats") or {}),
+        "highlights": _highlights(document, language, formats),
+        "language": language,
+        "formats": formats,
         "rhythms": _rhythms(document.get("rhythms") or {}),
         "questions": _questions(document.get("questions") or {}),
         "norms": _norms(document.get("norms") or {}),
     }
+
+
+def _brand_words(names) -> tuple[frozenset, list]:
+    """A brand's names as the vocabulary reads them: single words, and names of several words."""
+    words, phrases = set(), []
+    for name in names or ():
+        tokens = tokenize(str(name or "").lower(), limit=20)
+        if len(tokens) == 1:
+            words.add(tokens[0])
+        elif tokens:
+            phrases.append(" ".join(tokens))
+    return frozenset(words), phrases
+
+
+def _is_brand(term: str, brand: tuple[frozenset, list]) -> bool:
+    """The term names a brand: one of its names, or a phrase holding one ("lamy safari")."""
+    words, phrases = brand
+    term = term.lower()
+    return bool(words.intersection(term.split())) or any(
+        term == phrase or f" {phrase} " in f" {term} " for phrase in phrases
+    )
+
+
+def _highlights(document: dict, language: dict, formats: dict) -> list[str]:
+    """The analysis' sentences, its own words without the brand's, and how replies were counted
+    where they had to be inferred."""
+    said = []
+    shown_terms = [t["term"] for t in language["vocabulary"][:8]]
+    for line in document.get("highlights") or []:
+        line = str(line)
+        if line.startswith(OWN_WORDS):
+            if shown_terms:
+                said.append(OWN_WORDS + ", ".join(shown_terms) + ".")
+            continue
+        if formats["conversations"] and ("answer" in line and "Questions" in line or line.startswith("None of the")):
+            line += " Replies in flat channels are inferred (see Formats)."
+        said.append(line)
+    return said
 
 
 # --- numbers as a manager reads them ------------------------------------------------------------
@@ -46,8 +96,10 @@ def number(value) -> str:
 def duration(minutes) -> str:
     if minutes is None:
         return "—"
+    if minutes < 0.5:
+        return "under a minute"
     if minutes < 90:
-        return f"{minutes:.0f} minutes"
+        return f"{minutes:.0f} minute" + ("" if round(minutes) == 1 else "s")
     if minutes < 48 * 60:
         return f"{minutes / 60:.1f} hours"
     return f"{minutes / 1440:.1f} days"
@@ -100,22 +152,50 @@ def quote(text: str, term: str) -> dict:
     return {"before": text[: match.start()], "term": match.group(0), "after": text[match.end() :]}
 
 
-def _terms(rows) -> list[dict]:
+def how_specific(times, language: str = "en") -> str:
+    """How much more a term is used here than in everyday language, as a sentence: the ratio itself
+    is for the figures."""
+    everyday = f"everyday {LANGUAGES[language]}" if language in LANGUAGES else "everyday language"
+    if not times:
+        return f"not heard in {everyday}: a word of its own"
+    if times >= 1000:
+        return f"almost never heard in {everyday}"
+    if times >= 100:
+        return f"used far more here than in {everyday}"
+    if times >= 10:
+        return f"used much more here than in {everyday}"
+    return f"used more here than in {everyday}"
+
+
+def _terms(rows, *, language: str, brand, quoted: set) -> list[dict]:
+    """The terms to show, the brand's names left out, each quote shown once on the page (``quoted``:
+    the texts shown so far, filled as it goes)."""
     terms = []
     for row in rows or []:
         term = str(row.get("term") or "")
+        if not term or _is_brand(term, brand):
+            continue
         times = row.get("times_more_than_general")
+        examples = []
+        for example in row.get("examples") or []:
+            text = str(example.get("text") or "")
+            key = " ".join(text.lower().split())
+            if not key or key in quoted or len(examples) == EXAMPLES_SHOWN:
+                continue
+            quoted.add(key)
+            examples.append(quote(text, term))
         terms.append({
             "term": term,
-            "times": f"{times:,}× more than in general language" if times else "not found in general language",
+            "plainly": how_specific(times, language),
+            "times": f"{times:,}× as often as in general language" if times else "not found in general language",
             "members": number(row.get("members")),
             "count": number(row.get("count")),
-            "examples": [quote(str(e.get("text") or ""), term) for e in (row.get("examples") or [])[:EXAMPLES_SHOWN]],
+            "examples": examples,
         })  # fmt: skip
     return terms
 
 
-def _language(document: dict) -> dict:
+def _language(document: dict, brand=(frozenset(), [])) -> dict:
     shift = document.get("vocabulary_shift") or {}
 
     def changes(rows):
@@ -126,14 +206,18 @@ def _language(document: dict) -> dict:
         ]  # fmt: skip
 
     basis = document.get("language_basis") or {}
-    vocabulary, phrases = _terms(document.get("vocabulary")), _terms(document.get("phrases"))
+    code = (document.get("basis") or {}).get("language") or "en"
+    quoted: set[str] = set()
+    vocabulary = _terms(document.get("vocabulary"), language=code, brand=brand, quoted=quoted)
+    phrases = _terms(document.get("phrases"), language=code, brand=brand, quoted=quoted)
     return {
+        "everyday": f"everyday {LANGUAGES[code]}" if code in LANGUAGES else "everyday language",
         "vocabulary": vocabulary[:TERMS_SHOWN],
         "more_vocabulary": vocabulary[TERMS_SHOWN:],
         "phrases": phrases[:PHRASES_SHOWN],
         "more_phrases": phrases[PHRASES_SHOWN:],
-        "rising": changes(shift.get("rising")),
-        "fading": changes(shift.get("fading")),
+        "rising": [c for c in changes(shift.get("rising")) if not _is_brand(str(c["term"] or ""), brand)],
+        "fading": [c for c in changes(shift.get("fading")) if not _is_brand(str(c["term"] or ""), brand)],
         "shift_note": shift.get("note"),
         "recent_days": shift.get("recent_days"),
         "min_members": basis.get("min_members"),
@@ -173,7 +257,17 @@ def _formats(formats: dict) -> dict:
     threads = formats.get("threads") or {}
     answer = formats.get("first_answer") or {}
     minutes = answer.get("minutes") or {}
+    inferred = formats.get("conversations") or {}
     return {
+        "conversations": {
+            "rule": inferred["rule"],
+            "inferred": number(inferred.get("inferred_replies")),
+            "by_quote": number(inferred.get("by_quote")),
+            "by_mention": number(inferred.get("by_mention")),
+            "by_time": number(inferred.get("by_time")),
+        }
+        if inferred.get("applies") and inferred.get("rule")
+        else None,
         "posts": number(posts.get("count")),
         "replies": number(replies.get("count")),
         "title_words": _median(posts.get("title_words")),
@@ -283,7 +377,7 @@ def _questions(questions: dict) -> dict:
             "count": number(theme.get("count")),
             "share": percent(theme.get("share")),
             "trend": TREND_ARROWS.get(theme.get("trend"), "—"),
-            "spark": sparkline(counts),
+            "spark": sparkline(counts, [str(m["month"]) for m in monthly]),
             "spark_title": " · ".join(f"{m['month']}: {c}" for m, c in zip(monthly, counts, strict=True)),
             "unanswered": percent(theme.get("unanswered_share")),
             "examples": [

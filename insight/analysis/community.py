@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from insight.analysis.conversations import InferredReplies, rebuild_conversations
 from insight.analysis.formats import FormatsReader
 from insight.analysis.language import LanguageReader
 from insight.analysis.messages import TEXT_CHARS, Message
@@ -49,7 +50,8 @@ def build_insight(messages: Iterable[Message], context: Context) -> dict:
     posts: list[tuple[int, str, str, int, str, str]] = []
     authors: set[int] = set()
     count = 0
-    for message in messages:
+    inferred = InferredReplies(context.platform)
+    for message in rebuild_conversations(messages, platform=context.platform, tally=inferred):
         count += 1
         number = formats.add(message)
         norms.add(message, number)
@@ -63,6 +65,7 @@ def build_insight(messages: Iterable[Message], context: Context) -> dict:
 
     end = datetime.fromtimestamp(context.end, tz=UTC)
     shapes = formats.result(end=context.end)
+    shapes["conversations"] = inferred.result()
     vocabulary, words = language.result()
     answered = formats.answered[formats.conversation_of]  # by message: its conversation was answered by another
     replies = formats.reply_counts[formats.conversation_of]
@@ -199,8 +202,10 @@ def _a(number: int) -> str:
 
 
 def _duration(minutes: float) -> str:
+    if minutes < 0.5:
+        return "under a minute"
     if minutes < 90:
-        return f"{minutes:.0f} minutes"
+        return f"{minutes:.0f} minute" + ("" if round(minutes) == 1 else "s")
     if minutes < 48 * 60:
         return f"{minutes / 60:.1f} hours"
     return f"{minutes / 1440:.1f} days"

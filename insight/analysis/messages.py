@@ -39,6 +39,7 @@ class Message(NamedTuple):
     score: int  # the platform's votes or reactions
     removed: bool  # removed by moderators or the author
     external_id: str = ""  # the source's own id (a question's example thread is named by it)
+    mentions: tuple[int, ...] = ()  # identity ids the text names (@name): who it may answer in a flat channel
 
 
 def words(message: Message) -> int:

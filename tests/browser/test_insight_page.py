@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 from playwright.sync_api import expect
 
+from tests.insight.test_flat_channel_page import flat_slack_workspace
 from tests.insight.test_page import talk_about_nibs
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -73,3 +74,41 @@ def test_the_insight_page_fits_a_phone_screen_without_sideways_scrolling(
     width = phone.evaluate("document.documentElement.scrollWidth")
     context.close()
     assert width <= 390
+
+
+@pytest.mark.parametrize("width", [1440, 390])
+def test_a_flat_slack_channel_reads_in_plain_words_with_the_figures_one_click_away(
+    chromium, live_server, manager_a, make_identity, make_interaction, width
+):
+    from insight.adapter import refresh_insight
+
+    flat_slack = flat_slack_workspace(make_identity, make_interaction)
+    refresh_insight(flat_slack)
+    context = chromium.new_context(viewport={"width": width, "height": 900}, is_mobile=width < 500)
+    page = context.new_page()
+    problems = []
+    page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
+    page.goto(live_server.url + "/pipeline/")
+    page.fill("#id_username", "manager-a")
+    page.fill("#id_password", "pw")
+    page.click("input[type=submit]")
+    page.wait_for_url(live_server.url + "/pipeline/")
+    page.goto(live_server.url + f"/communities/{flat_slack.pk}/insight/")
+    rule = page.locator(".plainly.inferred")
+    expect(rule).to_contain_text("Replies in flat channels are inferred")
+    expect(rule).to_contain_text("8 messages were read as replies this way.")
+    figures = page.locator("details.behind", has_text="By which rule")
+    expect(figures.locator("p")).to_be_hidden()
+    figures.locator("summary").click()
+    expect(figures.locator("p")).to_contain_text("4 by naming the author, 4 by following within minutes")
+    expect(page.locator("#highlights")).to_contain_text("Questions get a first answer in")
+    expect(page.locator("#highlights")).not_to_contain_text("None of the")
+    chart = page.locator("svg.monthly-chart")
+    expect(chart.locator("text.tick", has_text="2026-03")).to_have_count(1)
+    box = chart.bounding_box()
+    assert box["height"] >= 100, box  # a chart a person can read, not a strip
+    width_used = page.evaluate("document.documentElement.scrollWidth")
+    page.screenshot(path=f"/tmp/insight-flat-{width}.png", full_page=True)
+    context.close()
+    assert width_used <= width
+    assert problems == []

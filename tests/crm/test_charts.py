@@ -139,3 +139,36 @@ def test_the_line_chart_include_draws_axes_ticks_and_titled_lines():
     assert (
         '<polyline class="before" points="0,100 14,50"><title>before the start (12 members)</title></polyline>' in html
     )
+
+
+def test_month_ticks_label_the_first_and_last_month_and_a_few_between():
+    months = [f"2025-{m:02d}" for m in range(1, 13)] + [f"2026-{m:02d}" for m in range(1, 13)]
+    ticks = charts.month_ticks(months, step=16, y=112, offset=6, most=6)
+    assert [(t.x, t.text) for t in ticks] == [
+        (6, "2025-01"), (70, "2025-05"), (134, "2025-09"), (198, "2026-01"), (262, "2026-05"), (374, "2026-12")
+    ]  # fmt: skip
+    assert [t.text for t in charts.month_ticks(["2026-05"], step=16, y=112)] == ["2026-05"]
+    assert charts.month_ticks([], step=16, y=112) == []
+
+
+def test_value_ticks_mark_zero_and_the_top():
+    assert [(t.y, t.text, t.anchor) for t in charts.value_ticks(1234, height=96, baseline=100)] == [
+        (103, "0", "end"), (8, "1,234", "end")
+    ]  # fmt: skip
+    assert [t.text for t in charts.value_ticks(0, height=96)] == ["0"]
+
+
+def test_the_bar_chart_include_draws_axes_and_ticks_when_asked():
+    chart = charts.BarChart(
+        bars=charts.bars([2, 4], step=16, height=96, baseline=100), width=32, height=100, bar_width=12,
+        label="Active members per month", view_box=charts.view_box(32, 100, left=30, bottom=16), shown_width=78,
+        axes=True, ticks=[charts.Tick(6, 112, "2026-01"), charts.Tick(-3, 103, "0", "end")],
+    )  # fmt: skip
+    html = _svg(render_to_string("includes/bar_chart.html", {"chart": chart, "css": "chart monthly-chart"}))
+    assert (
+        '<line class="axis" x1="0" y1="100" x2="32" y2="100"/><line class="axis" x1="0" y1="0" x2="0" y2="100"/>'
+        in html
+    )
+    assert '<text class="tick" x="6" y="112" text-anchor="middle">2026-01</text>' in html
+    assert '<text class="tick" x="-3" y="103" text-anchor="end">0</text>' in html
+    assert 'preserveAspectRatio="none"' not in html  # text is not stretched

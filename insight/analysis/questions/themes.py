@@ -2,7 +2,8 @@
 examples to read and the share left unanswered.
 
 ``question_themes`` runs detection (``detection.py``) and grouping (``clustering.py``) over the
-posts of a window of months and describes each theme; its label is the first two of its terms.
+posts of a window of months and describes each theme; its label names what its questions ask about
+in their own words (``labels.py``).
 Everything is deterministic (input sorted first). Cost: about linear in the number of posts; 50,000
 posts (20,000 questions) take a few seconds on two cores (benchmarks/question_grouping.py measures it).
 """
@@ -18,6 +19,7 @@ import numpy as np
 
 from insight.analysis.questions.clustering import group_questions
 from insight.analysis.questions.detection import clean, is_question, question_text
+from insight.analysis.questions.labels import theme_label
 
 NOT_A_QUESTION = "not a question"
 UNGROUPED = "ungrouped"
@@ -50,7 +52,7 @@ class Post:
 class Theme:
     """A recurring question, as a partnership manager reads it."""
 
-    label: str  # the first two terms, e.g. "scratchy nib / micromesh"
+    label: str  # what it asks about, in members' words, e.g. "piston filler" (see labels.py)
     terms: list[str]  # distinctive terms, 3–8, most distinctive first
     count: int  # questions in it
     share: float  # of all questions in the window
@@ -122,15 +124,6 @@ def _example(post: Post) -> dict:
     }
 
 
-def _label(terms: list[str], *, taken: set[str], number: int) -> str:
-    """The first two terms, or three if two are another theme's label already."""
-    for size in (2, 3):
-        label = " / ".join(terms[:size])
-        if label and label not in taken:
-            return label
-    return f"{label or 'theme'} ({number + 1})"
-
-
 def question_grouping(
     posts: Iterable[Post], *, end: datetime, months: int = 12, max_themes: int = 15, min_size: int = 3
 ) -> QuestionGrouping:
@@ -147,13 +140,17 @@ def question_grouping(
     texts = [question_text(p.title, p.text) for p in questions]
     grouping = group_questions(texts, max_themes=max_themes, min_size=min_size)
     members: dict[int, list[tuple[Post, float]]] = {}
-    for post, label, fit in zip(questions, grouping.labels, grouping.fit or [0.0] * len(questions), strict=True):
+    texts_of: dict[int, list[str]] = {}
+    for post, text, label, fit in zip(
+        questions, texts, grouping.labels, grouping.fit or [0.0] * len(questions), strict=True
+    ):
         if label >= 0:
             members.setdefault(label, []).append((post, fit))
+            texts_of.setdefault(label, []).append(text)
     themes: list[Theme] = []
     for number, terms in enumerate(grouping.terms):
         group = [post for post, _ in members[number]]
-        label = _label(terms, taken={theme.label for theme in themes}, number=number)
+        label = theme_label(terms, texts_of[number], taken=frozenset(theme.label for theme in themes))
         per_month = Counter(_utc(p.posted_at).strftime("%Y-%m") for p in group)
         counts = [per_month.get(key, 0) for key in keys]
         # Examples a reader can trust to show the theme: from its more typical half (closest to the rest),
