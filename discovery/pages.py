@@ -250,7 +250,10 @@ def insight_page(*, community: Community, user) -> dict:
         "today": timezone.localdate(),
     }
     if latest is not None:
-        context |= document_view(latest.document or {})
+        # The user's own brands' names are how members talk about them, not the community's own
+        # vocabulary: the page leaves them out of its words and phrases.
+        brand_names = [name for r in context["brands"] for name in (r.brand.name, *(r.brand.aliases or []))]
+        context |= document_view(latest.document or {}, brand_names=brand_names)
     return context
 
 

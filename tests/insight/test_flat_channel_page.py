@@ -123,3 +123,17 @@ def test_chat_answers_in_under_a_minute_are_said_so():
 
     assert [duration(m) for m in (0.2, 1.0, 1.9, 45)] == ["under a minute", "1 minute", "2 minutes", "45 minutes"]
     assert _duration(0.4) == "under a minute" and _duration(1.2) == "1 minute"
+
+
+def test_the_insight_page_leaves_out_the_users_own_brand_names(client, manager_a, brand_a, community):
+    from insight.models import CommunityInsight
+
+    brand_a.name, brand_a.aliases = "Inkwell", ["Inkwell Pens"]
+    brand_a.save()
+    CommunityInsight.objects.create(community=community, document=_document())
+    client.force_login(manager_a)
+
+    page = client.get(reverse("community-insight", args=[community.pk]))
+
+    assert page.status_code == 200
+    assert [t["term"] for t in page.context["language"]["vocabulary"]] == ["shimmer", "nib"]
