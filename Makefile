@@ -38,7 +38,7 @@ demo: $(STAMP) $(LOCAL_SETTINGS)
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_demo
 	@echo
-	@echo "  Demo running at http://127.0.0.1:8000/admin/"
+	@echo "  Demo running at http://127.0.0.1:8000/"
 	@echo "  Log in as: demo / demo  (partnership manager in demo-brand; demo data only)"
 	@echo
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
