@@ -60,9 +60,11 @@ def test_beat_queues_the_tracked_communities_syncs_only_when_its_transaction_com
     """A sync queued before the transaction commits could be run by a worker that does not see
     the rows yet, or run for a change that is rolled back: beat's task queues after commit."""
     first, second = (
-        Community.objects.create(platform="discourse", external_id=f"https://forum{n}.example.org", name=f"f{n}", is_tracked=True)
+        Community.objects.create(
+            platform="discourse", external_id=f"https://forum{n}.example.org", name=f"forum {n}", is_tracked=True
+        )
         for n in (1, 2)
-    )  # fmt: skip
+    )
     with django_capture_on_commit_callbacks(execute=False) as queued:
         assert sync_tracked_communities() == 2
         assert SyncRun.objects.count() == 0  # nothing has started yet: the transaction is open
