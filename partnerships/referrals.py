@@ -25,6 +25,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 
 from crm.models import Organization
 from crm.parsing import in_utc
+from partnerships.guards import require_editor
 from partnerships.models import ReferralEvent, ReferralEventKind, ReferralLink
 
 ROBOTS = re.compile(
@@ -185,11 +186,20 @@ def referral_event_record(
     ``links``: the organizations' referral links by code, when the caller has read them already
     (an import of many rows reads them once).
     """
+    return _store(referral_event_check(organization_ids=organization_ids, data=data, links=links))
+
+
+def referral_event_check(
+    *, organization_ids: set[int], data: dict, links: dict[str, ReferralLink] | None = None
+) -> ReferralEvent:
+    """The sign-up or sale ``data`` describes, checked by the rules ``referral_event_record``
+    applies, not saved: for a form that shows a refusal beside its field before anything is
+    written. Raises ValidationError as ``referral_event_record`` does."""
     if links is None:
         code = str(data.get("code") or "").strip()
         found = ReferralLink.objects.filter(code=code, partnership__brand__organization__in=organization_ids)
         links = {link.code: link for link in found}
-    return _store(_event(data, links))
+    return _event(data, links)
 
 
 def referral_events_import(*, organization: Organization, text: str) -> EventImport:
@@ -241,5 +251,23 @@ def referral_link_create(
         partnership=partnership, code=code, destination_url=destination_url, label=label, is_active=is_active
     )
     link.full_clean()  # the destination must be a web address (the model's validator)
+    link.save()
+    return link
+
+
+LINK_FIELDS = {"destination_url", "label", "is_active"}
+
+
+@transaction.atomic
+def referral_link_update(*, link: ReferralLink, actor=None, **changes) -> ReferralLink:
+    """Change where a link sends visitors, its label, or whether it still counts (a link turned
+    off sends visitors on and counts nothing). Its code and partnership stay: the code is printed
+    in the creator's posts. Raises ValidationError for a destination that is not a web address."""
+    require_editor(actor, link)
+    if unknown := set(changes) - LINK_FIELDS:
+        raise ValidationError({name: "This cannot be changed here." for name in sorted(unknown)})
+    for name, value in changes.items():
+        setattr(link, name, value.strip() if isinstance(value, str) else bool(value))
+    link.full_clean()
     link.save()
     return link
