@@ -42,8 +42,10 @@ from partnerships.models import (
 )
 from partnerships.readiness import SPEAKING, refusal
 from partnerships.referrals import (
+    CORRECTABLE,
     LINK_FIELDS,
     referral_event_check,
+    referral_event_correct,
     referral_event_record,
     referral_link_create,
     referral_link_update,
@@ -713,9 +715,9 @@ REPORTED_KINDS = [(kind, label) for kind, label in ReferralEventKind.choices if 
 
 
 class ReferralEventForm(forms.ModelForm):
-    """A sign-up or sale the brand reported, entered by hand: the rules of the API and the CSV
-    import (``referral_event_check``), each refusal beside its field. Clicks come only through
-    the link itself."""
+    """A sign-up or sale the brand reported, entered or corrected by hand: the rules of the API
+    and the CSV import (``referral_event_check``), each refusal beside its field. Clicks come only
+    through the link itself."""
 
     kind = forms.ChoiceField(choices=REPORTED_KINDS)
     organization_ids: set[int] = set()  # where the person entering it may edit (set per request)
@@ -724,12 +726,15 @@ class ReferralEventForm(forms.ModelForm):
         model = ReferralEvent
         fields = ["link", "kind", "occurred_at", "external_id", "amount", "currency"]
 
+    def chosen_link(self) -> ReferralLink | None:
+        return self.cleaned_data.get("link") if "link" in self.fields else self.instance.link
+
     def reported(self) -> dict:
         """The event as the brand would report it through the API."""
-        data = self.cleaned_data
+        data, link = self.cleaned_data, self.chosen_link()
         amount = data.get("amount")
         return {
-            "code": data["link"].code if data.get("link") else "", "kind": data.get("kind") or "",
+            "code": link.code if link else "", "kind": data.get("kind") or "",
             "occurred_at": data["occurred_at"].isoformat() if data.get("occurred_at") else "",
             "external_id": data.get("external_id") or "", "amount": "" if amount is None else str(amount),
             "currency": data.get("currency") or "",
@@ -744,17 +749,24 @@ class ReferralEventForm(forms.ModelForm):
         except ValidationError as refused:
             for field, messages_ in refused.message_dict.items():
                 self.add_error("link" if field == "code" else field, messages_)
+            return cleaned
+        # A correction may not take an id the link has for another event (referral_event_correct
+        # refuses it too); a new one recorded already is no error: the admin says so, as the API does.
+        if self.instance.pk is not None:
+            key = {"link": self.instance.link, "kind": cleaned["kind"], "external_id": cleaned["external_id"].strip()}
+            if ReferralEvent.objects.filter(**key).exclude(pk=self.instance.pk).exists():
+                self.add_error("external_id", f"{key['external_id']} is recorded already for this link and kind.")
         return cleaned
 
     def _post_clean(self):
-        pass  # the rules above are the service's; the unsaved instance is not validated twice
+        pass  # the rules are the service's (above); the unsaved instance is not validated twice
 
 
 @admin.register(ReferralEvent)
 class ReferralEventAdmin(OrganizationScopedAdmin):
-    """Sign-ups and sales entered here are recorded through ``referral_event_record``, as the API
-    and the CSV import record them; a recorded event is a fact the brand reported and is not
-    edited (delete it and enter it again)."""
+    """Sign-ups and sales entered here are recorded through ``referral_event_record`` and corrected
+    through ``referral_event_correct``, under the rules of the API and the CSV import; the link of
+    a recorded event stays, and clicks (counted by the link itself) are read-only."""
 
     form = ReferralEventForm
     list_display = ["occurred_at", "kind", "link", "amount", "currency", "external_id"]
@@ -765,7 +777,12 @@ class ReferralEventAdmin(OrganizationScopedAdmin):
     date_hierarchy = "occurred_at"
 
     def has_change_permission(self, request, obj=None):
-        return obj is None and super().has_change_permission(request, obj)
+        if obj is not None and obj.kind == ReferralEventKind.CLICK:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["link"] if obj is not None else []
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
@@ -773,6 +790,13 @@ class ReferralEventAdmin(OrganizationScopedAdmin):
         return form
 
     def save_model(self, request, obj, form, change):
+        if change:
+            event = ReferralEvent.objects.select_related("link__partnership__brand__organization").get(pk=obj.pk)
+            changes = {name: form.cleaned_data[name] for name in form.changed_data if name in CORRECTABLE}
+            if changes:
+                referral_event_correct(event=event, actor=request.user, **changes)
+            _became(obj, event)
+            return
         event, created = referral_event_record(organization_ids=form.organization_ids, data=form.reported())
         if not created:
             said = f"{event.get_kind_display()} {event.external_id} was recorded already: nothing added."

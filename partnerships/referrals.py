@@ -255,6 +255,44 @@ def referral_link_create(
     return link
 
 
+CORRECTABLE = ("kind", "occurred_at", "external_id", "amount", "currency")
+
+
+def _as_reported(event: ReferralEvent) -> dict:
+    """An event as the brand reports one (strings, as the API and the CSV send them)."""
+    moment = event.occurred_at
+    return {
+        "code": event.link.code, "kind": event.kind or "",
+        "occurred_at": moment.isoformat() if hasattr(moment, "isoformat") else str(moment or ""),
+        "external_id": event.external_id or "", "amount": "" if event.amount is None else str(event.amount),
+        "currency": event.currency or "",
+    }  # fmt: skip
+
+
+@transaction.atomic
+def referral_event_correct(*, event: ReferralEvent, actor=None, **changes) -> ReferralEvent:
+    """Correct a sign-up or sale the brand reported wrongly (its kind, time, id, amount or
+    currency) under the rules it was recorded by; its link stays. A click is counted from the link
+    itself and is not changed. Raises ValidationError keyed by field, also when the corrected id is
+    one the link has recorded already for that kind."""
+    require_editor(actor, event)
+    if event.kind == ReferralEventKind.CLICK:
+        raise ValidationError({"kind": "A click is counted by the link itself and cannot be corrected."})
+    if unknown := set(changes) - set(CORRECTABLE):
+        raise ValidationError({name: "This cannot be changed here." for name in sorted(unknown)})
+    wanted = ReferralEvent(link=event.link, **{name: getattr(event, name) for name in CORRECTABLE})
+    for name, value in changes.items():
+        setattr(wanted, name, value)
+    checked = _event(_as_reported(wanted), {event.link.code: event.link})
+    taken = ReferralEvent.objects.filter(link=event.link, kind=checked.kind, external_id=checked.external_id)
+    if taken.exclude(pk=event.pk).exists():
+        _refuse("external_id", f"{checked.external_id} is recorded already as a {checked.get_kind_display().lower()}")
+    for name in CORRECTABLE:
+        setattr(event, name, getattr(checked, name))
+    event.save(update_fields=list(CORRECTABLE))
+    return event
+
+
 LINK_FIELDS = {"destination_url", "label", "is_active"}
 
 

@@ -173,16 +173,47 @@ def test_another_organizations_link_is_unknown_to_the_admin(manager, partnership
     assert not ReferralEvent.objects.exists()
 
 
-def test_a_recorded_event_is_read_only_in_the_admin(manager, link):
-    event = ReferralEvent.objects.create(
+def test_a_reported_sale_is_corrected_through_the_service_under_the_same_rules_and_keeps_its_link(
+    manager, link, partnership_a
+):
+    other = ReferralLink.objects.create(partnership=partnership_a, code="IVY20", destination_url="https://ink.example")
+    sale = ReferralEvent.objects.create(
         link=link, kind="sale", occurred_at=timezone.now(), external_id="order-1", amount=Decimal("5.00")
     )
-    url = reverse("admin:partnerships_referralevent_change", args=[event.pk])
+    ReferralEvent.objects.create(link=link, kind="sale", occurred_at=timezone.now(), external_id="order-2")
+    url = reverse("admin:partnerships_referralevent_change", args=[sale.pk])
+    refused = manager.post(url, admin_form(manager, url, amount="-3"))
+    assert refused.context["adminform"].form.errors["amount"] == ["amount must be between 0 and 9,999,999,999.99"]
+    taken = manager.post(url, admin_form(manager, url, external_id="order-2"))
+    said = "order-2 is recorded already for this link and kind."
+    assert taken.context["adminform"].form.errors["external_id"] == [said]
+    page = manager.post(url, admin_form(manager, url, amount="50", currency="usd", link=other.pk))
+    assert page.status_code == 302
+    sale.refresh_from_db()
+    assert (sale.link, sale.external_id, sale.amount, sale.currency) == (link, "order-1", Decimal("50.00"), "USD")
+
+
+def test_a_click_is_read_only_in_the_admin_and_to_the_service(manager, link, manager_a):
+    from partnerships.referrals import referral_event_correct
+
+    click = ReferralEvent.objects.create(link=link, kind="click", occurred_at=timezone.now(), external_id="a" * 64)
+    url = reverse("admin:partnerships_referralevent_change", args=[click.pk])
     page = manager.get(url)
     assert page.status_code == 200 and not page.context["has_change_permission"]
-    assert manager.post(url, {"amount": "500"}).status_code == 403
-    event.refresh_from_db()
-    assert event.amount == Decimal("5.00")
+    assert manager.post(url, {"kind": "sale", "amount": "500"}).status_code == 403
+    with pytest.raises(ValidationError) as refused:
+        referral_event_correct(event=click, actor=manager_a, amount=Decimal("1"))
+    assert refused.value.message_dict == {"kind": ["A click is counted by the link itself and cannot be corrected."]}
+    click.refresh_from_db()
+    assert (click.kind, click.amount) == ("click", None)
+
+
+def test_a_viewer_cannot_correct_an_event(link, viewer_a):
+    from partnerships.referrals import referral_event_correct
+
+    sale = ReferralEvent.objects.create(link=link, kind="sale", occurred_at=timezone.now(), external_id="o-9")
+    with pytest.raises(PermissionDenied):
+        referral_event_correct(event=sale, actor=viewer_a, currency="EUR")
 
 
 def test_a_link_changed_in_the_admin_goes_through_the_service_and_keeps_its_code(manager, link):
