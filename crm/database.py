@@ -1,5 +1,6 @@
-"""Database helpers: recording a failure when the failure was the connection itself, and reading
-large results without the ORM's per-row work.
+"""Database helpers: recording a failure when the failure was the connection itself, reading
+large results without the ORM's per-row work, and the one raw psycopg cursor (COPY, arrays bound
+on the server) that the ingest and the ranking's snapshot write through.
 
 Date-times are read by Django's own ``timestamptz`` loader. A compiled psycopg loader registered
 in its place (it relied on Django comparing a private ``timezone`` attribute before adding its own
@@ -12,7 +13,8 @@ the ranking's load step was no slower without it (benchmarks/ranking_speed.py --
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from django.db import DatabaseError, connection
 
@@ -57,3 +59,21 @@ def fetch_rows(queryset, *, stream: bool = False):
         finally:
             if postgresql:
                 settings.execute("RESET work_mem")
+
+
+@contextmanager
+def pg_cursor() -> Iterator:
+    """A plain psycopg cursor on Django's connection (inside its transaction), binding on the server.
+    PostgreSQL only.
+
+    Django's own cursors bind parameters client-side: a 5,000-element array is then formatted in
+    Python for every batch, and they offer no COPY. Its errors are Django's
+    (``django.db.OperationalError`` for a server that went away, as from any query), so the tasks
+    that retry a lost database retry these too: a restart during a COPY raised psycopg's own
+    AdminShutdown, which nothing retried.
+    """
+    import psycopg  # only installed where PostgreSQL is used
+
+    connection.ensure_connection()
+    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
+        yield cursor

@@ -381,7 +381,7 @@ def _copy_scores(run: RankingRun, ranking: Ranking, membership_of: dict) -> None
     """PostgreSQL: one COPY for the whole snapshot (bulk_create took 10 s for 50,000 members)."""
     import orjson
 
-    from influencers.ingest.postgres import pg_cursor
+    from crm.database import pg_cursor
 
     columns = "run_id, membership_id, rank, score, consistency, embeddedness, alignment, details, reasons, reach"
     with pg_cursor() as cursor, cursor.copy(f"COPY {MemberScore._meta.db_table} ({columns}) FROM STDIN") as copy:

@@ -97,13 +97,15 @@ def sync_community(community_id: int) -> int | None:
 
 @shared_task
 def sync_tracked_communities() -> int:
-    """Beat: queue a sync for every community marked for tracking that can be read again."""
+    """Beat: queue a sync for every community marked for tracking that can be read again.
+
+    Each is queued on its own, so one community whose sync cannot be queued (logged by
+    ``enqueue_after_commit``) does not keep the others from theirs."""
     tracked = Community.objects.filter(is_tracked=True, platform__in=["reddit", "discourse"])
-    count = 0
-    for community_id in tracked.values_list("pk", flat=True):
-        sync_community.delay(community_id)
-        count += 1
-    return count
+    community_ids = list(tracked.values_list("pk", flat=True))
+    for community_id in community_ids:
+        enqueue_after_commit(sync_community, community_id)
+    return len(community_ids)
 
 
 @shared_task(acks_late=True)
@@ -123,7 +125,7 @@ def resume_interrupted_syncs(queue: str | None = None) -> list[int]:
     resumed = []
     for run in sync_runs_interrupted():
         logger.warning("sync run %s was cut off (attempt %s); sending it again", run.pk, run.attempts)
-        run_sync.apply_async([run.pk], queue=queue)
+        enqueue_after_commit(run_sync, run.pk, queue=queue)
         resumed.append(run.pk)
     return resumed
 

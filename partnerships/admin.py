@@ -35,12 +35,21 @@ from partnerships.models import (
     DeliverableStatus,
     Partnership,
     ReferralEvent,
+    ReferralEventKind,
     ReferralLink,
     RequestStatus,
     Task,
 )
 from partnerships.readiness import SPEAKING, refusal
-from partnerships.referrals import referral_link_create
+from partnerships.referrals import (
+    CORRECTABLE,
+    LINK_FIELDS,
+    referral_event_check,
+    referral_event_correct,
+    referral_event_record,
+    referral_link_create,
+    referral_link_update,
+)
 
 CREATIVE_CONTROL_FIELDS = list(Agreement.CREATIVE_CONTROL_FIELDS)
 
@@ -78,8 +87,60 @@ class CommunityStanceInline(OrganizationScopedInline):
     autocomplete_fields = ["community"]
 
 
+class NameListField(forms.CharField):
+    """A brand's aliases or product terms, edited one per line (stored as a list): the rules of
+    ``brand_names_clean`` come back beside the field."""
+
+    widget = forms.Textarea(attrs={"rows": 4})
+
+    def __init__(self, *, list_field: str, **kwargs):
+        self.list_field = list_field
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("help_text", "One per line, as members write it.")
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value):
+        return "\n".join(value) if isinstance(value, list | tuple) else value
+
+    def to_python(self, value):
+        if isinstance(value, list | tuple):
+            return list(value)
+        return (super().to_python(value) or "").splitlines()
+
+    def validate(self, value):
+        pass  # an empty list is allowed; the rules are applied in clean()
+
+    def clean(self, value):
+        names = self.to_python(value)
+        try:
+            return services.brand_names_clean(names, field=self.list_field)
+        except ValidationError as refused:
+            raise ValidationError(refused.message_dict[self.list_field]) from None
+
+    def has_changed(self, initial, data):
+        try:
+            return list(initial or []) != self.clean(data)
+        except ValidationError:
+            return True
+
+
+class BrandForm(forms.ModelForm):
+    aliases = NameListField(list_field="aliases", help_text="Other names members use for the brand, one per line.")
+    product_terms = NameListField(
+        list_field="product_terms", help_text="Product names that count as mentions of the brand, one per line."
+    )
+
+    class Meta:
+        model = Brand
+        fields = ["organization", "name", "slug", "aliases", "product_terms", "website", "official_identities"]
+
+
 @admin.register(Brand)
 class BrandAdmin(OrganizationScopedAdmin):
+    """Created through ``brand_create`` and changed through ``brand_update``, which measure the
+    brand again when what counts as its mention changes; its organization stays."""
+
+    form = BrandForm
     list_display = ["name", "organization", "alias_list", "website"]
     list_filter = ["organization"]
     search_fields = ["name", "slug"]
@@ -91,6 +152,33 @@ class BrandAdmin(OrganizationScopedAdmin):
     @admin.display(description="aliases")
     def alias_list(self, obj):
         return ", ".join(obj.aliases)
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["organization"] if obj is not None else []
+
+    def get_prepopulated_fields(self, request, obj=None):
+        return self.prepopulated_fields if obj is None else {}
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        if not change:
+            saved = services.brand_create(
+                organization=data["organization"], actor=request.user, name=data["name"], slug=data["slug"],
+                aliases=data["aliases"], product_terms=data["product_terms"], website=data.get("website", ""),
+                official_identities=data.get("official_identities", ()),
+            )  # fmt: skip
+            _became(obj, saved)
+            return
+        brand = Brand.objects.select_related("organization").get(pk=obj.pk)
+        changes = {name: data[name] for name in form.changed_data if name in services.BRAND_CHANGEABLE}
+        if changes:
+            services.brand_update(brand=brand, actor=request.user, **changes)
+        _became(obj, brand)
+
+    def save_related(self, request, form, formsets, change):
+        # The brand's own accounts were set by the service; only the stances are saved here.
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
 
     def save_formset(self, request, form, formset, change):
         if formset.model is not CommunityStance:
@@ -597,14 +685,25 @@ class TaskAdmin(OrganizationScopedAdmin):
 
 @admin.register(ReferralLink)
 class ReferralLinkAdmin(OrganizationScopedAdmin):
+    """Created through ``referral_link_create``, changed through ``referral_link_update``; a link's
+    code and partnership stay (the code is in the creator's posts)."""
+
     list_display = ["code", "partnership", "label", "destination_url", "is_active", "created_at"]
     list_filter = ["is_active"]
     search_fields = ["code", "label", "partnership__creator__display_name"]
     list_select_related = ["partnership__creator", "partnership__brand"]
 
+    def get_readonly_fields(self, request, obj=None):
+        return ["code", "partnership"] if obj is not None else []
+
     def save_model(self, request, obj, form, change):
         if change:
-            return super().save_model(request, obj, form, change)
+            link = ReferralLink.objects.select_related("partnership__brand__organization").get(pk=obj.pk)
+            changes = {name: form.cleaned_data[name] for name in form.changed_data if name in LINK_FIELDS}
+            if changes:
+                referral_link_update(link=link, actor=request.user, **changes)
+            _became(obj, link)
+            return
         link = referral_link_create(
             partnership=obj.partnership, code=obj.code, destination_url=obj.destination_url, label=obj.label,
             is_active=obj.is_active,
@@ -612,14 +711,97 @@ class ReferralLinkAdmin(OrganizationScopedAdmin):
         _became(obj, link)
 
 
+REPORTED_KINDS = [(kind, label) for kind, label in ReferralEventKind.choices if kind != ReferralEventKind.CLICK]
+
+
+class ReferralEventForm(forms.ModelForm):
+    """A sign-up or sale the brand reported, entered or corrected by hand: the rules of the API
+    and the CSV import (``referral_event_check``), each refusal beside its field. Clicks come only
+    through the link itself."""
+
+    kind = forms.ChoiceField(choices=REPORTED_KINDS)
+    organization_ids: set[int] = set()  # where the person entering it may edit (set per request)
+
+    class Meta:
+        model = ReferralEvent
+        fields = ["link", "kind", "occurred_at", "external_id", "amount", "currency"]
+
+    def chosen_link(self) -> ReferralLink | None:
+        return self.cleaned_data.get("link") if "link" in self.fields else self.instance.link
+
+    def reported(self) -> dict:
+        """The event as the brand would report it through the API."""
+        data, link = self.cleaned_data, self.chosen_link()
+        amount = data.get("amount")
+        return {
+            "code": link.code if link else "", "kind": data.get("kind") or "",
+            "occurred_at": data["occurred_at"].isoformat() if data.get("occurred_at") else "",
+            "external_id": data.get("external_id") or "", "amount": "" if amount is None else str(amount),
+            "currency": data.get("currency") or "",
+        }  # fmt: skip
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        try:
+            referral_event_check(organization_ids=self.organization_ids, data=self.reported())
+        except ValidationError as refused:
+            for field, messages_ in refused.message_dict.items():
+                self.add_error("link" if field == "code" else field, messages_)
+            return cleaned
+        # A correction may not take an id the link has for another event (referral_event_correct
+        # refuses it too); a new one recorded already is no error: the admin says so, as the API does.
+        if self.instance.pk is not None:
+            key = {"link": self.instance.link, "kind": cleaned["kind"], "external_id": cleaned["external_id"].strip()}
+            if ReferralEvent.objects.filter(**key).exclude(pk=self.instance.pk).exists():
+                self.add_error("external_id", f"{key['external_id']} is recorded already for this link and kind.")
+        return cleaned
+
+    def _post_clean(self):
+        pass  # the rules are the service's (above); the unsaved instance is not validated twice
+
+
 @admin.register(ReferralEvent)
 class ReferralEventAdmin(OrganizationScopedAdmin):
+    """Sign-ups and sales entered here are recorded through ``referral_event_record`` and corrected
+    through ``referral_event_correct``, under the rules of the API and the CSV import; the link of
+    a recorded event stays, and clicks (counted by the link itself) are read-only."""
+
+    form = ReferralEventForm
     list_display = ["occurred_at", "kind", "link", "amount", "currency", "external_id"]
     list_filter = ["kind"]
     search_fields = ["link__code", "external_id"]
     list_select_related = ["link"]
     raw_id_fields = ["link"]
     date_hierarchy = "occurred_at"
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and obj.kind == ReferralEventKind.CLICK:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["link"] if obj is not None else []
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.organization_ids = tenancy.organization_ids_for(request.user, editable=True)
+        return form
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            event = ReferralEvent.objects.select_related("link__partnership__brand__organization").get(pk=obj.pk)
+            changes = {name: form.cleaned_data[name] for name in form.changed_data if name in CORRECTABLE}
+            if changes:
+                referral_event_correct(event=event, actor=request.user, **changes)
+            _became(obj, event)
+            return
+        event, created = referral_event_record(organization_ids=form.organization_ids, data=form.reported())
+        if not created:
+            said = f"{event.get_kind_display()} {event.external_id} was recorded already: nothing added."
+            messages.info(request, said)
+        _became(obj, event)
 
 
 @admin.register(BrandMention)

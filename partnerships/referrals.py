@@ -25,6 +25,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 
 from crm.models import Organization
 from crm.parsing import in_utc
+from partnerships.guards import require_editor
 from partnerships.models import ReferralEvent, ReferralEventKind, ReferralLink
 
 ROBOTS = re.compile(
@@ -185,11 +186,20 @@ def referral_event_record(
     ``links``: the organizations' referral links by code, when the caller has read them already
     (an import of many rows reads them once).
     """
+    return _store(referral_event_check(organization_ids=organization_ids, data=data, links=links))
+
+
+def referral_event_check(
+    *, organization_ids: set[int], data: dict, links: dict[str, ReferralLink] | None = None
+) -> ReferralEvent:
+    """The sign-up or sale ``data`` describes, checked by the rules ``referral_event_record``
+    applies, not saved: for a form that shows a refusal beside its field before anything is
+    written. Raises ValidationError as ``referral_event_record`` does."""
     if links is None:
         code = str(data.get("code") or "").strip()
         found = ReferralLink.objects.filter(code=code, partnership__brand__organization__in=organization_ids)
         links = {link.code: link for link in found}
-    return _store(_event(data, links))
+    return _event(data, links)
 
 
 def referral_events_import(*, organization: Organization, text: str) -> EventImport:
@@ -241,5 +251,61 @@ def referral_link_create(
         partnership=partnership, code=code, destination_url=destination_url, label=label, is_active=is_active
     )
     link.full_clean()  # the destination must be a web address (the model's validator)
+    link.save()
+    return link
+
+
+CORRECTABLE = ("kind", "occurred_at", "external_id", "amount", "currency")
+
+
+def _as_reported(event: ReferralEvent) -> dict:
+    """An event as the brand reports one (strings, as the API and the CSV send them)."""
+    moment = event.occurred_at
+    return {
+        "code": event.link.code, "kind": event.kind or "",
+        "occurred_at": moment.isoformat() if hasattr(moment, "isoformat") else str(moment or ""),
+        "external_id": event.external_id or "", "amount": "" if event.amount is None else str(event.amount),
+        "currency": event.currency or "",
+    }  # fmt: skip
+
+
+@transaction.atomic
+def referral_event_correct(*, event: ReferralEvent, actor=None, **changes) -> ReferralEvent:
+    """Correct a sign-up or sale the brand reported wrongly (its kind, time, id, amount or
+    currency) under the rules it was recorded by; its link stays. A click is counted from the link
+    itself and is not changed. Raises ValidationError keyed by field, also when the corrected id is
+    one the link has recorded already for that kind."""
+    require_editor(actor, event)
+    if event.kind == ReferralEventKind.CLICK:
+        raise ValidationError({"kind": "A click is counted by the link itself and cannot be corrected."})
+    if unknown := set(changes) - set(CORRECTABLE):
+        raise ValidationError({name: "This cannot be changed here." for name in sorted(unknown)})
+    wanted = ReferralEvent(link=event.link, **{name: getattr(event, name) for name in CORRECTABLE})
+    for name, value in changes.items():
+        setattr(wanted, name, value)
+    checked = _event(_as_reported(wanted), {event.link.code: event.link})
+    taken = ReferralEvent.objects.filter(link=event.link, kind=checked.kind, external_id=checked.external_id)
+    if taken.exclude(pk=event.pk).exists():
+        _refuse("external_id", f"{checked.external_id} is recorded already as a {checked.get_kind_display().lower()}")
+    for name in CORRECTABLE:
+        setattr(event, name, getattr(checked, name))
+    event.save(update_fields=list(CORRECTABLE))
+    return event
+
+
+LINK_FIELDS = {"destination_url", "label", "is_active"}
+
+
+@transaction.atomic
+def referral_link_update(*, link: ReferralLink, actor=None, **changes) -> ReferralLink:
+    """Change where a link sends visitors, its label, or whether it still counts (a link turned
+    off sends visitors on and counts nothing). Its code and partnership stay: the code is printed
+    in the creator's posts. Raises ValidationError for a destination that is not a web address."""
+    require_editor(actor, link)
+    if unknown := set(changes) - LINK_FIELDS:
+        raise ValidationError({name: "This cannot be changed here." for name in sorted(unknown)})
+    for name, value in changes.items():
+        setattr(link, name, value.strip() if isinstance(value, str) else bool(value))
+    link.full_clean()
     link.save()
     return link

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from django.db import connection
 from django.utils import timezone
 
+from crm.database import pg_cursor
 from influencers.connectors.records import AuthorRecord
 from influencers.ingest.planning import clean_text
 from influencers.models import Identity
@@ -47,8 +48,6 @@ class IdentityResolver:
 
     def _lookup(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], int]:
         if connection.vendor == "postgresql":
-            from influencers.ingest.postgres import pg_cursor
-
             # One query for the whole batch, with arrays bound on the server.
             with pg_cursor() as cursor:
                 cursor.execute(
@@ -80,8 +79,6 @@ class IdentityResolver:
                 [Identity(**fields) for fields in absent], batch_size=QUERY_CHUNK, ignore_conflicts=True
             )
             return existing, self._lookup([(i["platform"], i["external_id"]) for i in absent]) if absent else {}
-        from influencers.ingest.postgres import pg_cursor
-
         # One statement: insert those not stored (leaving alone any a concurrent import created
         # first) and read the ids of those that were. Column arrays sent in binary (%b): the ORM
         # compiles SQL per row, and text arrays are quoted element by element in Python.

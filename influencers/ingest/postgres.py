@@ -12,11 +12,9 @@ separate steps so that the service can plan one batch while the database stores 
 from __future__ import annotations
 
 from collections import deque
-from contextlib import contextmanager
 from dataclasses import dataclass
 
-from django.db import connection
-
+from crm.database import pg_cursor
 from influencers.connectors.records import InteractionRecord
 from influencers.ingest.identities import IdentityResolver
 from influencers.ingest.planning import CHANGE_FIELDS, COLUMNS, PARENT, BatchPlan, incoming_values, plan_batch
@@ -42,22 +40,6 @@ LOOKUP_SQL = (
     f"JOIN {TABLE} i ON i.community_id = %s AND i.external_id = wanted.external_id"
 )
 EXTERNAL_ID, AUTHOR = COLUMNS.index("external_id"), COLUMNS.index("author_id")
-
-
-@contextmanager
-def pg_cursor():
-    """A plain psycopg cursor on Django's connection (inside its transaction), binding on the server.
-
-    Django's own cursors bind parameters client-side: a 5,000-element array is then formatted in
-    Python for every batch. Its errors are Django's (``django.db.OperationalError`` for a server
-    that went away, as from any query), so the tasks that retry a lost database retry these too:
-    a restart during a COPY raised psycopg's own AdminShutdown, which nothing retried.
-    """
-    import psycopg
-
-    connection.ensure_connection()
-    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
-        yield cursor
 
 
 @dataclass

@@ -3,8 +3,9 @@
 The admin, the pages, the API, commands and tasks all call these, so a stage move is validated and
 recorded in the timeline (and told to webhooks) the same way everywhere. Split along the seams a
 reader looks for: ``pipeline`` (entering, moving, owning; a brand's stance in a community),
-``agreements`` (written, renewed, terms changed) and ``work`` (tasks, logged activities,
-deliverables). ``from partnerships import services; services.partnership_move(...)`` keeps working.
+``agreements`` (written, renewed, terms changed), ``work`` (tasks, logged activities,
+deliverables) and ``brands`` (a brand's names, site and own accounts).
+``from partnerships import services; services.partnership_move(...)`` keeps working.
 """
 
 from partnerships.models import END_STAGES, OBSERVED_STAGES, PIPELINE_ORDER, STAGES_AFTER_OUTREACH
@@ -17,6 +18,8 @@ from partnerships.services.agreements import (
     agreement_renew,
     agreement_update_terms,
 )
+from partnerships.services.brands import CHANGEABLE as BRAND_CHANGEABLE
+from partnerships.services.brands import brand_create, brand_names_clean, brand_update
 from partnerships.services.pipeline import (
     community_stance_set,
     partnership_create,
@@ -44,11 +47,15 @@ __all__ = [
     "RULE_FIELDS",
     "STAGES_AFTER_OUTREACH",
     "TERM_FIELDS",
+    "BRAND_CHANGEABLE",
     "AlreadyExists",
     "activity_log",
     "agreement_create",
     "agreement_renew",
     "agreement_update_terms",
+    "brand_create",
+    "brand_names_clean",
+    "brand_update",
     "community_stance_set",
     "deliverable_plan",
     "deliverable_set_status",

@@ -1,5 +1,5 @@
-"""PostgreSQL connections: date-times read as the same instants in UTC, and the ingest's raw cursor
-raising Django's errors."""
+"""PostgreSQL connections: date-times read as the same instants in UTC, and the raw psycopg cursor
+(``crm.database.pg_cursor``) raising Django's errors."""
 
 from datetime import UTC, datetime, timedelta, timezone
 
@@ -35,7 +35,7 @@ def test_errors_of_the_raw_psycopg_cursor_are_djangos_so_tasks_retry_them():
     import psycopg
     from django.db import OperationalError, ProgrammingError
 
-    from influencers.ingest.postgres import pg_cursor
+    from crm.database import pg_cursor
 
     with pytest.raises(ProgrammingError) as wrapped:
         with pg_cursor() as cursor:

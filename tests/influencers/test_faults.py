@@ -8,7 +8,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
 from influencers.ingest.runs import sync_run_create, sync_run_execute
 from influencers.models import Identity, Interaction, Membership, SyncRun, SyncStatus
@@ -115,7 +115,9 @@ def test_two_syncs_of_one_community_at_once_never_both_write(tmp_path):
 
 
 @pytest.mark.usefixtures("transactional_db")
-def test_a_second_delivery_of_a_run_being_run_leaves_it_and_a_run_nobody_holds_is_resumed(tmp_path):
+def test_a_second_delivery_of_a_run_being_run_leaves_it_and_a_run_nobody_holds_is_resumed(
+    tmp_path, django_capture_on_commit_callbacks
+):
     if connection.vendor != "postgresql":
         pytest.skip("claims are PostgreSQL advisory locks; elsewhere one process runs everything")
     from influencers.ingest.runs import sync_run_claimed, sync_runs_interrupted
@@ -149,7 +151,13 @@ def test_a_second_delivery_of_a_run_being_run_leaves_it_and_a_run_nobody_holds_i
         holder.join(30)
     # The holder is gone without finishing (as a killed worker): the run is resumed, and completes.
     assert [r.pk for r in sync_runs_interrupted()] == [run.pk]
-    assert resume_interrupted_syncs() == [run.pk]  # tests run tasks in-process: it ran here
+    with transaction.atomic():  # as beat's caller might be: the run is sent once this commits
+        with django_capture_on_commit_callbacks() as queued:
+            assert resume_interrupted_syncs(queue="imports") == [run.pk]
+        assert [(callback.args[0], callback.args[1:]) for callback in queued] == [(run_sync, ((run.pk,), "imports"))]
+        run.refresh_from_db()
+        assert run.attempts == 1  # not sent before the commit
+    # Committed: sent, and run in-process (tests have no broker), on the queue asked for.
     run.refresh_from_db()
     assert (run.status, run.attempts, run.created) == (SyncStatus.COMPLETED, 2, 100)
     assert run.attempt_log[0]["outcome"].startswith("cut off") and run.attempt_log[1]["outcome"] == "completed"

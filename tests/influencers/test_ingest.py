@@ -1,13 +1,15 @@
 """The ingest service: idempotent, resumable, and it resolves who answered whom."""
 
+import threading
 from pathlib import Path
 
 import pytest
+from django.db import connection, transaction
 
 from influencers.connectors import open_source
 from influencers.connectors.reddit_dump import read_dump
 from influencers.ingest.runs import sync_run_create, sync_run_execute
-from influencers.ingest.service import run_ingest
+from influencers.ingest.service import Ingestor, run_ingest
 from influencers.models import Identity, Interaction, Membership, SyncRun, SyncStatus
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "reddit"
@@ -132,14 +134,58 @@ def test_the_dump_reader_is_the_same_stream_the_service_reads():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_outside_a_transaction_batches_are_stored_alongside_parsing_with_the_same_result():
-    """On PostgreSQL a writer thread stores batches while the next is parsed; the outcome is the same."""
+def test_outside_a_transaction_batches_are_planned_and_written_on_their_own_threads_with_the_same_result(
+    monkeypatch,
+):
+    """On PostgreSQL, outside a transaction, a planner thread prepares each batch and a writer
+    thread stores it, each on its own connection, while the next is parsed; inside a transaction
+    (which another connection could not see) and on SQLite (whose test database another connection
+    would find empty) both happen here, one after the other. The outcome is the same."""
+    postgresql = connection.vendor == "postgresql"
+    where = {"planned": set(), "written": set()}
+
+    def session() -> tuple[str, int | None]:
+        """The thread a stage runs on, and its database session (PostgreSQL's backend pid)."""
+        if not postgresql:
+            return threading.current_thread().name, None
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            return threading.current_thread().name, cursor.fetchone()[0]
+
+    prepare, write = Ingestor._prepare, Ingestor._write
+
+    def planned(self, batch):
+        where["planned"].add(session())
+        return prepare(self, batch)
+
+    def written(self, prepared, progress):
+        where["written"].add(session())
+        return write(self, prepared, progress)
+
+    monkeypatch.setattr(Ingestor, "_prepare", planned)
+    monkeypatch.setattr(Ingestor, "_write", written)
+    here = session()
+
     run, summary = ingest(RS, RC, batch_size=2)
     assert (summary.read, summary.created, summary.unchanged, summary.skipped) == (13, 8, 1, 4)
     run.refresh_from_db()
     assert (run.read, run.created, run.unchanged, run.skipped, run.status) == (13, 8, 1, 4, SyncStatus.COMPLETED)
     reply = Interaction.objects.get(external_id="t1_k00002")
     assert (reply.parent.external_id, reply.target.handle) == ("t1_k00001", "sheen_queen")
+    if postgresql:
+        [(planner, planner_session)] = where["planned"]  # one planner thread for the whole import
+        [(writer, writer_session)] = where["written"]
+        assert planner.startswith("ingest-planner") and writer.startswith("ingest-writer")
+        assert len({here[1], planner_session, writer_session}) == 3  # three connections at work
+    else:
+        assert where == {"planned": {here}, "written": {here}}  # no thread, no other connection
+
+    where["planned"].clear(), where["written"].clear()
+    with transaction.atomic():
+        _, again = ingest(RS, RC, batch_size=2)
+    assert where == {"planned": {here}, "written": {here}}  # inside a transaction: all of it here
+    assert (again.read, again.created, again.updated, again.skipped) == (13, 0, 0, 4)
+    assert Interaction.objects.count() == 8
 
 
 def test_text_with_tabs_newlines_backslashes_and_nul_is_stored_as_written(tmp_path):

@@ -40,7 +40,9 @@ def test_tracked_communities_are_synced_unless_a_sync_is_already_under_way(
     Community.objects.create(platform="reddit", external_id="pens", name="r/pens", is_tracked=False)
     busy = SyncRun.objects.create(source="reddit", arguments={"subreddit": "fountainpens"}, status=SyncStatus.RUNNING)
     busy.communities.add(tracked)
-    sync_tracked_communities.delay()
+    with django_capture_on_commit_callbacks(execute=True) as queued:
+        assert sync_tracked_communities.delay().get() == 1  # the Slack export and the untracked: not asked
+    assert len(queued) == 1
     assert SyncRun.objects.count() == 1  # the running one blocks a second; the others are not syncable
     busy.status = SyncStatus.COMPLETED
     busy.save()
@@ -50,3 +52,26 @@ def test_tracked_communities_are_synced_unless_a_sync_is_already_under_way(
     assert (newest.source, newest.arguments) == ("reddit", {"subreddit": "fountainpens"})
     # Without credentials the live connector cannot run: said once, on the run.
     assert newest.status == SyncStatus.FAILED and "REDDIT_CLIENT_ID" in newest.error
+
+
+def test_beat_queues_the_tracked_communities_syncs_only_when_its_transaction_commits(
+    django_capture_on_commit_callbacks,
+):
+    """A sync queued before the transaction commits could be run by a worker that does not see
+    the rows yet, or run for a change that is rolled back: beat's task queues after commit."""
+    first, second = (
+        Community.objects.create(
+            platform="discourse", external_id=f"https://forum{n}.example.org", name=f"forum {n}", is_tracked=True
+        )
+        for n in (1, 2)
+    )
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        assert sync_tracked_communities() == 2
+        assert SyncRun.objects.count() == 0  # nothing has started yet: the transaction is open
+    assert [(callback.args[0].name, callback.args[1]) for callback in queued] == [
+        ("influencers.tasks.sync_community", (first.pk,)),
+        ("influencers.tasks.sync_community", (second.pk,)),
+    ]
+    for callback in queued:
+        callback()
+    assert sorted(SyncRun.objects.values_list("communities", flat=True)) == [first.pk, second.pk]

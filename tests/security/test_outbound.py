@@ -387,7 +387,7 @@ def test_a_discourse_community_at_a_refused_address_cannot_be_saved(forum):
 
 @NOTHING_ALLOWED
 def test_a_tracked_community_at_a_loopback_address_is_never_asked_and_its_run_says_refused(
-    transactional_db, servers, api_key
+    transactional_db, servers, api_key, django_capture_on_commit_callbacks
 ):
     """Item 1 as reported: a shared community's id set to a loopback URL and tracked. Saved past
     the form (as a row written before this check existed would be), beat's sync still never
@@ -396,7 +396,8 @@ def test_a_tracked_community_at_a_loopback_address_is_never_asked_and_its_run_sa
     community = Community.objects.create(
         platform=Platform.DISCOURSE, external_id=target.url("/redir").rstrip("/"), name="internal", is_tracked=True
     )
-    sync_tracked_communities.delay()
+    with django_capture_on_commit_callbacks(execute=True):  # the sync is queued after commit
+        sync_tracked_communities.delay()
     run = SyncRun.objects.get(communities=community)
     assert target.requests == []
     assert run.status == SyncStatus.FAILED and "refused:" in run.error, run.error
