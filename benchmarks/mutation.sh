@@ -15,6 +15,10 @@
 # Settings (environment):
 #   MUTATION_DIR       the scratch copy (emptied of a previous run's mutants first)
 #   MUTATION_CHILDREN  mutants run in parallel (default 1; the machine may be shared)
+#   MUTATION_FUNCTIONS only these functions of MODULE, space-separated (e.g. "partnership_move pipeline_add")
+#
+# mutmut 3 leaves decorated functions alone; the scratch copy's `@transaction.atomic` lines become
+# assignments below the module first (benchmarks/mutation_undecorate.py), so services are mutated too.
 #
 # Needs mutmut in the project's virtualenv: .venv/bin/pip install mutmut==3.8.1
 # Prints the survivors (then `cd $MUTATION_DIR && .venv/bin/mutmut show <name>` shows one) and the score as
@@ -46,6 +50,7 @@ rm -rf "$scratch/mutants"
 mkdir -p "$scratch"
 rsync -a --delete --exclude .git --exclude .venv --exclude mutants --exclude __pycache__ "$repo/" "$scratch/"
 ln -sfn "$venv" "$scratch/.venv"
+"$venv/bin/python" benchmarks/mutation_undecorate.py "$scratch/$module"
 
 # mutmut copies source_paths into mutants/ and runs the tests there, so every package the tests import is
 # listed (all files but MODULE are copied unchanged); everything else at the top (templates, benchmarks
@@ -71,7 +76,12 @@ EOF
 
 cd "$scratch"
 started=$(date -u +%Y-%m-%dT%H:%MZ)
-.venv/bin/mutmut run --max-children "$children"
+selection=()
+dotted=${slug//\//.}
+for function in ${MUTATION_FUNCTIONS:-}; do
+    selection+=("$dotted.x_${function}__mutmut_*")
+done
+.venv/bin/mutmut run --max-children "$children" "${selection[@]}"
 echo
 echo "Survivors (and mutants no test reached) of $module:"
 .venv/bin/mutmut results
