@@ -270,6 +270,6 @@ def test_a_manager_of_one_organization_and_viewer_of_another_adds_only_where_the
         CommunityStance.objects.create(brand=brand, community=pens, stance=Stance.OBSERVING)
     client.force_login(both)
     client.post(reverse("discover-add"), {"membership": [people["erin"].pk], "brand": ""})
-    assert list(Partnership.objects.filter(creator__identities__handle="erin").values_list("brand__name", flat=True)) == [
-        "Ridgeline"
-    ]
+    assert list(
+        Partnership.objects.filter(creator__identities__handle="erin").values_list("brand__name", flat=True)
+    ) == ["Ridgeline"]
