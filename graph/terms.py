@@ -17,6 +17,9 @@ WORDS_PER_TEXT = 400  # a long post is read to about 4,000 characters: enough to
 TERMS_PER_MEMBER = 300  # the most used, so a prolific member's rows stay bounded (ties: alphabetical)
 STOP_WORDS_PER_LANGUAGE = 100  # "the", "and", "i'm", ...: a language's most frequent words say nothing
 MAX_TERM_LENGTH = 64
+# A phrase is kept when the member used it at least twice: two words that met once are mostly a
+# coincidence of neighbours, and every member has hundreds of them (they tripled the rows kept).
+PHRASE_MIN_USES = 2
 
 
 @lru_cache(maxsize=8)
@@ -44,11 +47,13 @@ def text_terms(text: str, stop: frozenset[str]) -> list[str]:
 
 
 def member_terms(texts: Iterable[str], *, language: str = "en", limit: int = TERMS_PER_MEMBER) -> dict[str, int]:
-    """Each term of a member's texts with how many times it was used, the ``limit`` most used."""
+    """Each term of a member's texts with how many times it was used, the ``limit`` most used.
+    Words count from their first use, phrases from their second (PHRASE_MIN_USES)."""
     stop = stop_words(language)
     counts: Counter[str] = Counter()
     for text in texts:
         counts.update(text_terms(text, stop))
+    counts = Counter({t: n for t, n in counts.items() if n >= PHRASE_MIN_USES or " " not in t})
     if len(counts) <= limit:
         return dict(counts)
     return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:limit])

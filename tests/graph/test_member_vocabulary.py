@@ -24,8 +24,9 @@ def test_words_and_phrases_leave_stop_words_out_and_never_join_across_them():
 
 
 def test_member_terms_count_uses_and_keep_the_most_used():
-    counts = member_terms(["Grinder grinder GRINDER kettle", "My grinder broke"], language="en")
-    assert counts["grinder"] == 4 and counts["kettle"] == 1 and counts["grinder kettle"] == 1
+    counts = member_terms(["Grinder grinder GRINDER kettle", "My grinder broke", "grinder kettle"], language="en")
+    assert counts["grinder"] == 5 and counts["kettle"] == 2 and counts["grinder kettle"] == 2
+    assert "grinder broke" not in counts  # a phrase used once is two words that met
     assert "my" not in counts  # among English's most frequent words
     assert member_terms(["zeta alpha alpha beta beta beta"], limit=2) == {"beta": 3, "alpha": 2}
 
@@ -58,7 +59,7 @@ def test_refresh_stores_each_members_terms_and_weeks_and_replaces_them(community
     assert ann_terms["burr grinder"] == 3 and ann_terms["grinder"] == 4 and ann_terms["espresso"] == 1
     assert "the" not in ann_terms and "which" not in ann_terms
     ben_terms = dict(MemberTerm.objects.filter(membership__identity=ben).values_list("term", "uses"))
-    assert ben_terms == {"kettle": 2, "kettle kettle": 1}  # removed texts and reactions are not their words
+    assert ben_terms == {"kettle": 2}  # removed texts and reactions are not their words; one "kettle kettle"
     writing = MemberWriting.objects.get(membership__identity=ann)
     assert (writing.texts, writing.weeks_active) == (3, 2)
     assert writing.last_written_at == start + timedelta(days=9)
