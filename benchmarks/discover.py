@@ -46,8 +46,28 @@ def main(argv=None):
     parser.add_argument("--interactions", type=int, default=1_000_000)
     parser.add_argument("--communities", type=int, default=20)
     parser.add_argument("--repeat", type=int, default=15)
+    parser.add_argument(
+        "--keep", metavar="NAME",
+        help="build into a new database NAME on DATABASE_URL's server and keep it (for --reuse)",
+    )  # fmt: skip
+    parser.add_argument("--reuse", metavar="NAME", help="time the pages on a database --keep built (no build)")
     options = parser.parse_args(argv)
     os.environ.update(DEBUG="1", DJANGO_SETTINGS_MODULE="crm.settings", ALLOWED_HOSTS="testserver")
+    if options.keep or options.reuse:
+        import psycopg
+
+        server = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres").rsplit("/", 1)[0]
+        if options.keep:
+            with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
+                admin.execute(f"CREATE DATABASE {options.keep}")
+        os.environ["DATABASE_URL"] = f"{server}/{options.keep or options.reuse}"
+        import django
+        from django.core.management import call_command
+
+        django.setup()
+        call_command("migrate", verbosity=0)
+        run(options)
+        return
     with migrated_postgresql("crm_discoverbench"):
         run(options)
 
@@ -197,7 +217,14 @@ def run(options):
     from django.test import Client
 
     rng = random.Random(7)
-    user, communities = build(options, rng)
+    if options.reuse:
+        from django.contrib.auth import get_user_model
+
+        from influencers.models import Community
+
+        user, communities = get_user_model().objects.get(username="bench"), list(Community.objects.order_by("pk"))
+    else:
+        user, communities = build(options, rng)
     client = Client()
     client.force_login(user)
     first, second = communities[0].pk, communities[5].pk  # both coffee communities
