@@ -11,7 +11,7 @@ a COUNT(*) of a filtered list, and an OFFSET deep into it, both read every row b
 the keyset reads the page and one row more (to know whether there is a next). The price: no "page
 7 of 2,000", only first, previous and next, which is how a list this long is read anyway.
 
-A page costs the same small number of queries whatever its length (the rows in one query, then
+A page costs the same small number of queries whatever its length (the page's ids, its rows, then
 one each for pipelines, brands watching, and the matched terms; a test holds it).
 """
 
@@ -47,7 +47,9 @@ SORTS = {
     "score": Sort("Score, highest first", F("latest_score__score"), True),
     "rank": Sort("Rank in their community", F("latest_score__rank"), False),
     "last_active": Sort("Last active, most recent first", Coalesce("last_seen_at", Value(FAR_PAST)), True),
-    "weeks_active": Sort("Weeks active, most first", Coalesce("writing__weeks_active", Value(0)), True),
+    # Read from MemberWriting alone (an inner join), so its index gives the order: every member has
+    # a row once their community's vocabulary has been refreshed after a ranking.
+    "weeks_active": Sort("Weeks active, most first", F("writing__weeks_active"), True),
 }
 
 
@@ -113,11 +115,7 @@ def discover_page(*, user, params) -> DiscoverPage:
 
 
 def _filtered(*, user, chosen: dict, terms: list[str], refused: list[str]):
-    members = Membership.objects.filter(latest_score__isnull=False).select_related(
-        "identity", "community", "latest_score__run", "writing"
-    )
-    # The score's reasons and measures are read on the community and creator pages, not here.
-    members = members.defer("latest_score__details", "latest_score__reasons", "latest_score__run__parameters")
+    members = Membership.objects.filter(latest_score__isnull=False)
     if chosen.get("community"):
         members = members.filter(community__in=chosen["community"])
     if chosen.get("platform"):
@@ -141,6 +139,8 @@ def _keyset_page(members, *, sort: str, after: str | None, before: str | None):
     around it. A cursor is ``<sort value>~<membership id>``; one that does not parse is the first page."""
     order = SORTS[sort]
     members = members.annotate(sort_key=order.key)
+    if sort == "weeks_active":
+        members = members.filter(writing__isnull=False)
     forward = before is None or after is not None
     cursor = _parse_cursor(after if forward else before, sort)
     if cursor is not None:
@@ -154,9 +154,11 @@ def _keyset_page(members, *, sort: str, after: str | None, before: str | None):
         )
     descending = order.descending == forward
     ordering = ["-sort_key", "-pk"] if descending else ["sort_key", "pk"]
-    rows = list(members.order_by(*ordering)[: PER_PAGE + 1])
-    more = len(rows) > PER_PAGE
-    rows = rows[:PER_PAGE]
+    # Two steps: the page's ids and sort values first, then its rows. Sorting 100,000 narrow rows
+    # (id, value) stays in memory; sorting the joined rows spilled to disk (200 ms, PostgreSQL).
+    keys = list(members.order_by(*ordering).values_list("pk", "sort_key")[: PER_PAGE + 1])
+    more = len(keys) > PER_PAGE
+    rows = _rows(keys[:PER_PAGE])
     if not forward:
         rows.reverse()
     if not rows:
@@ -168,6 +170,22 @@ def _keyset_page(members, *, sort: str, after: str | None, before: str | None):
         _cursor(rows[-1]) if has_next else None,
         _cursor(rows[0]) if has_previous else None,
     )
+
+
+def _rows(keys: list[tuple[int, object]]) -> list[Membership]:
+    """The members ``keys`` name (id, sort value), in that order, with what a row shows."""
+    by_id = (
+        Membership.objects.select_related("identity", "community", "latest_score__run", "writing")
+        # The score's reasons and measures are read on the community and creator pages, not here.
+        .defer("latest_score__details", "latest_score__reasons", "latest_score__run__parameters")
+        .in_bulk([pk for pk, _ in keys])
+    )
+    rows = []
+    for pk, value in keys:
+        if (row := by_id.get(pk)) is not None:
+            row.sort_key = value
+            rows.append(row)
+    return rows
 
 
 def _cursor(row: Membership) -> str:

@@ -88,8 +88,15 @@ def community_vocabulary_refresh(*, community: Community) -> Refreshed:
         member.last = posted_at if member.last is None or posted_at > member.last else member.last
     if current is not None:
         flush(current, member)
+    # Members who only reacted (or whose texts were all removed) wrote nothing: a row all the same.
+    written = {w.membership_id for w in writings}
+    writings += [
+        MemberWriting(membership_id=pk, texts=0, weeks_active=0, refreshed_at=now)
+        for pk in membership_of.values()
+        if pk not in written
+    ]
     _replace(community, writings, terms)
-    return Refreshed(members=len(writings), terms=len(terms))
+    return Refreshed(members=len(written), terms=len(terms))
 
 
 @transaction.atomic

@@ -17,7 +17,8 @@ TERM_MAX_LENGTH = 64
 
 class MemberWriting(models.Model):
     """One member's writing in one community: how many texts, in how many distinct weeks, the
-    newest; refreshed with their terms every time the community is ranked."""
+    newest; refreshed with their terms every time the community is ranked. Every member of the
+    community has one (texts 0 for those who only reacted), so it can be sorted on alone."""
 
     membership = models.OneToOneField(Membership, on_delete=models.CASCADE, related_name="writing")
     texts = models.PositiveIntegerField(default=0, help_text="Posts and replies read (removed ones are not).")
@@ -26,7 +27,8 @@ class MemberWriting(models.Model):
     refreshed_at = models.DateTimeField()
 
     class Meta:
-        indexes = [models.Index(fields=["-weeks_active"], name="writing_weeks_active")]
+        # Discover's "weeks active, most first" walks this index backwards (membership id breaks ties).
+        indexes = [models.Index(fields=["weeks_active", "membership"], name="writing_weeks_active")]
 
     def __str__(self):
         return f"Writing of membership {self.membership_id}: {self.texts} texts in {self.weeks_active} weeks"

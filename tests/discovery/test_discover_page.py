@@ -150,8 +150,8 @@ def test_a_page_costs_the_same_queries_whatever_its_length(
         scored(coffee, f"m{n}", score=0.5 + n / 200, rank=n + 1, terms={"grinder": n + 1})
     client.force_login(manager_a)
     client.get(URL)  # the session and the user's roles, once
-    # session, user, roles, communities, members, brands, saved views, stances, matched terms
-    with django_assert_num_queries(9):
+    # session, user, roles, communities, the page's ids, its rows, brands, saved views, stances, terms
+    with django_assert_num_queries(10):
         response = client.get(URL, {"talks_about": "grinder", "min_score": "0.1", "community": [coffee.pk]})
     assert len(handles(response)) == members
 

@@ -51,6 +51,7 @@ def test_refresh_stores_each_members_terms_and_weeks_and_replaces_them(community
         "c4", ben, kind="comment", text="[removed] grinder", is_removed=True, removed_by="community", at=start
     )
     make_interaction("r1", ben, kind="reaction", text="grinder", at=start)
+    make_interaction("r2", make_identity("cat"), kind="reaction", target=ann, at=start)
     community_memberships_refresh(community=community)
 
     refreshed = community_vocabulary_refresh(community=community)
@@ -68,7 +69,10 @@ def test_refresh_stores_each_members_terms_and_weeks_and_replaces_them(community
     community_vocabulary_refresh(community=community)
     assert MemberTerm.objects.filter(membership__identity=ben, term="grinder").get().uses == 1
     assert MemberTerm.objects.filter(membership__identity=ann, term="grinder").count() == 1
-    assert MemberWriting.objects.count() == 2
+    assert MemberWriting.objects.count() == 3
+    cat = MemberWriting.objects.get(membership__identity__handle="cat")  # only reacted: sorted last, not lost
+    assert (cat.texts, cat.weeks_active, cat.last_written_at) == (0, 0, None)
+    assert not MemberTerm.objects.filter(membership__identity__handle="cat").exists()
 
 
 @pytest.mark.django_db
