@@ -55,14 +55,7 @@ def discover_add(request: HttpRequest) -> HttpResponse:
     if not tenancy.can_edit(request.user):
         raise PermissionDenied("You can look at members but not add them to a pipeline.")
     back = _back_to_list(request.POST.get("query", ""))
-    chosen = [request.POST["only"]] if request.POST.get("only") else request.POST.getlist("membership")
-    ids = {int(value) for value in chosen if is_id(value)}
-    if not ids:
-        messages.error(request, "Tick the members to add first.")
-        return redirect(back)
-    if len(ids) > MAX_MEMBERS_PER_ADD:
-        messages.error(request, f"At most {MAX_MEMBERS_PER_ADD} members at once; you ticked {len(ids)}.")
-        return redirect(back)
+    # The brand first: another organization's is not found, one only viewed is refused, ticked or not.
     brand = None
     if named := request.POST.get("brand"):
         if not is_id(named):
@@ -72,6 +65,14 @@ def discover_add(request: HttpRequest) -> HttpResponse:
             request.user, Brand.objects.all(), pk=int(named),
             refusal="You can look at this brand's pipeline but not add to it.",
         )  # fmt: skip
+    chosen = [request.POST["only"]] if request.POST.get("only") else request.POST.getlist("membership")
+    ids = {int(value) for value in chosen if is_id(value)}
+    if not ids:
+        messages.error(request, "Tick the members to add first.")
+        return redirect(back)
+    if len(ids) > MAX_MEMBERS_PER_ADD:
+        messages.error(request, f"At most {MAX_MEMBERS_PER_ADD} members at once; you ticked {len(ids)}.")
+        return redirect(back)
     memberships = list(
         Membership.objects.filter(pk__in=ids).select_related("identity", "community").order_by("identity__handle")
     )

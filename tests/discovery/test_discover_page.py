@@ -273,3 +273,12 @@ def test_a_manager_of_one_organization_and_viewer_of_another_adds_only_where_the
     assert list(
         Partnership.objects.filter(creator__identities__handle="erin").values_list("brand__name", flat=True)
     ) == ["Ridgeline"]
+
+
+def test_naming_a_brand_one_only_views_is_refused_before_anything_else(client, make_user, org_a, org_b, brand_a):
+    both = make_user("both", org_b, Role.MANAGER)
+    from crm.models import OrganizationMember
+
+    OrganizationMember.objects.create(organization=org_a, user=both, role=Role.VIEWER)
+    client.force_login(both)
+    assert client.post(reverse("discover-add"), {"brand": brand_a.pk}).status_code == 403
