@@ -32,3 +32,13 @@ def rank_after_sync(sender, community_ids, **kwargs) -> None:
     with time, and the members' recency with it."""
     for community_id in community_ids:
         enqueue_after_commit(rank_community, community_id)
+
+
+@shared_task(name="graph.tasks.refresh_member_vocabulary", **RETRY_WHILE_DATABASE_IS_DOWN)
+def refresh_member_vocabulary(community_id: int) -> int:
+    """Recount what the community's members wrote (Discover's "talks about"); queued by every
+    completed ranking. Returns how many members were read. Safe to run twice: it replaces."""
+    from graph.vocabulary import community_vocabulary_refresh
+
+    community = Community.objects.get(pk=community_id)
+    return community_vocabulary_refresh(community=community).members

@@ -16,6 +16,7 @@ from influencers.models.people import (
 )
 from influencers.models.ranking import MemberScore, RankingRun, RankingStatus
 from influencers.models.sync import SyncRun, SyncSource, SyncStatus
+from influencers.models.vocabulary import MemberTerm, MemberWriting
 
 __all__ = [
     "Community",
@@ -27,6 +28,8 @@ __all__ = [
     "Interaction",
     "InteractionKind",
     "MemberScore",
+    "MemberTerm",
+    "MemberWriting",
     "Membership",
     "Platform",
     "RankingRun",
