@@ -347,12 +347,6 @@ def rank_community(
         raise
     run.refresh_from_db()
     transaction.on_commit(lambda: ranking_completed.send_robust(sender=RankingRun, run=run))
-    # What members wrote (Discover's "talks about") is recounted with every ranking, in the background.
-    # (Imported here: graph.tasks imports this module when it runs.)
-    from crm.background import enqueue_after_commit
-    from graph.tasks import refresh_member_vocabulary
-
-    enqueue_after_commit(refresh_member_vocabulary, community.pk)
     return run, ranking
 
 

@@ -5,6 +5,7 @@ from celery import shared_task
 
 from crm.background import enqueue_after_commit
 from crm.celery import RETRY_WHILE_DATABASE_IS_DOWN
+from graph.vocabulary import community_vocabulary_refresh
 from influencers.models import Community
 
 
@@ -34,11 +35,15 @@ def rank_after_sync(sender, community_ids, **kwargs) -> None:
         enqueue_after_commit(rank_community, community_id)
 
 
+def recount_vocabulary_after_ranking(sender, run, **kwargs) -> None:
+    """Receiver of influencers.signals.ranking_completed (sent once the run is committed): what
+    members wrote — Discover's "talks about" — is recounted with every ranking, in the background."""
+    enqueue_after_commit(refresh_member_vocabulary, run.community_id)
+
+
 @shared_task(name="graph.tasks.refresh_member_vocabulary", **RETRY_WHILE_DATABASE_IS_DOWN)
 def refresh_member_vocabulary(community_id: int) -> int:
     """Recount what the community's members wrote (Discover's "talks about"); queued by every
     completed ranking. Returns how many members were read. Safe to run twice: it replaces."""
-    from graph.vocabulary import community_vocabulary_refresh
-
     community = Community.objects.get(pk=community_id)
     return community_vocabulary_refresh(community=community).members

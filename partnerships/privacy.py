@@ -38,6 +38,7 @@ from influencers.models import (
     Interaction,
     MemberScore,
     Membership,
+    MemberTerm,
     account_fingerprint,
 )
 from insight.services import insight_forget
@@ -291,6 +292,8 @@ def creator_erase(*, creator: Creator, actor=None, requested_through: str = "") 
     )
     scores = MemberScore.objects.filter(membership__identity__in=identities).exclude(reasons=[], details={})
     scores_cleared = scores.update(reasons=[], details={})
+    # Their words as Discover searches them ("talks about") go too, not at the next ranking.
+    MemberTerm.objects.filter(membership__identity__in=identities).delete()
     creator.display_name = f"Erased creator #{creator.pk}"
     creator.bio = ""
     creator.save(update_fields=["display_name", "bio", "updated_at"])

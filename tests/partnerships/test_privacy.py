@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from api.keys import api_key_create
 from influencers.ingest.runs import sync_run_create, sync_run_execute
-from influencers.models import ErasedAccount, Identity, Interaction, MemberScore, Membership
+from influencers.models import ErasedAccount, Identity, Interaction, MemberScore, Membership, MemberTerm
 from influencers.services import community_memberships_refresh, creator_link_identities
 from partnerships.models import Activity, Agreement, Task
 from partnerships.privacy import creator_erase, creator_personal_data, erased_account_reapprove
@@ -70,8 +70,11 @@ def test_erasure_removes_names_and_texts_keeps_the_figures_and_the_account_stays
     )
     MemberScore.objects.filter(membership__identity=identity).update(reasons=["Answers sheen_queen's own questions"])
 
+    MemberTerm.objects.create(membership=Membership.objects.get(identity=identity), term="shimmer", uses=3)
+
     erased = creator_erase(creator=sheen_queen, requested_through="test")
     assert erased["accounts_erased"] == 1
+    assert not MemberTerm.objects.filter(membership__identity=identity).exists()  # not searchable by her words
     assert erased["texts_erased"] == Interaction.objects.filter(author=identity).count() > 0
     identity.refresh_from_db()
     sheen_queen.refresh_from_db()

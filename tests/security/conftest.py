@@ -38,6 +38,8 @@ from api.keys import api_key_create
 from api.models import ApiKey
 from api.webhooks import webhook_subscription_create
 from crm.models import Organization, OrganizationMember, Role
+from discovery.models import SavedView
+from discovery.services import saved_view_save
 from influencers.models import (
     Community,
     Creator,
@@ -199,6 +201,7 @@ def _organization_a_records(world: World, manager, community: Community, creator
     world.objects[Activity] = note  # a call (not a stage change: those are read-only to everyone)
     world.objects[BrandMention] = BrandMention.objects.get(brand=brand)
     world.objects[CommunityStance] = brand.community_stances.get()
+    world.objects[SavedView] = saved_view_save(user=manager, name="Talks about nibs", query="talks_about=nib")
 
 
 def _operator_records(world: World, manager) -> None:

@@ -38,6 +38,7 @@ from django.urls.resolvers import RoutePattern
 from rest_framework.test import APIClient
 
 from crm import tenancy
+from discovery.models import SavedView
 from influencers.models import Community, Creator
 from partnerships.models import Agreement, Brand, Deliverable, Partnership, Task
 from tests.security.conftest import MARKER, World
@@ -247,6 +248,7 @@ class Page:
     brand_in_body: bool = False  # the POST names organization A's brand
     shows_a: bool = False  # A's members see A's data on it
     redirect_to: str | None = None  # a URL name everyone is sent to
+    personal: bool = False  # the user's own things (saved views): any member writes them; another's is 404
 
 
 GET, POST, BOTH = frozenset({"GET"}), frozenset({"POST"}), frozenset({"GET", "POST"})
@@ -276,7 +278,11 @@ PAGES = {
     "community-insight": Page(GET, Community, shows_a=True),  # with A's brands' readiness
     "community-insight-refresh": Page(POST, Community, editors_only=True),  # shared data: any editor recomputes
     "task-done": Page(POST, Task, editors_only=True),
-    "communities": Page(GET, shows_a=True),  # the list: A's communities' stances, never B's
+    "communities": Page(GET, shows_a=True),
+    "discover": Page(GET, shows_a=True),  # A's pipelines beside the members
+    "discover-add": Page(POST, editors_only=True, brand_in_body=True),
+    "discover-view-save": Page(POST, personal=True),  # a viewer may keep their own filters
+    "discover-view-delete": Page(POST, SavedView, personal=True),  # the list: A's communities' stances, never B's
     "community": Page(GET, Community),
     "creator": Page(GET, Creator, shows_a=True),  # with A's partnerships and A's notes on the creator
 }
@@ -300,6 +306,10 @@ def expect_page(role: str, route: Route, verb: str) -> Answer:
         return status(405)
     if role == "stranger":
         return status(403)
+    if page.personal:  # the world's saved view is manager A's: to anyone else it does not exist
+        if page.model is not None and role != "manager_a":
+            return status(404)
+        return READ if verb in SAFE else PAGE_WRITE
     if role in OTHER_ORGANIZATION and (is_private(page.model) or page.brand_in_body):
         return status(404)
     if role in READERS and (page.editors_only or verb not in SAFE):
