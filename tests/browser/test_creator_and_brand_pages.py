@@ -46,7 +46,7 @@ def written(community, make_identity, make_interaction, brand_a):
 
 @pytest.mark.parametrize("width", [1440, 390])
 def test_a_manager_reads_a_creators_posts_and_a_brands_mentions(
-    chromium, live_server, manager_a, written, brand_a, width
+    chromium, live_server, manager_a, written, brand_a, width, log_in
 ):
     context = chromium.new_context(
         viewport={"width": width, "height": 900}, is_mobile=width < 500, has_touch=width < 500
@@ -54,11 +54,7 @@ def test_a_manager_reads_a_creators_posts_and_a_brands_mentions(
     page = context.new_page()
     problems = []
     page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
-    page.goto(live_server.url + "/pipeline/")
-    page.fill("#id_username", "manager-a")
-    page.fill("#id_password", "pw")
-    page.click("input[type=submit]")
-    page.wait_for_url(live_server.url + "/pipeline/")
+    log_in(page, "manager-a")
 
     page.goto(live_server.url + f"/creators/{written.pk}/")
     writings = page.locator("ol.writings > li")

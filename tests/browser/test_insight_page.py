@@ -58,16 +58,12 @@ def test_a_manager_prepares_a_brand_on_the_insight_page_and_is_told_what_is_miss
 
 
 def test_the_insight_page_fits_a_phone_screen_without_sideways_scrolling(
-    chromium, live_server, manager_a, brand_a, community, make_identity, make_interaction
+    chromium, live_server, manager_a, brand_a, community, make_identity, make_interaction, log_in
 ):
     talk_about_nibs(community, make_identity, make_interaction)
     context = chromium.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
     phone = context.new_page()
-    phone.goto(live_server.url + "/pipeline/")
-    phone.fill("#id_username", "manager-a")
-    phone.fill("#id_password", "pw")
-    phone.click("input[type=submit]")
-    phone.wait_for_url(live_server.url + "/pipeline/")
+    log_in(phone, "manager-a")
     phone.goto(live_server.url + f"/communities/{community.pk}/insight/")
     expect(phone.locator("table.heatmap tbody td")).to_have_count(168)
     # The heatmap scrolls inside its own strip; the page itself must not.
@@ -78,7 +74,7 @@ def test_the_insight_page_fits_a_phone_screen_without_sideways_scrolling(
 
 @pytest.mark.parametrize("width", [1440, 390])
 def test_a_flat_slack_channel_reads_in_plain_words_with_the_figures_one_click_away(
-    chromium, live_server, manager_a, make_identity, make_interaction, width
+    chromium, live_server, manager_a, make_identity, make_interaction, width, log_in
 ):
     from insight.adapter import refresh_insight
 
@@ -88,11 +84,7 @@ def test_a_flat_slack_channel_reads_in_plain_words_with_the_figures_one_click_aw
     page = context.new_page()
     problems = []
     page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
-    page.goto(live_server.url + "/pipeline/")
-    page.fill("#id_username", "manager-a")
-    page.fill("#id_password", "pw")
-    page.click("input[type=submit]")
-    page.wait_for_url(live_server.url + "/pipeline/")
+    log_in(page, "manager-a")
     page.goto(live_server.url + f"/communities/{flat_slack.pk}/insight/")
     rule = page.locator(".plainly.inferred")
     expect(rule).to_contain_text("Replies in flat channels are inferred")

@@ -39,7 +39,7 @@ def test_a_manager_plans_a_deliverable_adds_a_task_and_logs_a_call_on_the_partne
 
 
 def test_pages_fit_a_phone_screen_without_sideways_scrolling(
-    chromium, live_server, manager_a, partnership_a, community, ranked_creator, org_a
+    chromium, live_server, manager_a, partnership_a, community, ranked_creator, org_a, log_in
 ):
     from partnerships.models import Task
 
@@ -48,11 +48,7 @@ def test_pages_fit_a_phone_screen_without_sideways_scrolling(
 
     context = chromium.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
     phone = context.new_page()
-    phone.goto(live_server.url + "/pipeline/")
-    phone.fill("#id_username", "manager-a")
-    phone.fill("#id_password", "pw")
-    phone.click("input[type=submit]")
-    phone.wait_for_url(live_server.url + "/pipeline/")
+    log_in(phone, "manager-a")
     overflowing = {}
     for path in (
         "/pipeline/", f"/partnerships/{partnership_a.pk}/", f"/communities/{community.pk}/",

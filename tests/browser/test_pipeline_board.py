@@ -189,14 +189,10 @@ def test_a_refused_decline_keeps_the_note_typed_in_the_dialog(page, log_in, mana
     assert partnership_a.activities.latest("occurred_at").body == "They said no brand deals this year"
 
 
-def test_the_board_and_the_new_partnership_page_fit_a_phone(chromium, live_server, manager_a, brand_a, creator):
+def test_the_board_and_the_new_partnership_page_fit_a_phone(chromium, live_server, manager_a, brand_a, creator, log_in):
     context = chromium.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
     phone = context.new_page()
-    phone.goto(live_server.url + "/pipeline/")
-    phone.fill("#id_username", "manager-a")
-    phone.fill("#id_password", "pw")
-    phone.click("input[type=submit]")
-    phone.wait_for_url(live_server.url + "/pipeline/")
+    log_in(phone, "manager-a")
     widths = {}
     for path in ("/pipeline/", "/pipeline/new/", "/pipeline/new/?q=ivy"):
         phone.goto(live_server.url + path)
