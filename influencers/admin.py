@@ -205,9 +205,14 @@ class IdentityAdmin(SharedDataAdmin):
 # Graph adds "rank now" to this page: graph/admin.py.
 @admin.register(Community)
 class CommunityAdmin(SharedDataAdmin):
-    list_display = ["label", "platform", "external_id", "member_count", "is_tracked", "last_activity_at"]
+    list_display = ["label", "platform", "external_id", "member_count", "is_tracked", "last_activity_at", "page"]
     list_filter = ["platform", "is_tracked"]
     search_fields = ["name", "external_id", "description"]
+
+    @admin.display(description="page")
+    def page(self, obj):
+        """The community's own page, where a manager reads its members and insight."""
+        return format_html('<a href="{}">open the page</a>', reverse("community", args=[obj.pk]))
     # Guidelines are the source's to say (each sync replaces them): shown, never edited here.
     exclude = ["guidelines"]
     readonly_fields = [

@@ -162,3 +162,11 @@ def test_the_latest_ranking_by_default_every_one_on_request(client, manager_a, t
     assert rows(client.get(SCORES, {"ranking": "all"})) == ["sheen_queen", "nibmeister", "nibmeister"]
     assert rows(client.get(SCORES, {"run__id__exact": earlier.pk})) == ["nibmeister"]
     assert client.get(SCORES, {"ranking": "oldest"}).status_code == 302
+
+
+def test_the_admins_community_list_links_each_community_to_its_page(client, manager_a, two_ranked):
+    pens, guild, _ = two_ranked
+    client.force_login(manager_a)
+    html = client.get(reverse("admin:influencers_community_changelist")).content.decode()
+    for community in (pens, guild):
+        assert f'<a href="{reverse("community", args=[community.pk])}">open the page</a>' in html
