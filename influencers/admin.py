@@ -33,7 +33,34 @@ def rounded(value) -> str:
     return str(value)
 
 
-class OneCommunityFilter(admin.SimpleListFilter):
+class FilterWithoutAll(admin.SimpleListFilter):
+    """A list filter that always has a choice (its menu offers no "All"): with none in the address,
+    ``default(narrowed)`` picks one — ``narrowed`` when the list is already kept small another way
+    (a query parameter in ``narrowed_by``, e.g. one run from the run's page)."""
+
+    narrowed_by: tuple[str, ...] = ()
+
+    def __init__(self, request, params, model, model_admin):
+        super().__init__(request, params, model, model_admin)
+        if self.parameter_name not in self.used_parameters:
+            default = self.default(narrowed=any(name in request.GET for name in self.narrowed_by))
+            if default is not None:
+                self.used_parameters[self.parameter_name] = str(default)
+
+    def default(self, *, narrowed: bool):
+        return None
+
+    def choices(self, changelist):
+        value = self.value()
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": value == lookup,
+                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
+                "display": title,
+            }
+
+
+class OneCommunityFilter(FilterWithoutAll):
     """One community at a time: a rank or a score means something only next to the others of its
     community. With no community chosen, the one with the newest ranking (by the period it covers)
     is shown, or the first by name; the menu names communities as the pages do
@@ -43,15 +70,9 @@ class OneCommunityFilter(admin.SimpleListFilter):
     title = "community"
     parameter_name = "community"
     community_path = "community"  # the lookup from the listed model to its community
-    narrowed_by: tuple[str, ...] = ()  # query parameters that already keep the list to one community
 
-    def __init__(self, request, params, model, model_admin):
-        super().__init__(request, params, model, model_admin)
-        narrowed = any(name in request.GET for name in self.narrowed_by)
-        if self.parameter_name not in self.used_parameters and not narrowed:
-            default = self.default_community()
-            if default is not None:
-                self.used_parameters[self.parameter_name] = str(default)
+    def default(self, *, narrowed: bool):
+        return None if narrowed else self.default_community()
 
     @staticmethod
     def default_community() -> int | None:
@@ -67,15 +88,6 @@ class OneCommunityFilter(admin.SimpleListFilter):
         communities = Community.objects.only("pk", "platform", "external_id", "name")
         return [(str(c.pk), c.label) for c in sorted(communities, key=lambda c: c.label.lower())]
 
-    def choices(self, changelist):
-        value = self.value()
-        for lookup, title in self.lookup_choices:
-            yield {
-                "selected": value == lookup,
-                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
-                "display": title,
-            }
-
     def queryset(self, request, queryset):
         value = self.value()
         if value is None:
@@ -85,7 +97,7 @@ class OneCommunityFilter(admin.SimpleListFilter):
         return queryset.filter(**{self.community_path: parse_id(value)})
 
 
-class LatestRankingFilter(admin.SimpleListFilter):
+class LatestRankingFilter(FilterWithoutAll):
     """The latest ranking of each community by default; every earlier one on request (a member's
     history). A list of one run (from the run's page) is left as it is."""
 
@@ -96,20 +108,14 @@ class LatestRankingFilter(admin.SimpleListFilter):
     def lookups(self, request, model_admin):
         return [("latest", "The latest"), ("all", "Every ranking (history)")]
 
-    def choices(self, changelist):
-        value = self.value() or ("all" if any(name in self.request.GET for name in self.narrowed_by) else "latest")
-        for lookup, title in self.lookup_choices:
-            yield {
-                "selected": value == lookup,
-                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
-                "display": title,
-            }
+    def default(self, *, narrowed: bool):
+        return "all" if narrowed else "latest"
 
     def queryset(self, request, queryset):
         value = self.value()
-        if value == "all" or (value is None and any(name in request.GET for name in self.narrowed_by)):
+        if value == "all":
             return queryset
-        if value not in (None, "latest"):
+        if value != "latest":
             raise IncorrectLookupParameters(f"No ranking choice {value!r}.")
         latest = RankingRun.objects.filter(community=OuterRef("run__community"), status=RankingStatus.COMPLETED)
         return queryset.filter(run=Subquery(latest.order_by("-window_end", "-pk").values("pk")[:1]))
