@@ -90,6 +90,7 @@ class WebhookEvent(models.TextChoices):
     AGREEMENT_CREATED = "agreement.created", "An agreement was written or renewed"
     AGREEMENT_UPDATED = "agreement.updated", "An agreement's terms changed"
     RANKING_COMPLETED = "ranking.completed", "A community was ranked"
+    MESSAGE_RECEIVED = "message.received", "A creator's message arrived on a partnership"
 
 
 class WebhookSubscription(models.Model):

@@ -8,6 +8,8 @@ traceback from deep inside Django.
 
 from __future__ import annotations
 
+import base64
+import binascii
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -75,6 +77,11 @@ class Config:
     discourse_api_key: str | None
     discourse_api_username: str
     reddit: dict[str, str]
+    # Keys that seal stored secrets (senders' passwords and tokens): the first seals, all open,
+    # so a new key can be put first while old rows are still read (crm/sealed.py).
+    encryption_keys: list[str]
+    # Where people outside reach this server (the unsubscribe link in outreach emails).
+    public_url: str
 
     @property
     def runs_tasks_in_process(self) -> bool:
@@ -245,4 +252,35 @@ def read_config(environ: Mapping[str, str], *, base_dir: Path) -> Config:
         discourse_api_key=environ.get("DISCOURSE_API_KEY") or None,
         discourse_api_username=environ.get("DISCOURSE_API_USERNAME") or "system",
         reddit={name: environ[name] for name in REDDIT_VARIABLES if environ.get(name)},
+        encryption_keys=encryption_keys(environ),
+        public_url=public_url(environ, debug=debug),
     )
+
+
+def encryption_keys(environ: Mapping[str, str]) -> list[str]:
+    """ENCRYPTION_KEYS: comma-separated Fernet keys (32 url-safe base64 bytes each; make one with
+    ``python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"``).
+    Empty: secrets are sealed with a key derived from SECRET_KEY (crm/sealed.py), so changing
+    SECRET_KEY then makes stored passwords unreadable — production sets ENCRYPTION_KEYS."""
+    keys = env_list(environ, "ENCRYPTION_KEYS", [])
+    for position, key in enumerate(keys, start=1):
+        try:
+            valid = len(base64.urlsafe_b64decode(key.encode())) == 32
+        except (binascii.Error, ValueError):
+            valid = False
+        if not valid:
+            raise ConfigError(
+                f"ENCRYPTION_KEYS: key {position} is not a Fernet key (32 url-safe base64-encoded bytes, 44 characters)"
+            )
+    return keys
+
+
+def public_url(environ: Mapping[str, str], *, debug: bool) -> str:
+    """PUBLIC_URL: this server's address as people outside reach it (https://crm.example.com),
+    for links in emails; locally http://127.0.0.1:8000."""
+    url = environ.get("PUBLIC_URL", "").strip().rstrip("/")
+    if not url:
+        return "http://127.0.0.1:8000" if debug else ""
+    if not url.startswith(("http://", "https://")) or "/" in url.split("://", 1)[1]:
+        raise ConfigError(f"PUBLIC_URL must look like https://crm.example.com (no path), got {url!r}")
+    return url

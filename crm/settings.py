@@ -212,6 +212,9 @@ CELERY_BEAT_SCHEDULE = {
     "sync-tracked-communities": {"task": "influencers.tasks.sync_tracked_communities", "schedule": 3600.0},
     "resume-interrupted-syncs": {"task": "influencers.tasks.resume_interrupted_syncs", "schedule": 600.0},
     "purge-expired-api-records": {"task": "api.tasks.purge_expired_api_records", "schedule": 3600.0},
+    # Outreach: send what is due, write follow-ups, recover interrupted sends; read replies.
+    "outreach-every-minute": {"task": "partnerships.outreach.tasks.outreach_every_minute", "schedule": 60.0},
+    "read-inboxes": {"task": "partnerships.outreach.tasks.read_inboxes", "schedule": 300.0},
 }
 # How long the webhook delivery log is kept (as pretix keeps its webhook calls): finished deliveries
 # older than this are deleted hourly; pending ones stay until they finish.
@@ -227,6 +230,8 @@ OUTBOUND_CA_BUNDLE = CONFIG.ca_bundle
 DISCOURSE_API_KEY = CONFIG.discourse_api_key
 DISCOURSE_API_USERNAME = CONFIG.discourse_api_username
 REDDIT_API = CONFIG.reddit  # REDDIT_CLIENT_ID, REDDIT_CLIENT_SECRET, … as set
+ENCRYPTION_KEYS = CONFIG.encryption_keys  # crm/sealed.py
+PUBLIC_URL = CONFIG.public_url  # links in outreach emails (unsubscribe)
 
 # --- REST API (/api/v1/): organization API keys or browser sessions -------------------------
 REST_FRAMEWORK = {

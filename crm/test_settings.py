@@ -10,6 +10,7 @@ os.environ.setdefault("DEBUG", "0")
 os.environ.setdefault("SECRET_KEY", "test-only-" + "x1y2z3" * 10)
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
+os.environ.setdefault("PUBLIC_URL", "http://testserver")
 
 from crm.settings import *  # noqa: E402,F403
 

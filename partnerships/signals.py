@@ -11,3 +11,6 @@ agreement_updated = Signal()
 # and id) and ``replacement`` ("Erased creator #N"), sent inside the erasure's transaction so that
 # each app takes the names out of its own stored copies, or the erasure does not happen at all.
 creator_erased = Signal()
+# ``message`` (partnerships.models.outreach.Message): a creator's message arrived and was filed
+# under a partnership (matched, or filed by a manager). After commit.
+message_received = Signal()

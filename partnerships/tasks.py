@@ -7,6 +7,7 @@ from crm.celery import RETRY_WHILE_DATABASE_IS_DOWN
 from partnerships.measurement.mentions import brands_to_measure_after_sync
 from partnerships.measurement.services import brand_measure
 from partnerships.models import Brand
+from partnerships.outreach import tasks as outreach_tasks  # noqa: F401  registers the outreach tasks
 
 
 @shared_task(**RETRY_WHILE_DATABASE_IS_DOWN)

@@ -17,6 +17,17 @@ from partnerships.models.agreement import (
 from partnerships.models.brand import Brand, BrandMeasurement, BrandMention, CommunityStance, MentionScan, Stance
 from partnerships.models.community_request import TRACKABLE_PLATFORMS, CommunityRequest, RequestStatus
 from partnerships.models.creator_note import CreatorNote
+from partnerships.models.outreach import (
+    Channel,
+    ContactAddress,
+    DoNotContact,
+    Message,
+    MessageStatus,
+    MessageTemplate,
+    Sender,
+    Sequence,
+    SequenceStatus,
+)
 from partnerships.models.pipeline import (
     END_STAGES,
     OBSERVED_STAGES,
@@ -30,6 +41,15 @@ from partnerships.models.referral import ReferralEvent, ReferralEventKind, Refer
 from partnerships.models.timeline import Activity, ActivityKind, Task
 
 __all__ = [
+    "Channel",
+    "ContactAddress",
+    "DoNotContact",
+    "Message",
+    "MessageStatus",
+    "MessageTemplate",
+    "Sender",
+    "Sequence",
+    "SequenceStatus",
     "Activity",
     "ActivityKind",
     "Agreement",
