@@ -53,6 +53,7 @@ from partnerships.models import (
     ReferralLink,
     Task,
 )
+from partnerships.models.outreach import ContactAddress, Direction, DoNotContact, Message
 
 ERASED_HANDLE = "[erased]"
 
@@ -261,6 +262,10 @@ def creator_erase(*, creator: Creator, actor=None, requested_through: str = "") 
         value for identity in identities for value in (identity.handle, identity.display_name, identity.external_id)
     }
     names.discard(ERASED_HANDLE)
+    # The addresses organizations wrote to them at appear in timeline lines ("Email to …").
+    names |= set(ContactAddress.objects.filter(creator=creator).values_list("email", flat=True))
+    names |= set(Message.objects.filter(creator=creator, direction=Direction.IN).values_list("from_address", flat=True))
+    names.discard("")
     for identity in identities:
         if hasattr(identity, "erasure"):
             continue  # erased before (an account linked to two creators' requests): already anonymous
@@ -301,6 +306,14 @@ def creator_erase(*, creator: Creator, actor=None, requested_through: str = "") 
     # Organizations' notes about the person are about them and nothing else: they go, with their history.
     CreatorNote.objects.filter(creator=creator).delete()
     CreatorNote.history.filter(creator_id=creator.pk).delete()
+    # Outreach: every organization's address for them and their own words in replies go. A
+    # do-not-contact mark stays: it protects them, and says nothing but "do not write".
+    ContactAddress.objects.filter(creator=creator).delete()
+    Message.objects.filter(creator=creator, direction=Direction.IN).update(
+        subject="", body="", from_address="", from_name="", message_id="", in_reply_to="", references=""
+    )
+    Message.objects.filter(creator=creator, direction=Direction.OUT).update(to_address="")
+    DoNotContact.objects.filter(creator=creator).update(note="")
     # Every organization's open request for this person is answered by it.
     ErasureRequest.objects.filter(creator=creator, status=ErasureStatus.REQUESTED).update(
         status=ErasureStatus.ERASED, decided_by=actor, decided_at=timezone.now()
@@ -323,6 +336,9 @@ def _redact_copies(creator: Creator, names: set[str]) -> None:
         (Agreement.history.filter(partnership__in=partnerships), ("notes",)),
         (Deliverable.objects.filter(partnership__in=partnerships), ("title", "notes")),
         (BrandMeasurement.objects.all(), ("document",)),
+        # What was written to them ("Hi Anna"), and where their replies were matched by name.
+        (Message.objects.filter(creator=creator), ("subject", "body", "from_name")),
+        (Message.objects.filter(partnership__in=partnerships), ("subject", "body", "from_name")),
         (ErasureRequest.objects.filter(creator=creator), ("note", "requested_through")),
         # "Recent actions" and each object's history page show the name the object had then.
         (LogEntry.objects.all(), ("object_repr", "change_message")),

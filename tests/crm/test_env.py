@@ -80,6 +80,9 @@ def test_sources_and_retries_are_read_here_and_nowhere_else():
         ({"DEBUG": "1", "OUTBOUND_ALLOWED_HOSTS": "http://forum.intranet/"}, "OUTBOUND_ALLOWED_HOSTS"),
         ({"DEBUG": "1", "SYNC_FIRST_RETRY_SECONDS": "0"}, "SYNC_FIRST_RETRY_SECONDS"),
         ({"DEBUG": "1", "WEBHOOK_FIRST_RETRY_SECONDS": "nan"}, "WEBHOOK_FIRST_RETRY_SECONDS"),
+        ({"DEBUG": "1", "ENCRYPTION_KEYS": "not-a-key"}, "ENCRYPTION_KEYS"),
+        ({"DEBUG": "1", "PUBLIC_URL": "crm.example.com"}, "PUBLIC_URL"),
+        ({"DEBUG": "1", "PUBLIC_URL": "https://crm.example.com/app"}, "PUBLIC_URL"),
     ],
 )
 def test_each_mistake_is_one_line_naming_the_variable(environ, variable):
@@ -157,3 +160,15 @@ def test_every_page_writes_dates_one_way():
         page.render(Context({"day": day, "moment": moment}))
         == "2026-12-05 | 2026-12-05 13:04 | 2026-12-05 | 2026-12-05 13:04"
     )
+
+
+def test_encryption_keys_and_the_public_address():
+    from cryptography.fernet import Fernet
+
+    new, old = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    config = read_config({**PRODUCTION, "ENCRYPTION_KEYS": f"{new}, {old}", "PUBLIC_URL": "https://crm.example.com/"},
+                         base_dir=BASE)  # fmt: skip
+    assert (config.encryption_keys, config.public_url) == ([new, old], "https://crm.example.com")
+    local = read_config({"DEBUG": "1"}, base_dir=BASE)
+    assert (local.encryption_keys, local.public_url) == ([], "http://127.0.0.1:8000")
+    assert read_config(PRODUCTION, base_dir=BASE).public_url == ""  # emails then refuse to go, saying why
