@@ -144,7 +144,7 @@ def refusal(error: Exception, *, to: str = "") -> SendRefused:
                 return SendRefused(f"{who} does not accept private messages from this account", permanent=True)
         first = error.items[0]
         return SendRefused(f"Reddit refused the message: {first.message} ({first.error_type})", permanent=True)
-    if isinstance(error, prawcore.OAuthException) or isinstance(error, prawcore.InvalidToken):
+    if isinstance(error, (prawcore.OAuthException, prawcore.InvalidToken)):
         return SendRefused("Reddit refused the account's credentials", permanent=True)
     if isinstance(error, prawcore.InsufficientScope):
         return SendRefused(
@@ -153,7 +153,7 @@ def refusal(error: Exception, *, to: str = "") -> SendRefused:
         )
     if isinstance(error, prawcore.Forbidden):
         return SendRefused(
-            "Reddit forbids this account to do that (403): it may be suspended, or lack private messages",
+            "Reddit refused this account (403): it may be suspended, or not allowed to send private messages",
             permanent=True,
         )
     if isinstance(error, prawcore.TooManyRequests):

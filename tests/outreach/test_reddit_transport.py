@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 import pytest
 from django.conf import settings
 
-from outreach.transports import Outgoing, RedditAccount, SendRefused
+from outreach.transports import Outgoing, Receipt, RedditAccount, SendRefused
 from outreach.transports import reddit as transport
 from tests.fakes.reddit import FakeReddit
 
@@ -87,9 +87,7 @@ def test_a_follow_up_is_a_reply_in_the_same_conversation(fake):
 
 
 def test_a_follow_up_in_a_conversation_the_account_does_not_have_is_refused(fake):
-    error = refused(
-        lambda: transport.send(ACCOUNT, follow_up(transport.Receipt("t4_zzzzz", datetime.now(UTC), "t4_zzzzz")))
-    )
+    error = refused(lambda: transport.send(ACCOUNT, follow_up(Receipt("t4_zzzzz", datetime.now(UTC), "t4_zzzzz"))))
     assert error.permanent and "Reddit refused the message" in error.reason
     assert [form["thing_id"] for form in posted(fake, "/api/comment")] == ["t4_zzzzz"]
 
@@ -145,7 +143,7 @@ def test_reddit_api_errors_become_refusals(fake, error_type, message, reason, pe
         (429, {"retry-after": "42"}, "rate-limiting", False, 42.0),
         (429, {}, "rate-limiting", False, None),
         (500, {}, "unavailable for now (it answered 500)", False, None),
-        (403, {}, "forbids this account", True, None),
+        (403, {}, "Reddit refused this account (403)", True, None),
         (401, {"www-authenticate": 'Bearer realm="reddit", error="invalid_token"'}, "credentials", True, None),
         (403, {"www-authenticate": 'Bearer realm="reddit", error="insufficient_scope"'}, "privatemessages", True, None),
     ],
