@@ -3,6 +3,10 @@
 Routes are (method, path) with an optional query; each holds a queue of responses served in
 order (the last one repeats). Routes come from hand-built listings or from praw's own vcrpy
 cassettes, replayed as recorded. Every request is logged so tests can say what praw asked for.
+
+Private messages are live instead (``FakeReddit(account="name")``): a compose or a reply is kept
+and shows in the sent box and the conversations, in the JSON shapes Reddit answers (read from
+praw's cassettes TestMessage.test_reply, 2016 and 2025). ``inject`` puts an error before any answer.
 """
 
 from __future__ import annotations
@@ -28,12 +32,19 @@ def _query(url_query: str) -> frozenset:
 
 
 class FakeReddit:
-    def __init__(self):
+    def __init__(self, *, account: str | None = None):
         self.routes: dict[tuple[str, str], list[tuple[frozenset | None, deque]]] = defaultdict(list)
         self.requests: list[tuple[str, str]] = []
         self.times: list[float] = []  # when each request arrived (time.monotonic)
+        self.forms: list[tuple[str, dict]] = []  # (path, form fields) of every POST, in order
         self.add("POST", "/api/v1/access_token", TOKEN)
         self._server = None
+        # Private messages (only with an account: other tests see the routes they add, nothing more).
+        self.account = account
+        self.messages: list[dict] = []  # every message's data, in the order they were written
+        self.clock = time.time  # what "now" is for a message's created_utc
+        self.injected: dict[tuple[str, str], deque] = defaultdict(deque)
+        self._next_id = 36**5  # base-36 ids of five and more digits, as Reddit's
 
     # --- routes -------------------------------------------------------------------------
     def add(self, method: str, path: str, body, *, status: int = 200, query: dict | None = None, headers=None):
@@ -94,6 +105,160 @@ class FakeReddit:
         responses = best[1]
         return responses.popleft() if len(responses) > 1 else responses[0]
 
+    # --- private messages -------------------------------------------------------------------
+    def inject(
+        self,
+        method: str,
+        path: str,
+        *,
+        status: int = 200,
+        body=None,
+        headers=None,
+        times: int = 1,
+        deliver: bool = False,
+        delay: float = 0.0,
+    ) -> None:
+        """The next ``times`` requests to this route answer this instead, after ``delay`` seconds.
+        ``body`` None: Reddit's error body for the status. ``deliver``: the message is kept all the
+        same (Reddit took it, then failed to say so, or said so too late)."""
+        body = {"message": f"error {status}", "error": status} if body is None else body
+        for _ in range(times):
+            self.injected[(method, _normal_path(path))].append((status, body, headers or {}, deliver, delay))
+
+    def refuse_compose(self, error_type: str, message: str, field: str = "to") -> None:
+        """The next compose answers Reddit's error list, e.g. NOT_WHITELISTED_BY_USER_MESSAGE."""
+        self.inject("POST", "/api/compose", body={"json": {"errors": [[error_type, message, field]]}})
+
+    def receive_message(
+        self,
+        author: str,
+        subject: str,
+        body: str,
+        *,
+        first_message_name: str | None = None,
+        parent_id: str | None = None,
+        created_utc: float | None = None,
+    ) -> dict:
+        """A message arriving for the account: a new conversation, or (``first_message_name``) a
+        reply inside one."""
+        return self._write(
+            author=author,
+            dest=self.account,
+            subject=subject,
+            body=body,
+            first_message_name=first_message_name,
+            parent_id=parent_id,
+            created_utc=created_utc,
+        )
+
+    def sent_to(self, dest: str) -> list[dict]:
+        return [m for m in self.messages if m["author"] == self.account and m["dest"] == dest]
+
+    def _write(self, *, author, dest, subject, body, first_message_name=None, parent_id=None, created_utc=None):
+        self._next_id += 1
+        id_ = base36(self._next_id)
+        message = {
+            "first_message": int(first_message_name[3:], 36) if first_message_name else None,
+            "first_message_name": first_message_name, "subreddit": None, "likes": None, "replies": "",
+            "author_fullname": f"t2_{author.lower()[:8]}", "id": id_, "subject": subject, "score": 0,
+            "author": author, "num_comments": None, "parent_id": parent_id, "subreddit_name_prefixed": None,
+            "new": author != self.account, "type": "unknown", "body": body, "dest": dest, "was_comment": False,
+            "body_html": f"<!-- SC_OFF --><div class=\"md\"><p>{body}</p>\n</div><!-- SC_ON -->",
+            "name": f"t4_{id_}", "created": 0.0, "created_utc": float(int(created_utc or self.clock())),
+            "context": "", "distinguished": None,
+        }  # fmt: skip
+        message["created"] = message["created_utc"]
+        self.messages.append(message)
+        return message
+
+    def _find(self, fullname: str) -> dict | None:
+        return next((m for m in self.messages if m["name"] == fullname), None)
+
+    def _conversation(self, root: dict) -> dict:
+        """The first message with the rest of its conversation nested in ``replies``, oldest first."""
+        rest = [m for m in self.messages if m["first_message_name"] == root["name"]]
+        return {
+            "kind": "t4",
+            "data": {**root, "replies": listing([{"kind": "t4", "data": m} for m in rest]) if rest else ""},
+        }
+
+    def _conversations(self) -> list[dict]:
+        """/message/messages: the account's conversations, the one with the latest message first."""
+        mine = [m for m in self.messages if self.account in (m["author"], m["dest"])]
+        roots = [m for m in mine if not m["first_message_name"]]
+
+        def latest(root):
+            return max(m["created_utc"] for m in mine if root["name"] in (m["name"], m["first_message_name"]))
+
+        return [self._conversation(root) for root in sorted(roots, key=latest, reverse=True)]
+
+    def _page(self, things: list[dict], query: dict) -> dict:
+        if query.get("after"):
+            names = [t["data"]["name"] for t in things]
+            things = things[names.index(query["after"]) + 1 :] if query["after"] in names else []
+        limit = int(query.get("limit") or 25)
+        page = things[:limit]
+        return listing(page, after=page[-1]["data"]["name"] if len(things) > limit else None)
+
+    def _message_answer(self, method: str, path: str, query: dict, form: dict):
+        """Reddit's answer to a messaging request, or None for a route this part does not serve."""
+        path = _normal_path(path)
+        if (method, path) == ("GET", "/api/v1/me"):
+            return 200, {
+                "name": self.account,
+                "id": "fake01",
+                "created_utc": 1500000000.0,
+                "link_karma": 1,
+                "comment_karma": 0,
+                "has_mail": False,
+                "inbox_count": 0,
+                "is_suspended": False,
+            }
+        if (method, path) == ("POST", "/api/compose"):
+            self._write(
+                author=self.account, dest=form.get("to", ""), subject=form.get("subject", ""), body=form.get("text", "")
+            )
+            return 200, {"json": {"errors": []}}
+        if (method, path) == ("POST", "/api/comment") and form.get("thing_id", "").startswith("t4_"):
+            parent = self._find(form["thing_id"])
+            if parent is None:
+                return 200, {"json": {"errors": [["NO_THING_ID", "can't find that", "parent"]]}}
+            root = parent["first_message_name"] or parent["name"]
+            other = parent["dest"] if parent["author"] == self.account else parent["author"]
+            reply = self._write(
+                author=self.account,
+                dest=other,
+                subject=self._find(root)["subject"],
+                body=form.get("text", ""),
+                first_message_name=root,
+                parent_id=parent["name"],
+            )
+            return 200, {"json": {"errors": [], "data": {"things": [{"kind": "t4", "data": reply}]}}}
+        if (method, path) == ("GET", "/message/sent"):
+            sent = [{"kind": "t4", "data": m} for m in reversed(self.messages) if m["author"] == self.account]
+            return 200, self._page(sent, query)
+        if (method, path) == ("GET", "/message/messages"):
+            return 200, self._page(self._conversations(), query)
+        if method == "GET" and path.startswith("/message/messages/"):
+            root = self._find(f"t4_{path.rsplit('/', 1)[1]}")
+            if root is not None and root["first_message_name"]:
+                root = self._find(root["first_message_name"])
+            return 200, listing([self._conversation(root)] if root else [])
+        return None
+
+    def _answer(self, method: str, path: str, query: str, form: dict):
+        injected = self.injected.get((method, _normal_path(path)))
+        if injected:
+            status, body, headers, deliver, delay = injected.popleft()
+            if deliver and self.account:
+                self._message_answer(method, path, dict(parse_qsl(query)), form)
+            return status, body, headers, delay
+        if self.account:
+            answer = self._message_answer(method, path, dict(parse_qsl(query)), form)
+            if answer is not None:
+                return *answer, {}, 0.0
+        return self._respond(method, path, _query(query))
+
     # --- server ---------------------------------------------------------------------------
     def __enter__(self):
         fake = self
@@ -104,11 +269,15 @@ class FakeReddit:
             def _serve(self):
                 url = urlparse(self.path)
                 length = int(self.headers.get("Content-Length") or 0)
-                if length:
-                    self.rfile.read(length)
+                raw = self.rfile.read(length) if length else b""
+                form = {}
+                if "x-www-form-urlencoded" in (self.headers.get("Content-Type") or ""):
+                    form = dict(parse_qsl(raw.decode(), keep_blank_values=True))
+                if self.command == "POST":
+                    fake.forms.append((_normal_path(url.path), form))
                 fake.requests.append((self.command, url.path + (f"?{url.query}" if url.query else "")))
                 fake.times.append(time.monotonic())
-                status, body, headers, delay = fake._respond(self.command, url.path, _query(url.query))
+                status, body, headers, delay = fake._answer(self.command, url.path, url.query, form)
                 time.sleep(delay)
                 data = body.encode() if isinstance(body, str) else json.dumps(body).encode()
                 self.send_response(status)
@@ -224,3 +393,12 @@ def rules_body(rules: list[dict]) -> dict:
         "site_rules": SITE_RULES,
         "site_rules_flow": [{"reasonTextToShow": "This is spam", "reasonText": "This is spam"}],
     }
+
+
+def base36(number: int) -> str:
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    text = ""
+    while number:
+        number, digit = divmod(number, 36)
+        text = digits[digit] + text
+    return text or "0"
