@@ -140,6 +140,8 @@ def message_write(
     follow_up_body = merge.merge(follow_up_body or "", values).strip()
     if not subject:
         errors["subject"] = "Write a subject."
+    elif sender.channel == Channel.REDDIT and len(subject) > 100:
+        errors["subject"] = "Reddit takes subjects of up to 100 characters."
     if not body:
         errors["body"] = "Write the message."
     if len(body) > 10_000:
