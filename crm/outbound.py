@@ -18,6 +18,9 @@ an operator's own forum on the office network, the tests' servers on loopback.
 Resolving and pinning is requests-hardened's ``IPFilterAdapter`` (Saleor's, kept up to date with
 urllib3); this module adds the allow list, a stricter address test and the redirect rules.
 
+Connections that are not HTTP (a mailbox's SMTP and IMAP servers) take their address from
+``checked_address``: the same checks and allow list, resolved once, connected to that address.
+
 What a tenant may read about a refused or failed request is ``outbound_failure``'s one line,
 "refused: …" or "failed: …": never the network's own words (errno, "Connection refused", the
 resolved address), so a delivery log cannot be used to map the operator's network.
@@ -163,6 +166,27 @@ def outbound_url_refusal(url: str) -> str | None:
     if address is not None and address_is_refused(address):
         return PRIVATE
     return None
+
+
+def checked_address(host: str, port: int) -> str:
+    """The address to open a non-HTTP connection to (SMTP, IMAP), after the policy's checks.
+
+    ``host`` is resolved once and the caller connects to the address returned, not to the name
+    again (its TLS still checks the certificate against the name), so a DNS answer that changes
+    in between cannot lead anywhere else. Raises ``OutboundRefused`` for ``localhost`` or a
+    refused address unless the operator allows ``host`` (or ``host:port``); lets
+    ``socket.gaierror`` through when the name does not resolve.
+    """
+    host = host.strip().lower().rstrip(".")
+    allowed = host_is_allowed(host, port)
+    if not allowed and (host == "localhost" or host.endswith(".localhost")):
+        raise OutboundRefused(LOCALHOST)
+    # The first answer is the one connected to, as socket.create_connection would try first.
+    _, _, _, _, sockaddr = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    address = sockaddr[0]
+    if not allowed and address_is_refused(ipaddress.ip_address(address.split("%")[0])):
+        raise OutboundRefused(PRIVATE)
+    return address
 
 
 class _PolicyAdapter(IPFilterAdapter):
