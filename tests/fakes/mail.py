@@ -13,6 +13,8 @@ root: the Debian package's own users (dovenull, dovecot) do that, as they do in 
 
 from __future__ import annotations
 
+import asyncio
+
 import email
 import imaplib
 import os
@@ -64,6 +66,7 @@ class FakeSMTPServer:
     login: tuple[str, str] | None = None
     refused: set[str] = field(default_factory=set)
     answer_later: bool = False
+    rcpt_delay: float = 0.0  # seconds to sit on each recipient before answering (a worker killed mid-send)
     received: list[Received] = field(default_factory=list)
     port: int = field(default_factory=free_port)
     host: str = HOST
@@ -97,6 +100,8 @@ class _SMTPHandler:
         self.fake = fake
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if self.fake.rcpt_delay:
+            await asyncio.sleep(self.fake.rcpt_delay)
         if self.fake.answer_later:
             return "451 4.3.0 Try again later"
         if address.lower() in {refused.lower() for refused in self.fake.refused}:
