@@ -10,6 +10,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("api.urls")),
     path("", include("partnerships.urls")),
+    path("", include("partnerships.outreach.urls")),
     path("", include("discovery.urls")),
     path("", include("insight.urls")),
     path("", RedirectView.as_view(pattern_name="pipeline", permanent=False), name="home"),

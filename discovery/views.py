@@ -44,6 +44,11 @@ def creator_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context["brands"] = list(tenancy.scope_to_user(Brand.objects.all(), request.user).order_by("name"))
     context["notes"] = creator_notes_for(creator=creator, user=request.user)
     context["can_note"] = bool(tenancy.organization_ids_for(request.user, editable=True))
+    # "Write to them" beside each partnership the user may write from (its organization's editors).
+    editable = tenancy.organization_ids_for(request.user, editable=True)
+    context["writable"] = {
+        p.pk for p in context["partnerships"] if request.user.is_superuser or p.brand.organization_id in editable
+    }
     return render(request, "influencers/creator.html", context)
 
 

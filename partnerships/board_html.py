@@ -28,9 +28,12 @@ TRENDS = {
 }
 
 
-def card_html(card: Card, *, can_move: bool, back: str, partnership_url: str, move_url: str, community_url: str) -> str:
+def card_html(
+    card: Card, *, can_move: bool, back: str, partnership_url: str, move_url: str, community_url: str,
+    outreach: str = "",
+) -> str:  # fmt: skip
     """One card. ``partnership_url``, ``move_url`` and ``community_url`` are reversed once with 0 for
-    the id."""
+    the id; ``outreach`` is its outreach line ("waiting for reply · follow-up in 2 days"), if any."""
     name = escape(card.creator)
     moves = move_url.replace("/0/", f"/{card.pk}/")
     page = partnership_url.replace("/0/", f"/{card.pk}/")
@@ -56,6 +59,8 @@ def card_html(card: Card, *, can_move: bool, back: str, partnership_url: str, mo
         due = f" · due {task.due_on:%b} {task.due_on.day}" if task.due_on else ""
         late = " overdue" if card.overdue else ""
         parts.append(f'<span class="task{late}">{escape(task.title)}{due}</span>')
+    if outreach:
+        parts.append(f'<span class="outreach">{escape(outreach)}</span>')
     control = card.control
     parts.append(f'<span class="badge control-{control.key}">{escape(control.badge)}</span>')
     if card.owner:
@@ -66,14 +71,17 @@ def card_html(card: Card, *, can_move: bool, back: str, partnership_url: str, mo
     return "".join(parts)
 
 
-def cards_html(cards: list[Card], *, can_move: bool, back: str) -> SafeString:
+def cards_html(cards: list[Card], *, can_move: bool, back: str, outreach: dict[int, str] | None = None) -> SafeString:
+    """The cards of one column; ``outreach`` maps a card's id to its outreach line
+    (``partnerships.outreach.selectors.outreach_lines``, read once for the whole board)."""
+    outreach = outreach or {}
     partnership_url = reverse("partnership", args=[0])
     move_url = reverse("pipeline-move", args=[0])
     community_url = reverse("community", args=[0])
     html = "".join(
         card_html(
             c, can_move=can_move, back=back, partnership_url=partnership_url, move_url=move_url,
-            community_url=community_url,
+            community_url=community_url, outreach=outreach.get(c.pk, ""),
         )
         for c in cards
     )  # fmt: skip

@@ -27,6 +27,7 @@ from partnerships.forms import (
     TaskForm,
 )
 from partnerships.models import Agreement, Deliverable, Partnership, Task
+from partnerships.outreach.views.compose import messages_section
 from partnerships.views._shared import safe_next, written
 
 LOOK_ONLY = "You can look at this partnership but not change it."
@@ -68,6 +69,7 @@ def partnership_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "status_form": DeliverableStatusForm(),
         "depth": depth,
         "depth_words": _depth_words(depth, page.partnership),
+        "outreach": messages_section(page.partnership, request.user),
     }
     return render(request, "partnerships/partnership.html", context)
 

@@ -20,6 +20,7 @@ from partnerships.board_html import cards_html
 from partnerships.forms import NewPartnershipSearchForm, PipelineAddForm, PipelineFilterForm
 from partnerships.models import Brand, CommunityStance, Partnership, Stage
 from partnerships.models.pipeline import next_stage
+from partnerships.outreach.selectors import outreach_lines
 from partnerships.people_search import people_to_add
 from partnerships.views._shared import named_brand, safe_next, say_refusal
 
@@ -44,8 +45,10 @@ def pipeline(request: HttpRequest) -> HttpResponse:
     columns = selectors.pipeline_board(user=request.user, **filters)
     can_move = tenancy.can_edit(request.user)
     back = quote(request.get_full_path(), safe="")
+    # The outreach line of every card ("waiting for reply · follow-up in 2 days"): two queries for the board.
+    lines = outreach_lines([card for column in columns for card in column.cards])
     for column in columns:
-        column.cards_html = cards_html(column.cards, can_move=can_move, back=back)
+        column.cards_html = cards_html(column.cards, can_move=can_move, back=back, outreach=lines)
     visible = selectors.partnerships_visible_to(request.user)
     context = {
         "columns": columns,
