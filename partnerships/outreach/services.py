@@ -574,7 +574,7 @@ def _store_incoming(sender: Sender, item: Incoming) -> Message | None:
         organization_id=sender.organization_id, partnership=partnership, creator=creator, sender=sender,
         direction=Direction.IN, channel=sender.channel, status=MessageStatus.RECEIVED,
         to_address=sender.address, from_address=item.sender[:254], from_name=item.sender_name[:200],
-        subject=item.subject[:300], body=item.text, message_id=item.message_id[:300],
+        subject=item.subject[:300], body=item.text.replace("\r\n", "\n").strip(), message_id=item.message_id[:300],
         in_reply_to=item.in_reply_to[:300], references=" ".join(item.references)[:5000],
         external_id=item.external_id[:300], thread_id=item.reddit_thread[:300], problem=item.problem[:500],
         occurred_at=item.received_at or timezone.now(),

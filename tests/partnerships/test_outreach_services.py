@@ -61,7 +61,6 @@ def transport(monkeypatch):
     fake = RecordingTransport()
     monkeypatch.setattr(senders, "transport_for", lambda channel: fake)
     monkeypatch.setattr(services, "transport_for", lambda channel: fake)
-    monkeypatch.setattr(services, "reverse", lambda name, args: f"/unsubscribe/{args[0]}/")  # TEMP until the page lands
     return fake
 
 
