@@ -21,7 +21,7 @@ from partnerships.models.outreach import Direction, Message, MessageStatus, Sequ
 from partnerships.outreach import senders as outreach_senders
 from partnerships.outreach import services as outreach
 from partnerships.outreach.senders import sender_connect, template_save
-from partnerships.outreach.transports import Incoming
+from partnerships.outreach.transports import Incoming, Receipt
 from partnerships.services import partnership_move
 from tests.api.test_webhooks import Receiver
 
@@ -70,14 +70,16 @@ def template_a(org_a):
 
 class FakeTransport:
     """The transport contract (partnerships/outreach/transports/__init__.py) without a server:
-    sends nothing, and hands out what a test put in the inbox."""
+    accepts what is sent (recording it), and hands out what a test put in the inbox. Tests that
+    commit (transaction=True) run the send after commit: it must never reach a real server."""
 
     def __init__(self):
         self.inbox: list[Incoming] = []
         self.sent = []
 
     def send(self, account, outgoing):
-        raise AssertionError("these tests do not send")
+        self.sent.append(outgoing)
+        return Receipt(external_id=outgoing.message_id, sent_at=datetime.now(UTC))
 
     def was_sent(self, account, outgoing, since):
         return None
@@ -96,6 +98,8 @@ def transport(monkeypatch):
     # The services module holds its own reference to transport_for (imported by name).
     for module in (outreach_senders, outreach):
         monkeypatch.setattr(module, "transport_for", lambda channel: fake)
+    # The unsubscribe page is the pages' (not the API's): its link is not what these tests look at.
+    monkeypatch.setattr(outreach, "unsubscribe_url", lambda organization_id, creator_id: "http://testserver/u/x")
     return fake
 
 
@@ -316,6 +320,7 @@ def test_a_reply_read_from_the_inbox_is_sent_to_message_received_subscribers(
             text="Happy to talk!", received_at=datetime(2026, 3, 2, 10, tzinfo=UTC), message_id="<r1@example.com>",
             in_reply_to=our_id,
         ))  # fmt: skip
+        assert [outgoing.subject for outgoing in transport.sent] == ["Hello"]
         counts = outreach.inbox_read(sender=sender_a)
         assert counts["stored"] == 1 and counts["matched"] == 1
         [(headers, body)] = [item for item in receiver.received if item[0]["X-Webhook-Event"] == "message.received"]
@@ -336,7 +341,7 @@ def test_a_reply_read_from_the_inbox_is_sent_to_message_received_subscribers(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_filing_an_unmatched_reply_through_the_api_sends_message_received(org_a, engaging_a, sender_a):
+def test_filing_an_unmatched_reply_through_the_api_sends_message_received(org_a, engaging_a, sender_a, transport):
     receiver = Receiver()
     try:
         webhook_subscription_create(organization=org_a, url=receiver.url, events=["message.received"])
@@ -354,7 +359,9 @@ def test_filing_an_unmatched_reply_through_the_api_sends_message_received(org_a,
 
 # --- twenty at once (PostgreSQL) -------------------------------------------------------------
 @pytest.mark.django_db(transaction=True)
-def test_the_same_message_posted_twenty_times_at_once_is_one_message_and_one_move(org_a, engaging_a, sender_a):
+def test_the_same_message_posted_twenty_times_at_once_is_one_message_and_one_move(
+    org_a, engaging_a, sender_a, transport
+):
     if connection.vendor != "postgresql":
         pytest.skip("Concurrent requests need PostgreSQL (SQLite runs one write at a time).")
     key = api_key_create(organization=org_a, scope="write")[1]
@@ -383,5 +390,6 @@ def test_the_same_message_posted_twenty_times_at_once_is_one_message_and_one_mov
     assert Counter(code for code, _ in answers) == Counter({201: TIMES}), answers
     assert len({pk for _, pk in answers}) == 1  # every caller was given the one message
     assert Message.objects.count() == 1 and Sequence.objects.count() == 1
+    assert [outgoing.to for outgoing in transport.sent] == ["ivy@example.com"]  # and it was sent once
     moves = Activity.objects.filter(partnership=engaging_a, kind=ActivityKind.STAGE_CHANGE, to_stage="outreach")
     assert moves.count() == 1
