@@ -98,10 +98,12 @@ class MessageViewSet(ScopedQuerysetMixin, viewsets.ReadOnlyModelViewSet):
 
 
 @extend_schema_view(
-    list=extend_schema(parameters=[PARTNERSHIP_IN_PATH], responses={200: s.MessageSerializer(many=True),
-                                                                    **READ_ERRORS}),
+    list=extend_schema(
+        parameters=[PARTNERSHIP_IN_PATH], responses={200: s.MessageSerializer(many=True), **READ_ERRORS}
+    ),
     create=extend_schema(
-        parameters=[PARTNERSHIP_IN_PATH], request=s.MessageWriteSerializer,
+        parameters=[PARTNERSHIP_IN_PATH],
+        request=s.MessageWriteSerializer,
         responses={201: s.MessageSerializer, **WRITE_ERRORS},
         description=(
             "Write to the partnership's creator from one of your senders: recorded at once (status "
@@ -110,7 +112,7 @@ class MessageViewSet(ScopedQuerysetMixin, viewsets.ReadOnlyModelViewSet):
             "is a 400 naming `to`. The same message asked for again within ten minutes is the same "
             "message (the answer is the first one); `Idempotency-Key` is honoured as on every POST."
         ),
-    ),  # fmt: skip
+    ),
 )
 class PartnershipMessageViewSet(ScopedQuerysetMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     """A partnership's messages, newest first, and writing a new one."""
@@ -138,6 +140,8 @@ class PartnershipMessageViewSet(ScopedQuerysetMixin, mixins.ListModelMixin, view
         self.check_object_permissions(request, partnership)  # a viewer there (an editor elsewhere): 403
         writing = s.MessageWriteSerializer(data=request.data, context=self.get_serializer_context())
         writing.is_valid(raise_exception=True)
-        message = services.message_write(partnership=partnership, actor=actor_of(request), **writing.service_arguments())
+        message = services.message_write(
+            partnership=partnership, actor=actor_of(request), **writing.service_arguments()
+        )
         shown = Message.objects.select_related("sequence").get(pk=message.pk)
         return Response(s.MessageSerializer(shown).data, status=status.HTTP_201_CREATED)
