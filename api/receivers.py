@@ -55,6 +55,24 @@ def on_agreement_updated(sender, agreement, changes, **kwargs) -> None:
     )
 
 
+def on_message_received(sender, message, **kwargs) -> None:
+    """A creator's message filed under a partnership (matched on arrival, or filed by a manager).
+    The text is the creator's own words: sent only to the organization's own subscriptions."""
+    partnership = message.partnership
+    webhook_emit(
+        event=WebhookEvent.MESSAGE_RECEIVED,
+        organization_id=message.organization_id,
+        data={
+            "message": {
+                "id": message.pk, "partnership": message.partnership_id, "creator": message.creator_id,
+                "channel": message.channel, "from_address": message.from_address, "subject": message.subject,
+                "text": message.body, "received_at": message.occurred_at.isoformat(),
+            },
+            "partnership": _partnership(partnership),
+        },
+    )  # fmt: skip
+
+
 def on_ranking_completed(sender, run, **kwargs) -> None:
     # Rankings are shared discovery data: every organization subscribed hears of them.
     webhook_emit(

@@ -6,6 +6,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.routers import DefaultRouter
 
 from api import views
+from api.views import outreach
 
 router = DefaultRouter(trailing_slash=True)
 router.register("communities", views.CommunityViewSet, basename="community")
@@ -21,6 +22,15 @@ router.register("referral-links", views.ReferralLinkViewSet, basename="referral-
 router.register("brand-mentions", views.BrandMentionViewSet, basename="brand-mention")
 router.register("measurements", views.BrandMeasurementViewSet, basename="measurement")
 router.register("webhooks", views.WebhookSubscriptionViewSet, basename="webhook")
+# Outreach (issue 20): senders and templates are read-only here; writing to a creator is a POST
+# under the partnership.
+router.register("senders", outreach.SenderViewSet, basename="sender")
+router.register("message-templates", outreach.MessageTemplateViewSet, basename="message-template")
+router.register("messages", outreach.MessageViewSet, basename="message")
+router.register(
+    r"partnerships/(?P<partnership_pk>[0-9]{1,18})/messages", outreach.PartnershipMessageViewSet,
+    basename="partnership-message",
+)  # fmt: skip
 
 app_name = "api"
 urlpatterns = [

@@ -40,6 +40,7 @@ from partnerships.models import (
     RequestStatus,
     Task,
 )
+from partnerships.outreach import admin as outreach_admin  # noqa: F401 (registers senders, templates, messages)
 from partnerships.readiness import SPEAKING, refusal
 from partnerships.referrals import (
     CORRECTABLE,
