@@ -66,6 +66,9 @@ from partnerships.models import (
     ReferralEvent,
     ReferralLink,
 )
+from partnerships.models.outreach import ConsentSource, Direction, Message, MessageStatus, Sequence, SequenceStatus
+from partnerships.outreach.senders import sender_connect, template_save
+from partnerships.outreach.services import do_not_contact_mark
 
 # Written into every private text of organization A (its name, its brand's name, notes, titles,
 # labels, URLs). An answer to anyone outside A that contains it has leaked A's data.
@@ -202,6 +205,31 @@ def _organization_a_records(world: World, manager, community: Community, creator
     world.objects[BrandMention] = BrandMention.objects.get(brand=brand)
     world.objects[CommunityStance] = brand.community_stances.get()
     world.objects[SavedView] = saved_view_save(user=manager, name="Talks about nibs", query="talks_about=nib")
+    _organization_a_outreach(world, manager, partnership)
+
+
+def _organization_a_outreach(world: World, manager, partnership: Partnership) -> None:
+    """A's sender (its password sealed), a template, a reply received, its sequence and a do-not-contact mark."""
+    sender = sender_connect(
+        organization=world.org_a, channel="email", actor=manager, secrets={"password": f"{MARKER}-password"},
+        address="maya@inkwell.example", display_name=MARKER, smtp_host="127.0.0.1", smtp_port=9,
+        smtp_security="none", imap_host="127.0.0.1", imap_port=9, imap_security="none",  # "Test" fails fast
+    )  # fmt: skip
+    template = template_save(
+        organization=world.org_a, actor=manager, name=f"{MARKER} hello", subject="Hi {{ first_name }}",
+        body=f"{MARKER} first message",
+    )  # fmt: skip
+    sequence = Sequence.objects.create(partnership=partnership, sender=sender, status=SequenceStatus.REPLIED)
+    message = Message.objects.create(
+        organization=world.org_a, partnership=partnership, creator=partnership.creator, sender=sender,
+        sequence=sequence, direction=Direction.IN, channel="email", status=MessageStatus.RECEIVED,
+        from_address="ivy@example.com", subject=f"{MARKER} reply", body=f"{MARKER} words", external_id="1:1",
+    )  # fmt: skip
+    mark = do_not_contact_mark(
+        organization=world.org_a, creator=partnership.creator, source=ConsentSource.MANAGER, note=MARKER, actor=manager
+    )
+    for record in (sender, template, sequence, message, mark):
+        world.objects[type(record)] = record
 
 
 def _operator_records(world: World, manager) -> None:

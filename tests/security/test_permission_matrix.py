@@ -41,6 +41,7 @@ from crm import tenancy
 from discovery.models import SavedView
 from influencers.models import Community, Creator
 from partnerships.models import Agreement, Brand, Deliverable, Partnership, Task
+from partnerships.models.outreach import Message, MessageTemplate, Sender
 from tests.security.conftest import MARKER, World
 
 EXCLUDED = {
@@ -49,6 +50,8 @@ EXCLUDED = {
     "api:schema": "the OpenAPI description: public by design, holds no data (api/urls.py)",
     "api:docs": "the interactive API docs page: public by design, holds no data (api/urls.py)",
     "referral-redirect": "/r/<code>: the public referral redirect anonymous visitors follow (README)",
+    "outreach-unsubscribe": "/unsubscribe/<token>/: the public unsubscribe link in outreach emails; the signed token "
+    "is the authority (tests/outreach/test_pages.py)",
 }
 __doc__ += "".join(f"\n- {name}: {reason}" for name, reason in EXCLUDED.items())
 
@@ -226,9 +229,10 @@ def expect_api(role: str, route: Route, verb: str) -> Answer:
         return status(405)
     if verb not in SAFE and route.name in API_WRITERS and role not in API_WRITERS[route.name]:
         return status(403)
-    if verb not in SAFE and role == "views_a_manages_b" and "pk" in route.params and is_private(api_model(route)):
+    names_a_record = bool({"pk", "partnership_pk"} & route.params)
+    if verb not in SAFE and role == "views_a_manages_b" and names_a_record and is_private(api_model(route)):
         return status(403)  # A's record, which this person only views
-    if "pk" in route.params and is_private(api_model(route)) and role in OTHER_ORGANIZATION and verb != "OPTIONS":
+    if names_a_record and is_private(api_model(route)) and role in OTHER_ORGANIZATION and verb != "OPTIONS":
         return status(404)
     return READ if verb in SAFE else API_WRITE
 
@@ -285,6 +289,22 @@ PAGES = {
     "discover-view-delete": Page(POST, SavedView, personal=True),  # the list: A's communities' stances, never B's
     "community": Page(GET, Community),
     "creator": Page(GET, Creator, shows_a=True),  # with A's partnerships and A's notes on the creator
+    # Outreach: one organization at a time (?organization=; the first the user edits), so the
+    # settings page is not "shows A" for someone who manages B and only views A.
+    "outreach-settings": Page(GET),
+    "outreach-mailbox-new": Page(BOTH, editors_only=True),
+    "outreach-reddit-new": Page(BOTH, editors_only=True),
+    "outreach-sender": Page(BOTH, Sender, shows_a=True),  # viewers read it, without the form
+    "outreach-sender-test": Page(POST, Sender, editors_only=True),
+    "outreach-sender-switch": Page(POST, Sender, editors_only=True),
+    "outreach-template-new": Page(BOTH, editors_only=True),
+    "outreach-template": Page(BOTH, MessageTemplate, shows_a=True),
+    "outreach-template-delete": Page(BOTH, MessageTemplate, editors_only=True),
+    "outreach-inbox": Page(GET, shows_a=True),
+    "outreach-inbox-file": Page(POST, Message, editors_only=True),
+    "outreach-write": Page(BOTH, Partnership, editors_only=True),
+    "outreach-do-not-contact": Page(POST, Partnership, editors_only=True),
+    "outreach-do-not-contact-lift": Page(POST, Partnership, editors_only=True),
 }
 
 
@@ -347,6 +367,13 @@ ADMIN_RIGHTS = {
                                                                                     # change it, and see who
                                                                                     # did (README: shared data)
     "operators":         ("/",       "/",       "/",      "/",          "/"),      # users, groups, schedules
+    "senders":           ("VAC/VC",  "VAC/VC",  "V/V",    "VAC/hidden", "VAC/V"),  # switched off, never
+                                                                                    # deleted (messages keep it)
+    "happened":          ("V/V",     "V/V",     "V/V",    "V/hidden",   "V/V"),    # messages, sequences: what
+                                                                                    # the services recorded
+    "marks":             ("VA/V",    "VA/V",    "V/V",    "VA/hidden",  "VA/V"),   # do not contact: marked
+                                                                                    # here, lifted (with a
+                                                                                    # reason) in the pages
 }  # fmt: skip
 ADMIN_MODELS = {
     "crm.organization": "organizations",
@@ -360,6 +387,11 @@ ADMIN_MODELS = {
     **{f"partnerships.{m}": "records" for m in ("brand", "agreement", "deliverable", "activity", "task",
                                                 "referrallink", "referralevent", "brandmention", "creatornote")},
     "partnerships.communityrequest": "requests",
+    "partnerships.sender": "senders",
+    "partnerships.messagetemplate": "records",
+    "partnerships.message": "happened",
+    "partnerships.sequence": "happened",
+    "partnerships.donotcontact": "marks",
     **{f"auth.{m}": "operators" for m in ("user", "group")},
     **{f"axes.{m}": "operators" for m in ("accessattempt", "accesslog", "accessfailurelog")},
     **{f"django_celery_beat.{m}": "operators" for m in ("periodictask", "clockedschedule", "crontabschedule",
@@ -481,6 +513,8 @@ def url_for(route: Route, world: World, *, missing: bool = False) -> str:
             return "no-such-page/"
         if name == "content_type_id":
             return ContentType.objects.get_for_model(Partnership).pk
+        if name == "partnership_pk":  # a partnership's own list (its messages): A's partnership
+            return MISSING_ID if missing else world.of(Partnership).pk
         record = world.of(model) if model else None
         if record is None:
             raise NoExpectation(f"{route.label}: no record of {model} in the world (tests/security/conftest.py)")

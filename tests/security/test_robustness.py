@@ -11,6 +11,7 @@ import base64
 import hashlib
 import io
 import json
+import re
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -66,10 +67,14 @@ def _cursor(text: str) -> str:
     return base64.b64encode(text.encode()).decode()
 
 
-def _lists():
-    """Every list of the API (the router's), with its FilterSet."""
+IN_A_PARTNERSHIP = re.compile(r"\(\?P<partnership_pk>[^)]*\)")  # partnerships/<id>/messages
+
+
+def _lists(partnership_id: int):
+    """Every list of the API (the router's), with its FilterSet; a partnership's own lists (its
+    messages) are those of ``partnership_id``."""
     for prefix, viewset, basename in router.registry:
-        yield f"/api/v1/{prefix}/", viewset, basename
+        yield f"/api/v1/{IN_A_PARTNERSHIP.sub(str(partnership_id), prefix)}/", viewset, basename
 
 
 # --- item 9: a failed request releases its Idempotency-Key --------------------------------------
@@ -122,7 +127,7 @@ def test_a_hand_edited_cursor_is_a_400_naming_cursor_on_every_list(write_a, part
         _cursor("p=abc"), _cursor("p=1e400"), _cursor("p=-1e400"), _cursor("p=NaN"), _cursor("p=٣"),
         _cursor("p=a\x00b"), _cursor("p="), _cursor("o=-5"), _cursor("r=x"), "garbage!!", "%ff",
     ]  # fmt: skip
-    for url, _viewset, _basename in _lists():
+    for url, _viewset, _basename in _lists(partnership_a.pk):
         for cursor in hand_edited:
             response = write_a.get(url, {"cursor": cursor})
             assert response.status_code == 400, (url, cursor, response.content)
@@ -143,7 +148,7 @@ def test_a_hand_edited_cursor_is_a_400_naming_cursor_on_every_list(write_a, part
 # --- item 10: filters of the API -----------------------------------------------------------------
 def test_every_id_number_and_time_filter_refuses_what_is_not_plainly_written(write_a, partnership_a):
     tried = 0
-    for url, viewset, _basename in _lists():
+    for url, viewset, _basename in _lists(partnership_a.pk):
         filterset = getattr(viewset, "filterset_class", None)
         for name, declared in filterset.base_filters.items() if filterset else ():
             if isinstance(declared, api_views.IdFilter):
@@ -169,7 +174,11 @@ def test_every_id_number_and_time_filter_refuses_what_is_not_plainly_written(wri
 def _post_operations(client: APIClient) -> list[str]:
     """Every POST of the API, from its own schema, with 1 for each id in the path."""
     paths = client.get("/api/v1/schema/?format=json").json()["paths"]
-    return [path.replace("{id}", "1") for path, operations in paths.items() if "post" in operations]
+    return [
+        path.replace("{id}", "1").replace("{partnership_pk}", "1")
+        for path, operations in paths.items()
+        if "post" in operations
+    ]
 
 
 def test_json_bodies_with_numbers_beyond_a_double_or_nested_too_deep_are_400s(write_a, partnership_a):
