@@ -88,9 +88,14 @@ def run(imap, smtp, creators: int, replies: int) -> None:
     started = time.perf_counter()
     written = [
         services.message_write(
-            partnership=partnership, sender=sender, subject="Your threads on nib grinds",
-            body="Hi {{ first_name }}, we have read your threads for months.", to=f"creator{n}@example.com",
-            follow_ups=1, follow_up_days=1, follow_up_body="Just checking this reached you.",
+            partnership=partnership,
+            sender=sender,
+            subject="Your threads on nib grinds",
+            body="Hi {{ first_name }}, we have read your threads for months.",
+            to=f"creator{n}@example.com",
+            follow_ups=1,
+            follow_up_days=1,
+            follow_up_body="Just checking this reached you.",
         )  # fmt: skip
         for n, partnership in enumerate(partnerships)
     ]

@@ -219,6 +219,7 @@ class CommunityAdmin(SharedDataAdmin):
     def page(self, obj):
         """The community's own page, where a manager reads its members and insight."""
         return format_html('<a href="{}">open the page</a>', reverse("community", args=[obj.pk]))
+
     # Guidelines are the source's to say (each sync replaces them): shown, never edited here.
     exclude = ["guidelines"]
     readonly_fields = [

@@ -14,7 +14,6 @@ root: the Debian package's own users (dovenull, dovecot) do that, as they do in 
 from __future__ import annotations
 
 import asyncio
-
 import email
 import imaplib
 import os
