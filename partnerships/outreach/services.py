@@ -16,6 +16,7 @@ the message be tried again.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from datetime import datetime, timedelta
 from email.utils import make_msgid
@@ -140,6 +141,8 @@ def message_write(
     follow_up_body = merge.merge(follow_up_body or "", values).strip()
     if not subject:
         errors["subject"] = "Write a subject."
+    elif len(subject) > 200:
+        errors["subject"] = f"With its fields filled the subject is {len(subject)} characters; keep it under 200."
     elif sender.channel == Channel.REDDIT and len(subject) > 100:
         errors["subject"] = "Reddit takes subjects of up to 100 characters."
     if not body:
@@ -287,6 +290,8 @@ def _claim(message_id: int, now: datetime) -> Message | None:
         )
         if message is None:
             return None  # sent, cancelled, taken by another worker, or not due
+        # One claim per sender at a time, so two workers cannot both count the day's sends below the cap.
+        Sender.objects.select_for_update().filter(pk=message.sender_id).first()
         if (held := _why_not_now(message, now)) is not None:
             message.status, message.problem, message.next_attempt_at = held
             message.save(update_fields=["status", "problem", "next_attempt_at"])
@@ -327,7 +332,7 @@ def message_deliver(*, message_id: int, now: datetime | None = None) -> str | No
 
 @transaction.atomic
 def _record_sent(message: Message, receipt: Receipt) -> str:
-    message = Message.objects.select_for_update().select_related("sequence").get(pk=message.pk)
+    message = Message.objects.select_for_update(of=("self",)).select_related("sequence").get(pk=message.pk)
     if message.status == MessageStatus.SENT:
         return message.status
     message.status = MessageStatus.SENT
@@ -469,7 +474,9 @@ def follow_ups_write(*, now: datetime | None = None) -> int:
                         sender=sequence.sender, sequence=sequence, step=step, direction=Direction.OUT,
                         channel=first.channel, status=MessageStatus.QUEUED, to_address=first.to_address,
                         from_address=first.from_address, from_name=first.from_name,
-                        subject=first.subject if first.subject.lower().startswith("re:") else f"Re: {first.subject}",
+                        subject=(first.subject if first.subject.lower().startswith("re:") else f"Re: {first.subject}")[
+                            :300
+                        ],
                         body=_signed(sequence.follow_up_body, sequence.sender),
                         message_id=make_msgid(domain=_domain_of(sequence.sender)),
                         in_reply_to=last.message_id, references=" ".join(references[-20:]),
@@ -562,6 +569,7 @@ def inbox_read(*, sender: Sender) -> dict:
 
 
 def _store_incoming(sender: Sender, item: Incoming) -> Message | None:
+    item = _without_nul(item)
     if item.sender.lower() == sender.address.lower():
         return None  # our own message (a copy in the inbox)
     stored = Message.objects.filter(sender=sender, direction=Direction.IN)
@@ -582,6 +590,14 @@ def _store_incoming(sender: Sender, item: Incoming) -> Message | None:
     if partnership is not None:
         _reply_arrived(message)
     return message
+
+
+def _without_nul(item: Incoming) -> Incoming:
+    """PostgreSQL refuses NUL in text; one such reply must not stop a mailbox's replies for good."""
+    fields = ("sender", "sender_name", "subject", "text", "message_id", "in_reply_to", "problem", "external_id")
+    cleaned = {name: getattr(item, name).replace("\x00", "") for name in fields}
+    cleaned["references"] = tuple(reference.replace("\x00", "") for reference in item.references)
+    return dataclasses.replace(item, **cleaned)
 
 
 def _match(sender: Sender, item: Incoming) -> tuple[Partnership | None, object]:

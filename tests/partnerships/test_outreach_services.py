@@ -359,3 +359,9 @@ def test_do_not_contact_phrases():
     assert asks_not_to_be_contacted("Not interested right now, maybe next year!") is None
     assert asks_not_to_be_contacted("Don't stop making pens") is None
     assert asks_not_to_be_contacted("Sure!\nOn Mon, 1 Dec 2026, Maya wrote:\n> reply STOP to unsubscribe") is None
+
+
+def test_a_subject_made_too_long_by_its_fields_is_refused_not_a_database_error(observed, mailbox, manager_a):
+    with pytest.raises(ValidationError) as refused:
+        write(observed, mailbox, manager_a, subject="About " + "{{ brand }} " * 40)
+    assert "keep it under 200" in refused.value.message_dict["subject"][0]

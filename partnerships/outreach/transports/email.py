@@ -252,8 +252,11 @@ def message_build(account: MailboxAccount, outgoing: Outgoing, *, now: datetime)
 
 
 def _one_line(text: str) -> str:
-    """A header value from a person's text: line breaks would start a header of their own."""
-    return " ".join(text.split())
+    """A header value from a person's text: line breaks would start a header of their own. "=?" is
+    broken up too: Python before 3.11.10 decodes an RFC 2047 encoded word in a header it is given
+    and writes a decoded CR LF out (CVE-2024-6923), so a thread title such as
+    "=?utf-8?q?x=0D=0ABcc:_…?=" merged into a subject would add headers."""
+    return " ".join(text.split()).replace("=?", "= ?")
 
 
 # --- IMAP: connections ----------------------------------------------------------------------------
@@ -479,7 +482,7 @@ def fetch_inbox(account: MailboxAccount, cursor: dict) -> tuple[list[Incoming], 
         _ok(*imap.select("INBOX", readonly=True))  # read-only: nothing can be marked \Seen
         uidvalidity = int(imap.response("UIDVALIDITY")[1][0] or 0)  # every server sends it on SELECT
         uid_next = imap.response("UIDNEXT")[1][0]
-        if cursor.get("uidvalidity") == uidvalidity and "last_uid" in cursor:
+        if cursor.get("uidvalidity") == uidvalidity and isinstance(cursor.get("last_uid"), int):
             last_uid = int(cursor["last_uid"])
             # "n:*" always names the newest message, even when its UID is below n.
             uids = [uid for uid in _uid_search(imap, "UID", f"{last_uid + 1}:*") if uid > last_uid]
