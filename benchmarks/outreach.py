@@ -55,6 +55,8 @@ def main() -> None:
 
 
 def run(imap, smtp, creators: int, replies: int) -> None:
+    import logging
+
     from django.utils import timezone
 
     from crm.models import Organization
@@ -62,8 +64,6 @@ def run(imap, smtp, creators: int, replies: int) -> None:
     from partnerships.models import Brand, Partnership, Stage
     from partnerships.models.outreach import Message, MessageStatus, SequenceStatus
     from partnerships.outreach import senders, services
-
-    import logging
 
     logging.getLogger("mail.log").setLevel(logging.ERROR)  # aiosmtpd logs every SMTP command
     # Writing only records (the send is timed on its own below, as a worker would run it), so the
