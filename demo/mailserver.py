@@ -21,6 +21,7 @@ import os
 import pwd
 import shutil
 import socket
+import stat
 import subprocess
 import tempfile
 import time
@@ -87,6 +88,11 @@ class Dovecot:
         if reason := dovecot_missing_reason():
             raise MailServerMissing(reason)
         login_user, internal_user, uid, gid = self._accounts()
+        if closed := _closed_folder(self.directory.resolve(), uid):
+            raise MailServerMissing(
+                f"dovecot's mail user cannot reach {self.directory}: {closed} is closed to other users "
+                "(choose a folder under an open one, e.g. in /tmp)"
+            )
         mail = self.directory / "mail"
         for folder in (self.directory, self.directory / "state", mail):
             folder.mkdir(parents=True, exist_ok=True)
@@ -166,6 +172,15 @@ class Dovecot:
             check=True,
             capture_output=True,
         )
+
+
+def _closed_folder(directory: Path, uid: int) -> Path | None:
+    """The first existing folder above ``directory`` that the user ``uid`` cannot pass through."""
+    for folder in reversed(directory.parents):
+        info = folder.stat()
+        if info.st_uid != uid and not info.st_mode & stat.S_IXOTH:
+            return folder
+    return None
 
 
 def imap_append(
