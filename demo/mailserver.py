@@ -88,14 +88,14 @@ class Dovecot:
         if reason := dovecot_missing_reason():
             raise MailServerMissing(reason)
         login_user, internal_user, uid, gid = self._accounts()
+        mail = self.directory / "mail"
+        for folder in (self.directory, self.directory / "state", mail):
+            folder.mkdir(parents=True, exist_ok=True)
         if closed := _closed_folder(self.directory.resolve(), uid):
             raise MailServerMissing(
                 f"dovecot's mail user cannot reach {self.directory}: {closed} is closed to other users "
                 "(choose a folder under an open one, e.g. in /tmp)"
             )
-        mail = self.directory / "mail"
-        for folder in (self.directory, self.directory / "state", mail):
-            folder.mkdir(parents=True, exist_ok=True)
         os.chmod(self.directory, 0o755)  # the login and mail users must reach their folders
         os.chown(mail, uid, gid)
         # The sockets go in a short path of their own: a unix socket's path is limited to 108 bytes,

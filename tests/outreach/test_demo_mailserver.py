@@ -145,7 +145,7 @@ def test_demo_mailserver_takes_what_the_crm_sends_keeps_it_and_stops_on_ctrl_c(s
     tmp_path.chmod(0o755)
     smtp_port, imap_port = free_port(), free_port()
     process = subprocess.Popen(
-        [sys.executable, "manage.py", "demo_mailserver", "--force", "--data-dir", str(tmp_path),
+        [sys.executable, "manage.py", "demo_mailserver", "--force", "--data-dir", str(tmp_path / "demo-mail"),
          "--smtp-port", str(smtp_port), "--imap-port", str(imap_port)],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         env={**os.environ, "DJANGO_SETTINGS_MODULE": "crm.test_settings", "PYTHONUNBUFFERED": "1"},
@@ -168,7 +168,7 @@ def test_demo_mailserver_takes_what_the_crm_sends_keeps_it_and_stops_on_ctrl_c(s
         email_transport.send(account, outgoing)
         [line] = _wait_for(process, "Received:")
         assert line == "Received: to pat@example.com · Your thread “Which ink for cheap paper?”"
-        [kept] = mailbox.Maildir(str(tmp_path / "sent"), create=False)
+        [kept] = mailbox.Maildir(str(tmp_path / "demo-mail" / "sent"), create=False)
         assert email.message_from_bytes(kept.as_bytes(), policy=policy.default)["Message-ID"] == outgoing.message_id
         # A copy was filed in Dana's Sent folder on the IMAP side (the transport does it).
         assert email_transport.was_sent(account, outgoing, timezone.now() - timedelta(hours=1)) is not None
