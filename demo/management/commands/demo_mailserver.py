@@ -9,6 +9,7 @@ from ``manage.py demo_reply``, which puts them in Dana's inbox over IMAP.
 import logging
 import signal
 import time
+import warnings
 from pathlib import Path
 
 from django.conf import settings
@@ -50,11 +51,14 @@ class Command(BaseCommand):
             imap.start()
         except MailServerMissing as missing:
             raise CommandError(str(missing)) from None
-        # aiosmtpd logs every connection at INFO; the one line per message below is what a person reads.
-        logging.getLogger("mail.log").setLevel(logging.WARNING)
+        # aiosmtpd logs every connection and warns that AUTH travels without TLS (it is loopback): the
+        # one line per message below is what a person reads.
+        logging.getLogger("mail.log").setLevel(logging.ERROR)
+        warnings.filterwarnings("ignore", module="aiosmtpd")
         smtp, listening = None, False
         # Stopped by a signal as by Ctrl-C: dovecot is a child process and must not be left running.
-        previous = signal.signal(signal.SIGTERM, _interrupt)
+        # (SIGINT too: a shell starts a background job with it ignored, and `kill -INT` should still stop it.)
+        previous = {number: signal.signal(number, _interrupt) for number in (signal.SIGTERM, signal.SIGINT)}
         try:
             smtp = smtp_controller(KeepingHandler(data / "sent", self._say), port=smtp_port, login=lambda: login)
             try:
@@ -71,7 +75,8 @@ class Command(BaseCommand):
         except KeyboardInterrupt:
             self.stdout.write("Stopped.")
         finally:
-            signal.signal(signal.SIGTERM, previous)
+            for number, handler in previous.items():
+                signal.signal(number, handler)
             if listening:
                 smtp.stop()
             imap.stop()
