@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from demo import outreach as demo_outreach
 from demo import partnerships as demo_partnerships
 from demo.activity import CommunityActivity, CommunitySpec, generate
 from demo.communities import COMMUNITIES, identity_external_id, profile_url
@@ -136,6 +137,8 @@ def load_demo(*, now: datetime | None = None) -> dict[str, int]:
         username=DEMO_USERNAME,
         password=DEMO_PASSWORD,
     )
+    # Outreach: templates, Dana's mailbox on the demo mail server, a first note waiting, a reply.
+    demo_outreach.load(today=timezone.localdate(now), username=DEMO_USERNAME)
     # Each brand measured once (its mentions found, its metrics kept): loading again adds nothing.
     for brand in Brand.objects.filter(measurements__isnull=True):
         brand_measure(brand=brand)
@@ -152,4 +155,5 @@ def load_demo(*, now: datetime | None = None) -> dict[str, int]:
         "brand mentions": BrandMention.objects.count(),
         "community insights": CommunityInsight.objects.count(),
         **demo_partnerships.counts(),
+        **demo_outreach.counts(),
     }

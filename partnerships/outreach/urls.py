@@ -13,6 +13,7 @@ urlpatterns = [
     path("outreach/templates/new/", views.template_new, name="outreach-template-new"),
     path("outreach/templates/<int:pk>/", views.template_edit, name="outreach-template"),
     path("outreach/templates/<int:pk>/delete/", views.template_remove, name="outreach-template-delete"),
+    path("outreach/check-replies/", views.replies_check, name="outreach-check-replies"),
     path("outreach/inbox/", views.inbox, name="outreach-inbox"),
     path("outreach/inbox/<int:pk>/file/", views.inbox_file, name="outreach-inbox-file"),
     path("partnerships/<int:pk>/write/", views.partnership_write, name="outreach-write"),

@@ -112,3 +112,54 @@ def test_demo_communities_are_ranked_with_a_trajectory_and_the_regular_beats_the
     assert promoter is None or promoter.rank > regular.rank * 3
     assert not MemberScore.objects.filter(membership__identity__is_bot=True).exists()
     assert Membership.objects.get(identity=regular.membership.identity, community=latest.community).latest_score
+
+
+def test_demo_outreach_has_a_template_dana_s_mailbox_and_a_history(db):
+    """A template per organization written from what the brand observed, Dana's mailbox on the demo
+    mail server (its password sealed), the creators' addresses, a first note waiting for its
+    follow-up and a reply that stopped one — on the timeline, as the services write them."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from partnerships.models import Activity
+    from partnerships.models.outreach import ContactAddress, Message, MessageTemplate, Sender, SequenceStatus
+    from partnerships.outreach import merge, selectors
+
+    load_demo()
+    templates = MessageTemplate.objects.filter(name="A first note, after observing")
+    assert {t.organization.slug for t in templates} == {"demo-brand", "demo-agency"}
+    for template in templates:
+        used = set(merge.fields_used(template.subject + template.body + template.follow_up_body))
+        assert {"first_name", "their_thread", "community", "observation", "manager_name", "brand"} <= used
+        assert "creative control" in template.body
+
+    [dana] = Sender.objects.all()
+    assert (dana.organization.slug, dana.address, dana.username) == ("demo-brand", "dana@inkwell-nib.example", "dana")
+    assert (dana.smtp_host, dana.smtp_port, dana.imap_port, dana.smtp_security) == ("127.0.0.1", 1025, 1143, "none")
+    assert dana.secrets == {"password": "demo-mailbox"} and "demo-mailbox" not in dana.sealed_secrets
+
+    addresses = ContactAddress.objects.values_list("email", flat=True)
+    assert "paper-trail-pat@example.com" in addresses
+    assert all(address.endswith("@example.com") for address in addresses)
+    assert not ContactAddress.objects.exclude(
+        creator__partnerships__stage__in=[Stage.OUTREACH, Stage.NEGOTIATING]
+    ).exists()
+
+    waiting = Partnership.objects.get(creator__identities__handle="paper_trail_pat")
+    [note] = Message.objects.filter(partnership=waiting)
+    assert (note.direction, note.status, note.to_address) == ("out", "sent", "paper-trail-pat@example.com")
+    assert note.body.startswith("Hi Pat,") and "{{" not in note.subject + note.body
+    assert note.occurred_at < timezone.now() - timedelta(days=2)
+    sequence = note.sequence
+    assert sequence.status == SequenceStatus.ACTIVE
+    assert timezone.now() < sequence.next_follow_up_at < timezone.now() + timedelta(days=2)
+    assert note.activity.summary == f"Email to paper-trail-pat@example.com: {note.subject}"
+    assert selectors.outreach_lines([waiting])[waiting.pk].startswith("waiting for reply · follow-up")
+
+    negotiating = Partnership.objects.get(creator__identities__handle="ef_enthusiast")
+    sent, reply = negotiating.messages.order_by("occurred_at")
+    assert reply.direction == "in" and reply.in_reply_to == sent.message_id and reply.occurred_at > sent.occurred_at
+    assert sent.sequence.status == SequenceStatus.REPLIED
+    assert Activity.objects.filter(partnership=negotiating, summary__startswith="Reply from ef-enthusiast@").exists()
+    assert selectors.outreach_lines([negotiating])[negotiating.pk] == "replied"

@@ -11,6 +11,7 @@ from partnerships.outreach.views.compose import (
 from partnerships.outreach.views.inbox import inbox, inbox_file
 from partnerships.outreach.views.settings import (
     outreach_settings,
+    replies_check,
     sender_edit,
     sender_new,
     sender_switch,
@@ -29,6 +30,7 @@ __all__ = [
     "messages_section",
     "outreach_settings",
     "partnership_write",
+    "replies_check",
     "sender_edit",
     "sender_new",
     "sender_switch",

@@ -19,7 +19,7 @@ from django.utils import timezone
 from crm import sealed, tenancy
 from crm.tenancy import READ, member_page
 from partnerships.models.outreach import Channel, Direction, Message, MessageStatus, MessageTemplate, Sender
-from partnerships.outreach import merge, selectors
+from partnerships.outreach import merge, selectors, services
 from partnerships.outreach.forms import MailboxForm, RedditForm, TemplateForm, put_refusal_on, split_secrets
 from partnerships.outreach.senders import (
     sender_check,
@@ -225,3 +225,37 @@ def template_remove(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect(settings_url(template.organization_id))
     back = reverse("outreach-template", args=[template.pk])
     return render(request, "outreach/template_delete.html", {"template": template, "back": back})
+
+
+@member_page("POST")
+def replies_check(request: HttpRequest) -> HttpResponse:
+    """Read every active sender's inbox now (what the background task does every five minutes) and
+    say what came: "2 new replies, 1 filed under partnerships". Owners and managers only."""
+    organization = organization_to_change(request)
+    senders = list(selectors.senders_for([organization.pk]).order_by("channel", "address"))
+    if not senders:
+        messages.info(request, "No sender is switched on: connect a mailbox or a Reddit account first.")
+        return redirect(settings_url(organization.pk))
+    stored = matched = 0
+    for sender in senders:
+        try:
+            counts = services.inbox_read(sender=sender)
+        except sealed.SealBroken as broken:
+            counts = {"stored": 0, "matched": 0, "problem": str(broken)}  # names the setting, never the secret
+        if counts["problem"]:
+            messages.error(request, f"{sender}: could not read the inbox — {counts['problem']}")
+        stored += counts["stored"]
+        matched += counts["matched"]
+    messages.success(request, replies_found(stored, matched))
+    return redirect(settings_url(organization.pk))
+
+
+def replies_found(stored: int, matched: int) -> str:
+    """ "No new replies.", "1 new reply, filed under its partnership.", "2 new replies, 1 filed under
+    partnerships (1 to file)"."""
+    if not stored:
+        return "No new replies."
+    if stored == 1:
+        return "1 new reply, filed under its partnership." if matched else "1 new reply, to file (Received messages)."
+    filed = f"{matched} filed under partnerships"
+    return f"{stored} new replies, {filed}" + (f" ({stored - matched} to file)." if stored > matched else ".")
