@@ -228,6 +228,12 @@ def _organization_a_outreach(world: World, manager, partnership: Partnership) ->
     mark = do_not_contact_mark(
         organization=world.org_a, creator=partnership.creator, source=ConsentSource.MANAGER, note=MARKER, actor=manager
     )
+    # A message that matched no partnership waits in A's inbox (the inbox page lists only those).
+    Message.objects.create(
+        organization=world.org_a, sender=sender, direction=Direction.IN, channel="email",
+        status=MessageStatus.RECEIVED, from_address="stranger@example.com", subject=f"{MARKER} unfiled",
+        body="hello", external_id="1:2",
+    )  # fmt: skip
     for record in (sender, template, sequence, message, mark):
         world.objects[type(record)] = record
 

@@ -300,6 +300,7 @@ PAGES = {
     "outreach-template-new": Page(BOTH, editors_only=True),
     "outreach-template": Page(BOTH, MessageTemplate, shows_a=True),
     "outreach-template-delete": Page(BOTH, MessageTemplate, editors_only=True),
+    "outreach-check-replies": Page(POST, editors_only=True),
     "outreach-inbox": Page(GET, shows_a=True),
     "outreach-inbox-file": Page(POST, Message, editors_only=True),
     "outreach-write": Page(BOTH, Partnership, editors_only=True),
