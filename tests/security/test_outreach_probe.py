@@ -386,7 +386,8 @@ def test_a_merge_value_holding_merge_fields_or_html_is_inserted_as_it_is(
 
 
 def test_a_display_name_holding_an_encoded_line_break_adds_no_header():
-    """Found by the probe (fixed): the From display name goes through the same decoding: "=?utf-8?q?Maya=0D=0ABcc:…?=" is
+    """Fixed (found by the probe): the From display name goes through the same decoding:
+    "=?utf-8?q?Maya=0D=0ABcc:…?=" is
     written as a quoted name broken over two lines, the second one a Bcc header."""
     account = MailboxAccount(**{**ACCOUNT.__dict__, "display_name": "=?utf-8?q?Maya=0D=0ABcc:_spy@evil.example?="})
     raw = mail.message_build(
@@ -405,7 +406,7 @@ def test_a_creators_thread_title_cannot_add_headers_to_the_mail_sent_to_them(
     creator,
     smtp_server,
 ):
-    """Found by the probe (fixed): the attacker here is anyone who posts in a tracked community. Their thread title is
+    """Fixed (found by the probe): the attacker here is anyone who posts in a tracked community. Their thread title is
     merged into the subject ({{ their_thread }}); an encoded word in it becomes headers of the mail the
     brand sends (here a Bcc and an X- header; a blank line would rewrite the body as well)."""
     identity = make_identity("ivy_inks", creator=creator)
@@ -455,7 +456,8 @@ def test_an_incoming_messages_html_is_shown_as_text_on_every_page(
 def test_a_long_thread_title_merged_into_the_subject_is_refused_or_cut_not_a_500(
     engaging, manager_a, sender_a, make_identity, make_interaction, creator, transport
 ):
-    """Found by the probe (fixed): the subject is checked for length only for Reddit (100) and typed subjects only up to 200
+    """Fixed (found by the probe): the subject is checked for length only for Reddit (100) and typed subjects only up
+    to 200
     (the form, the API): a 500-character thread title merged in gives a 513-character subject for a
     300-character column — a DataError (a 500 on the page and the API) on PostgreSQL, stored too long on
     SQLite."""
@@ -490,7 +492,8 @@ def test_the_api_answers_a_long_merged_subject_with_a_400_or_a_shorter_subject(
 def test_a_follow_up_of_a_subject_at_the_limit_is_written_without_overflowing(
     org_a, engaging, manager_a, sender_a, transport
 ):
-    """Found by the probe (fixed): a follow-up's subject is "Re: " + the first one's. A first subject of 298 characters (the
+    """Fixed (found by the probe): a follow-up's subject is "Re: " + the first one's. A first subject of 298
+    characters (the
     column holds 300) makes a 302-character follow-up subject: on PostgreSQL a DataError in
     follow_ups_write, which beat runs every minute for every sequence — one such sequence stops every
     organization's follow-ups; on SQLite it is stored too long."""
@@ -547,7 +550,7 @@ def test_a_body_that_is_not_a_json_object_is_a_400(payload, org_a, engaging, tra
 
 
 def test_a_nul_character_in_an_incoming_mail_is_stored_without_it(org_a, engaging, sender_a, transport):
-    """Found by the probe (fixed): a reply whose text, subject or sender name holds U+0000 (quoted-printable "=00", an
+    """Fixed (found by the probe): a reply whose text, subject or sender name holds U+0000 (quoted-printable "=00", an
     encoded word, a mislabelled UTF-16 part) is stored as it is: PostgreSQL refuses NUL in text, so
     inbox_read raises, its transaction is rolled back and the cursor never moves — that one mail stops
     the mailbox's replies for good (and SQLite keeps a NUL the pages then show)."""
@@ -585,7 +588,7 @@ def test_a_cursor_whose_last_uid_is_corrupted_is_not_a_crash_every_five_minutes(
     imap_server,
     mailbox,
 ):
-    """Found by the probe (fixed): with the right UIDVALIDITY and a last_uid that is not a number, fetch_inbox's int()
+    """Fixed (found by the probe): with the right UIDVALIDITY and a last_uid that is not a number, fetch_inbox's int()
     raises ValueError, which neither fetch_new (IMAP errors only) nor inbox_read (SendRefused only)
     catches: the task fails at every run and the sender's page says nothing is wrong."""
     user, password = mailbox
@@ -725,7 +728,8 @@ def test_a_message_delivered_by_eight_workers_at_once_is_sent_once(
 def test_two_workers_cannot_both_send_past_a_daily_cap_of_one(
     org_a, manager_a, engaging, partnership_b, brand_a, sender_a, transport, monkeypatch
 ):
-    """Found by the probe (fixed): _claim locks the message row only, and counts what the sender sent today inside its own
+    """Fixed (found by the probe): _claim locks the message row only, and counts what the sender sent today inside
+    its own
     transaction. Two workers claiming two different messages of the same sender both count 0 (neither
     has committed its "sending" yet) and both send: the cap is exceeded by as many workers as run.
     The barrier holds each worker just after its count, as a busy database would."""
