@@ -79,8 +79,9 @@ def plain_allowed(host: str, port: int) -> bool:
     return host_is_allowed(host, port)
 
 
-class _PinnedSMTP(smtplib.SMTP):
-    """smtplib.SMTP connected to the checked address; STARTTLS still verifies ``host``'s name."""
+class _PinnedSMTPSocket:
+    """Connects an smtplib client to the checked address; STARTTLS and SMTP_SSL (which wraps with
+    ``self._host``) still verify the host's name."""
 
     def __init__(self, host: str, port: int, *, address: str, **options):
         self._address = address
@@ -90,15 +91,12 @@ class _PinnedSMTP(smtplib.SMTP):
         return super()._get_socket(self._address, port, timeout)
 
 
-class _PinnedSMTP_SSL(smtplib.SMTP_SSL):
-    """smtplib.SMTP_SSL connected to the checked address (SMTP_SSL wraps with ``self._host``, the name)."""
+class _PinnedSMTP(_PinnedSMTPSocket, smtplib.SMTP):
+    pass
 
-    def __init__(self, host: str, port: int, *, address: str, **options):
-        self._address = address
-        super().__init__(host, port, timeout=TIMEOUT, **options)
 
-    def _get_socket(self, host, port, timeout):
-        return super()._get_socket(self._address, port, timeout)
+class _PinnedSMTP_SSL(_PinnedSMTPSocket, smtplib.SMTP_SSL):
+    pass
 
 
 def smtp_session(account: MailboxAccount) -> smtplib.SMTP:
