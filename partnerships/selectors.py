@@ -130,7 +130,7 @@ def pipeline_board(
         "pk", "stage", "creator_id", "creator__display_name", "brand__name", "owner__first_name",
         "owner__last_name", "owner__username",
     ):  # fmt: skip
-        owner = f"{first} {last}".strip() or (username or "")
+        owner = f"{first or ''} {last or ''}".strip() or (username or "")  # no owner: all three None
         cards[pk] = Card(pk, stage, creator_id, creator, brand, owner)
     ids = list(cards)
 

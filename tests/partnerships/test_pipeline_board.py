@@ -215,3 +215,11 @@ def test_the_benchmarks_template_writes_the_same_cards_as_the_board(client, mana
         context = Context({"cards": cards, "can_move": can_move, "back": "%2Fpipeline%2F"})
         by_template = template.render(context).replace("\n", "")
         assert by_template == str(cards_html(cards, can_move=can_move, back="%2Fpipeline%2F"))
+
+
+def test_a_card_without_an_owner_names_nobody(manager_a, partnership_a):
+    from partnerships.selectors import pipeline_board
+
+    assert partnership_a.owner is None
+    [card] = [card for column in pipeline_board(user=manager_a) for card in column.cards]
+    assert card.owner == ""  # was "None None"
