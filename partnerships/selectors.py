@@ -90,9 +90,9 @@ class Column:
 
 def agreement_in_force(agreements, today: date) -> Agreement | None:
     """The agreement whose terms apply now: a signed one covering today; else the latest signed one;
-    else the latest one not cancelled (a draft being negotiated). A renewal drafted for next year
-    does not replace the terms that apply today."""
-    live = [a for a in agreements if a.status != AgreementStatus.CANCELLED]
+    else the latest one neither cancelled nor replaced by a newer version (a draft being
+    negotiated). A renewal drafted for next year does not replace the terms that apply today."""
+    live = [a for a in agreements if a.status not in (AgreementStatus.CANCELLED, AgreementStatus.SUPERSEDED)]
     newest_first = sorted(live, key=lambda a: (a.starts_on, a.pk), reverse=True)
     signed = [a for a in newest_first if a.status == AgreementStatus.SIGNED]
     for agreement in signed:

@@ -14,3 +14,10 @@ creator_erased = Signal()
 # ``message`` (partnerships.models.outreach.Message): a creator's message arrived and was filed
 # under a partnership (matched, or filed by a manager). After commit.
 message_received = Signal()
+# ``agreement`` (now signed) and ``acceptance`` (the creator's click-signature, or None when a
+# manager marked it signed). After commit.
+agreement_signed = Signal()
+# ``deliverable``: a piece was published (handed in under no review, or marked so). After commit.
+deliverable_published = Signal()
+# ``payment``: a payment fell due (told once, the day it does). After commit.
+payment_due = Signal()

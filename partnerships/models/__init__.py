@@ -10,12 +10,16 @@ from partnerships.models.agreement import (
     CreativeControl,
     Deliverable,
     DeliverableStatus,
+    DisclosureState,
+    FeeSchedule,
     ReviewRights,
+    ReviewState,
     UsageRights,
     creative_control_of,
 )
 from partnerships.models.brand import Brand, BrandMeasurement, BrandMention, CommunityStance, MentionScan, Stance
 from partnerships.models.community_request import TRACKABLE_PLATFORMS, CommunityRequest, RequestStatus
+from partnerships.models.creator_link import AgreementAcceptance, CounterProposal, CreatorLink, CreatorLinkUse
 from partnerships.models.creator_note import CreatorNote
 from partnerships.models.outreach import (
     Channel,
@@ -28,6 +32,7 @@ from partnerships.models.outreach import (
     Sequence,
     SequenceStatus,
 )
+from partnerships.models.payment import Payment, PaymentKind, PaymentStatus
 from partnerships.models.pipeline import (
     END_STAGES,
     OBSERVED_STAGES,
@@ -41,6 +46,16 @@ from partnerships.models.referral import ReferralEvent, ReferralEventKind, Refer
 from partnerships.models.timeline import Activity, ActivityKind, Task
 
 __all__ = [
+    "AgreementAcceptance",
+    "CounterProposal",
+    "CreatorLink",
+    "CreatorLinkUse",
+    "DisclosureState",
+    "FeeSchedule",
+    "Payment",
+    "PaymentKind",
+    "PaymentStatus",
+    "ReviewState",
     "Channel",
     "ContactAddress",
     "DoNotContact",

@@ -39,6 +39,17 @@ class AgreementStatus(models.TextChoices):
     SENT = "sent", "Sent to the creator"
     SIGNED = "signed", "Signed"
     CANCELLED = "cancelled", "Cancelled"
+    # A signed agreement's terms never change: a change is a new version, accepted again, and the
+    # version it replaces says so.
+    SUPERSEDED = "superseded", "Replaced by a newer version"
+
+
+class FeeSchedule(models.TextChoices):
+    """When a flat fee falls due."""
+
+    ON_SIGNATURE = "on_signature", "On signature"
+    ON_PUBLICATION = "on_publication", "On publication of the first deliverable"
+    MONTHLY = "monthly", "Monthly, for each month of the agreement"
 
 
 class Agreement(models.Model):
@@ -50,6 +61,14 @@ class Agreement(models.Model):
 
     partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE, related_name="agreements")
     renewal_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="renewals")
+    replaces = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="replaced_by",
+        help_text="The earlier version of the same period that this version replaces (a counter-proposal accepted).",
+    )
     status = models.CharField(max_length=16, choices=AgreementStatus.choices, default=AgreementStatus.DRAFT)
     starts_on = models.DateField()
     ends_on = models.DateField(null=True, blank=True, help_text="Empty for an open-ended agreement.")
@@ -62,12 +81,30 @@ class Agreement(models.Model):
         max_digits=12, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(0)]
     )
     currency = models.CharField(max_length=3, default="USD")
+    fee_schedule = models.CharField(
+        max_length=16,
+        choices=FeeSchedule.choices,
+        default=FeeSchedule.ON_SIGNATURE,
+        help_text="When a flat fee falls due (a monthly fee is the amount for each month).",
+    )
+    payment_terms_days = models.PositiveSmallIntegerField(
+        default=30,
+        validators=[MaxValueValidator(120)],
+        help_text="Days the brand has to pay once a payment falls due.",
+    )
     affiliate_share_percent = models.DecimalField(
         max_digits=5,
         decimal_places=2,
         null=True,
         blank=True,
         validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
+
+    brief_goals = models.TextField(
+        blank=True, help_text="What the brand hopes the collaboration does, in plain words for the creator."
+    )
+    brief_will_not_ask = models.TextField(
+        blank=True, help_text="What the brand will not ask for (scripts, talking points, deleting criticism…)."
     )
 
     creator_keeps_editorial_control = models.BooleanField(
@@ -77,6 +114,11 @@ class Agreement(models.Model):
     disclosure_required = models.BooleanField(default=True)
     disclosure_method = models.CharField(
         max_length=300, blank=True, help_text='How it is disclosed, e.g. "#ad in the first line".'
+    )
+    disclosure_phrase = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text='The words a post must contain, e.g. "#ad"; empty: any common disclosure counts.',
     )
     usage_rights = models.CharField(max_length=24, choices=UsageRights.choices, default=UsageRights.NONE)
     usage_rights_days = models.PositiveIntegerField(
@@ -94,13 +136,17 @@ class Agreement(models.Model):
     # Who controls the content: shown up front, and every change to these is flagged in the audit.
     CREATIVE_CONTROL_FIELDS = (
         "creator_keeps_editorial_control", "brand_review_rights", "disclosure_required", "disclosure_method",
-        "usage_rights", "usage_rights_days",
+        "disclosure_phrase", "usage_rights", "usage_rights_days",
     )  # fmt: skip
     # Everything an agreement says (what the pages and services may set or change).
     TERM_FIELDS = (
         "status", "starts_on", "ends_on", "signed_on", "compensation_type", "compensation_amount", "currency",
-        "affiliate_share_percent", *CREATIVE_CONTROL_FIELDS, "notes",
+        "fee_schedule", "payment_terms_days", "affiliate_share_percent", "brief_goals", "brief_will_not_ask",
+        *CREATIVE_CONTROL_FIELDS, "notes",
     )  # fmt: skip
+    # What the creator reads, accepts and may propose to change: the terms without the bookkeeping
+    # (status, the date it was signed) and without the brand's internal notes.
+    CREATOR_TERM_FIELDS = tuple(name for name in TERM_FIELDS if name not in ("status", "signed_on", "notes"))
 
     class Meta:
         ordering = ["partnership", "-starts_on"]
@@ -211,6 +257,26 @@ class DeliverableStatus(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
 
 
+class ReviewState(models.TextChoices):
+    """Where a handed-in piece stands with the brand's review rights (from the agreement)."""
+
+    NOT_NEEDED = "not_needed", "No review: published as it is"
+    AWAITING_CHECK = "awaiting_check", "Waiting for the brand's factual check"
+    CHECKED = "checked", "Facts checked (corrections are suggestions)"
+    AWAITING_APPROVAL = "awaiting_approval", "Waiting for the brand's approval"
+    APPROVED = "approved", "Approved"
+    CHANGES_REQUESTED = "changes_requested", "Changes requested"
+
+
+class DisclosureState(models.TextChoices):
+    NOT_CHECKED = "not_checked", "Not checked yet"
+    NOT_REQUIRED = "not_required", "Not required"
+    FOUND = "found", "Disclosed"
+    MISSING = "missing", "No disclosure found"
+    CONFIRMED = "confirmed", "Confirmed by the creator"
+    UNREADABLE = "unreadable", "Could not be read"
+
+
 class Deliverable(models.Model):
     """A piece of content planned or published under a partnership: what, where, when, link."""
 
@@ -239,6 +305,27 @@ class Deliverable(models.Model):
     url = models.URLField(max_length=1000, blank=True)
     notes = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    # Handed in by the creator through their link (issue 21).
+    handed_in_at = models.DateTimeField(null=True, blank=True)
+    creator_note = models.TextField(blank=True, help_text="What the creator wrote when handing it in.")
+    # What the agreement's review rights ask of the brand for this piece, and the brand's answer.
+    review_state = models.CharField(max_length=20, choices=ReviewState.choices, default=ReviewState.NOT_NEEDED)
+    review_note = models.TextField(
+        blank=True, help_text="The brand's corrections or feedback, as the creator reads them."
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Whether the published piece discloses the partnership (read from Reddit, or the creator's tick).
+    disclosure_state = models.CharField(
+        max_length=16, choices=DisclosureState.choices, default=DisclosureState.NOT_CHECKED
+    )
+    disclosure_checked_at = models.DateTimeField(null=True, blank=True)
+    disclosure_evidence = models.CharField(
+        max_length=300, blank=True, help_text="The disclosure found, or why none could be checked."
+    )
 
     organization_lookup = "partnership__brand__organization"
 
