@@ -80,6 +80,26 @@ class FakeReddit:
         body = rules_body(rules) if status == 200 else {"message": f"error {status}", "error": status}
         self.replace("GET", f"/r/{subreddit}/about/rules", body, status=status)
 
+    def set_post(self, id_: str, title: str, selftext: str = "", *, status: int = 200, **extra) -> dict:
+        """From now on the post ``id_`` reads as this (``/comments/{id_}``, as praw's
+        ``reddit.submission(url=…)`` asks): a self post with ``selftext``, or with ``is_self=False``
+        and ``url`` a link post. ``removed_by_category`` and ``author="[deleted]"`` with a
+        selftext of "[removed]" or "[deleted]" are how Reddit shows a post removed or deleted.
+        With an error ``status`` (403: private subreddit; 404: gone), Reddit's error body."""
+        data = submission(id_, extra.pop("author", "sheen_queen"), 1_767_000_000.0, title, selftext=selftext, **extra)
+        body = [listing([data]), listing([])] if status == 200 else {"message": f"error {status}", "error": status}
+        self.replace("GET", f"/comments/{id_}", body, status=status)
+        return data
+
+    def set_comment(self, id_: str, body: str, *, post: str = "x", **extra) -> dict:
+        """From now on the comment ``id_`` reads as this (``/api/info?id=t1_{id_}``, as praw's
+        ``reddit.comment(id)`` asks); Reddit answers an empty listing for one that never existed."""
+        data = comment(
+            id_, extra.pop("author", "sheen_queen"), 1_767_000_000.0, body, f"t3_{post}", f"t3_{post}", **extra
+        )
+        self.add("GET", "/api/info", listing([data]), query={"id": f"t1_{id_}"})
+        return data
+
     def load_cassette(self, path: Path) -> None:
         """Every interaction of a praw cassette, in the order it was recorded."""
         for interaction in json.loads(path.read_text())["interactions"]:
