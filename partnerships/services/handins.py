@@ -106,15 +106,22 @@ def _agreement_of(partnership: Partnership, deliverable: Deliverable | None) -> 
 
 
 def _publish(deliverable: Deliverable, url: str, *, confirmed_disclosure: bool) -> bool:
-    """Mark it published now, and say what is known of its disclosure: not required, waiting for
-    the check that reads a Reddit post (queued here; a tick does not replace reading the post),
-    confirmed by the creator's tick (now, or earlier for this same link), or waiting for that tick.
+    """Mark it published now, and say what is known of its disclosure (``_disclosure_on_publication``).
     True if the post is to be read: the caller queues that once the row is saved."""
+    deliverable.status = DeliverableStatus.PUBLISHED
+    deliverable.published_at = deliverable.published_at or timezone.now()
+    _disclosure_on_publication(deliverable, url, confirmed_disclosure=confirmed_disclosure)
+    tell_after_commit(signals.deliverable_published, deliverable=deliverable)
+    return deliverable.disclosure_state == DisclosureState.NOT_CHECKED and is_reddit_link(url)
+
+
+def _disclosure_on_publication(deliverable: Deliverable, url: str, *, confirmed_disclosure: bool) -> None:
+    """What is known of a piece's disclosure once it is published at ``url``: not required; waiting
+    for the reading of a Reddit post (a tick does not replace reading it); confirmed by the
+    creator's tick (now, or earlier for this same link); or waiting for that tick."""
     agreement = deliverable.agreement
     ticked_before = deliverable.disclosure_state == DisclosureState.CONFIRMED and deliverable.url == url
-    deliverable.status = DeliverableStatus.PUBLISHED
     deliverable.url = url
-    deliverable.published_at = deliverable.published_at or timezone.now()
     if agreement is None or not agreement.disclosure_required:
         deliverable.disclosure_state = DisclosureState.NOT_REQUIRED
         deliverable.disclosure_checked_at, deliverable.disclosure_evidence = None, ""
@@ -128,8 +135,26 @@ def _publish(deliverable: Deliverable, url: str, *, confirmed_disclosure: bool) 
     else:
         deliverable.disclosure_state = DisclosureState.NOT_CHECKED
         deliverable.disclosure_checked_at, deliverable.disclosure_evidence = None, ""
-    tell_after_commit(signals.deliverable_published, deliverable=deliverable)
-    return deliverable.disclosure_state == DisclosureState.NOT_CHECKED and is_reddit_link(url)
+
+
+def disclosure_after_publication(deliverable: Deliverable, *, url_before: str) -> None:
+    """For a piece a manager marked published (``services.deliverable_set_status``), inside its
+    transaction and after it saved: the disclosure state that follows, and the reading of a Reddit
+    post queued. ``url_before``: the link before the change (a tick holds only for the same link).
+    Not a second publication: a piece already checked at this link keeps what was found."""
+    if deliverable.status != DeliverableStatus.PUBLISHED:
+        return
+    read_already = deliverable.disclosure_state in (
+        DisclosureState.FOUND, DisclosureState.MISSING, DisclosureState.UNREADABLE
+    )  # fmt: skip
+    if read_already and url_before == deliverable.url:
+        return
+    url = deliverable.url
+    deliverable.url = url_before
+    _disclosure_on_publication(deliverable, url, confirmed_disclosure=False)
+    deliverable.save(update_fields=["disclosure_state", "disclosure_checked_at", "disclosure_evidence"])
+    if deliverable.disclosure_state == DisclosureState.NOT_CHECKED and is_reddit_link(url):
+        _queue_disclosure_check(deliverable)
 
 
 @transaction.atomic

@@ -381,3 +381,37 @@ def test_a_retry_waits_with_backoff_and_never_less_than_reddit_asks(partnership_
     assert limited.value.when >= 900
     piece.refresh_from_db()
     assert piece.disclosure_state == DisclosureState.NOT_CHECKED  # nothing recorded while it is still trying
+
+
+def test_a_piece_a_manager_marks_published_follows_the_same_disclosure_rules(
+    partnership_a, make_terms, planned, reddit, manager_a, django_capture_on_commit_callbacks
+):
+    """``disclosure_after_publication`` as ``services.deliverable_set_status`` is to call it."""
+    from django.db import transaction
+
+    from partnerships.services import deliverable_set_status
+    from partnerships.services.handins import disclosure_after_publication
+
+    make_terms()
+    reddit.set_post("abc123", "Three sheen inks", "#ad")
+    piece = planned()
+    piece.agreement = partnership_a.agreements.get()
+    piece.save()
+
+    def mark_published(url):
+        before = piece.url
+        with transaction.atomic():
+            deliverable_set_status(deliverable=piece, actor=manager_a, status="published", url=url)
+            disclosure_after_publication(piece, url_before=before)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        mark_published(POST)
+    piece.refresh_from_db()
+    assert (piece.disclosure_state, piece.disclosure_evidence) == (DisclosureState.FOUND, '"#ad"')
+    with django_capture_on_commit_callbacks(execute=True) as queued:
+        mark_published(POST)  # the same again (a date corrected): what was found stands, nothing read
+    assert queued == [] and piece.disclosure_state == DisclosureState.FOUND
+    with django_capture_on_commit_callbacks(execute=True) as queued:
+        mark_published(VIDEO)  # moved elsewhere: the creator's tick is wanted
+    piece.refresh_from_db()
+    assert (piece.disclosure_state, piece.disclosure_evidence, queued) == (DisclosureState.NOT_CHECKED, "", [])
