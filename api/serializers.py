@@ -350,12 +350,21 @@ class DeliverableSerializer(serializers.ModelSerializer):
     agreement = ScopedPrimaryKey(queryset=Agreement.objects.all(), required=False, allow_null=True)
     community = Pk(queryset=Community.objects.all(), required=False, allow_null=True)
     url = serializers.CharField(read_only=True, help_text="Where it was published; empty until then.")
+    # The creator's hand-in, the brand's review and the disclosure check: written by the creator's
+    # link, the review forms and the check, never through this endpoint.
+    reviewed_by = serializers.CharField(
+        source="reviewed_by.get_username", read_only=True, allow_null=True, default=None
+    )
 
     class Meta:
         model = Deliverable
         fields = ["id", "partnership", "agreement", "title", "kind", "community", "status", "due_on", "published_at",
-                  "url", "notes", "created_at"]  # fmt: skip
-        read_only_fields = ["status", "published_at", "url", "created_at"]
+                  "url", "notes", "created_at", "handed_in_at", "creator_note", "review_state", "review_note",
+                  "reviewed_at", "reviewed_by", "disclosure_state", "disclosure_checked_at",
+                  "disclosure_evidence"]  # fmt: skip
+        read_only_fields = ["status", "published_at", "url", "created_at", "handed_in_at", "creator_note",
+                            "review_state", "review_note", "reviewed_at", "disclosure_state",
+                            "disclosure_checked_at", "disclosure_evidence"]  # fmt: skip
 
 
 class DeliverableStatusSerializer(serializers.Serializer):

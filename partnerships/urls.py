@@ -1,6 +1,7 @@
 from django.urls import path
 
 from partnerships import views
+from partnerships.views.deliverables import deliverable_disclosure_check, deliverable_review
 from partnerships.views.pipeline import pipeline_new
 
 urlpatterns = [
@@ -16,6 +17,8 @@ urlpatterns = [
     path("partnerships/<int:pk>/activities/", views.activity_new, name="activity-new"),
     path("partnerships/<int:pk>/deliverables/", views.deliverable_new, name="deliverable-new"),
     path("deliverables/<int:pk>/status/", views.deliverable_status, name="deliverable-status"),
+    path("deliverables/<int:pk>/review/", deliverable_review, name="deliverable-review"),
+    path("deliverables/<int:pk>/disclosure/check/", deliverable_disclosure_check, name="deliverable-disclosure-check"),
     path("tasks/", views.my_tasks, name="my-tasks"),
     path("r/<slug:code>", views.referral_redirect, name="referral-redirect"),
     path("brands/", views.brand_list, name="brands"),
