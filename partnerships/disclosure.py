@@ -45,9 +45,15 @@ ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
 
 def _pattern(phrase: str) -> str:
     """A phrase as a regular expression matching it as words: not inside a longer word on either
-    side, whitespace of any kind and length between its words, a straight or curly apostrophe."""
+    side ("#ad" not in "#adventure" nor "x#ad"; "ad:" may run on into "Ad:Inkwell", as its colon
+    already ends it), whitespace of any kind and length between its words, a straight or curly
+    apostrophe alike."""
     words = [re.escape(word).replace("'", "['’]") for word in phrase.split()]
-    return r"(?<!\w)" + r"\s+".join(words) + r"(?!\w)" if words else ""
+    if not words:
+        return ""
+    lead = r"(?<![\w#])" if re.match(r"[\w#]", phrase) else ""
+    trail = r"(?!\w)" if re.search(r"\w$", phrase) else ""
+    return lead + r"\s+".join(words) + trail
 
 
 COMMON = re.compile("|".join(_pattern(p) for p in sorted(COMMON_DISCLOSURES, key=len, reverse=True)), re.IGNORECASE)

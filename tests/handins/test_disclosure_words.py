@@ -12,6 +12,7 @@ DISCLOSED = [
     ("**Sponsored** by Inkwell", "Sponsored"),
     ("This review is sponsored.", "sponsored"),
     ("Ad: Inkwell's new sheen inks", "Ad:"),
+    ("Ad:Inkwell's new sheen inks", "Ad:"),
     ("[AD] three inks compared", "[AD]"),
     ("(ad) three inks compared", "(ad)"),
     ("A paid partnership with Inkwell", "paid partnership"),
@@ -46,6 +47,8 @@ NOT_DISCLOSED = [
     "She sent me a message about it",  # "sent me" is everyday speech: not on the list
     "Paid by card at the shop",  # so is "paid by"
     "#adsense is not a disclosure",
+    "x#ad glued to a word",
+    "##ad twice the hash",
     "sponsoredcontent as one word",
 ]
 
