@@ -28,6 +28,7 @@ from partnerships.guards import require_editor
 from partnerships.models import (
     ActivityKind,
     Agreement,
+    AgreementStatus,
     CreatorLink,
     Deliverable,
     DeliverableStatus,
@@ -98,8 +99,16 @@ def _queue_disclosure_check(deliverable: Deliverable) -> None:
 
 
 def _agreement_of(partnership: Partnership, deliverable: Deliverable | None) -> Agreement | None:
-    if deliverable is not None and deliverable.agreement_id:
-        return deliverable.agreement
+    """The terms a piece is handed in under: those it was planned under, or the version that
+    replaced them (a counter-proposal accepted since); for a new piece, or one whose terms were
+    cancelled, the agreement in force."""
+    agreement = deliverable.agreement if deliverable is not None and deliverable.agreement_id else None
+    seen = set()
+    while agreement is not None and agreement.status == AgreementStatus.SUPERSEDED and agreement.pk not in seen:
+        seen.add(agreement.pk)
+        agreement = agreement.replaced_by.order_by("-pk").first()
+    if agreement is not None and agreement.status not in (AgreementStatus.SUPERSEDED, AgreementStatus.CANCELLED):
+        return agreement
     from partnerships.selectors import agreement_in_force
 
     return agreement_in_force(list(partnership.agreements.all()), timezone.localdate())

@@ -415,3 +415,24 @@ def test_a_piece_a_manager_marks_published_follows_the_same_disclosure_rules(
         mark_published(VIDEO)  # moved elsewhere: the creator's tick is wanted
     piece.refresh_from_db()
     assert (piece.disclosure_state, piece.disclosure_evidence, queued) == (DisclosureState.NOT_CHECKED, "", [])
+
+
+def test_a_piece_planned_under_terms_since_replaced_is_handed_in_under_the_new_version(
+    partnership_a, make_terms, planned
+):
+    from partnerships.models import AgreementStatus
+
+    first = make_terms(ReviewRights.APPROVAL, disclosure=False)
+    piece = planned(agreement=first)
+    first.status = AgreementStatus.SUPERSEDED
+    first.save()
+    second = make_terms(ReviewRights.NONE, disclosure=False, replaces=first)
+    handed = deliverable_hand_in(partnership=partnership_a, deliverable=piece, url=VIDEO)
+    assert (handed.agreement, handed.review_state, handed.status) == (
+        second, ReviewState.NOT_NEEDED, DeliverableStatus.PUBLISHED
+    )  # fmt: skip
+    cancelled = make_terms(ReviewRights.FACTUAL_CHECK, disclosure=False)
+    cancelled.status = AgreementStatus.CANCELLED
+    cancelled.save()
+    other = deliverable_hand_in(partnership=partnership_a, deliverable=planned("Other", cancelled), url=VIDEO)
+    assert other.agreement == second
