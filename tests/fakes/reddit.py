@@ -97,6 +97,9 @@ class FakeReddit:
         data = comment(
             id_, extra.pop("author", "sheen_queen"), 1_767_000_000.0, body, f"t3_{post}", f"t3_{post}", **extra
         )
+        wanted = frozenset({("id", f"t1_{id_}")})
+        key = ("GET", "/api/info")
+        self.routes[key] = [route for route in self.routes[key] if route[0] != wanted]  # what it said before goes
         self.add("GET", "/api/info", listing([data]), query={"id": f"t1_{id_}"})
         return data
 

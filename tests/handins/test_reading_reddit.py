@@ -149,3 +149,20 @@ def test_a_link_that_names_no_post_is_not_read():
     assert read_disclosure("https://www.reddit.com/r/fountainpens/") == Reading(
         UNREADABLE, "The link names no Reddit post."
     )
+
+
+def test_a_comment_edited_since_reads_as_it_is_now(reddit):
+    url = "https://www.reddit.com/r/fountainpens/comments/abc123/slug/def456/"
+    reddit.set_comment("def456", "Loving these inks", post="abc123")
+    assert read_disclosure(url).state == MISSING
+    reddit.set_comment("def456", "Loving these inks (gifted by Inkwell)", post="abc123")
+    assert read_disclosure(url) == Reading(FOUND, '"gifted by"')
+    assert read_disclosure(url) == Reading(FOUND, '"gifted by"')
+
+
+def test_a_comment_reddit_no_longer_has_is_unreadable(reddit):
+    from tests.fakes.reddit import listing
+
+    reddit.add("GET", "/api/info", listing([]), query={"id": "t1_gone1"})  # what Reddit answers for it
+    url = "https://www.reddit.com/r/fountainpens/comments/abc123/slug/gone1/"
+    assert read_disclosure(url) == Reading(UNREADABLE, "Reddit has no such comment (deleted, or the link is wrong).")
