@@ -194,8 +194,11 @@ def test_transitions_happen_once_and_paid_is_final(make_agreement, manager_a):
 def test_refusals_name_the_field(make_agreement, manager_a):
     [payment] = payments_schedule(agreement=make_agreement(), today=date(2026, 3, 1))
     tomorrow = timezone.localdate() + timedelta(days=1)
-    for paid_on, reference, field in ((tomorrow, "TR", "paid_on"), (None, "TR", "paid_on"),
-                                      (date(2026, 1, 1), "  ", "reference"), (date(2026, 1, 1), "x" * 201, "reference")):  # fmt: skip
+    refusals = (
+        (tomorrow, "TR", "paid_on"), (None, "TR", "paid_on"), (date(2026, 1, 1), "  ", "reference"),
+        (date(2026, 1, 1), "x" * 201, "reference"),
+    )  # fmt: skip
+    for paid_on, reference, field in refusals:
         with pytest.raises(ValidationError) as refused:
             payment_mark_paid(payment=payment, actor=manager_a, paid_on=paid_on, reference=reference)
         assert list(refused.value.message_dict) == [field]
