@@ -77,8 +77,9 @@ def card_html(
 
 def overdue_payment_lines(cards: list[Card]) -> dict[int, str]:
     """What each card's partnership owes past its due date, per currency ("120.00 USD + 40.00 EUR"):
-    one query for the cards given."""
-    overdue = overdue_by_partnership([card.pk for card in cards]) if cards else {}
+    one query for the cards given, asked even for none, so that a board read column by column
+    costs the same queries however its cards fall into the columns (the board's query-count test)."""
+    overdue = overdue_by_partnership([card.pk for card in cards], even_for_none=True)
     return {
         pk: " + ".join(f"{amount:,.2f} {currency}" for amount, currency in totals) for pk, totals in overdue.items()
     }
@@ -90,8 +91,8 @@ def cards_html(
 ) -> SafeString:  # fmt: skip
     """The cards of one column; ``outreach`` maps a card's id to its outreach line
     (``partnerships.outreach.selectors.outreach_lines``, read once for the whole board);
-    ``overdue_payments`` its overdue-payment badge (``overdue_payment_lines``: read here, one query
-    for the column, when the caller has not read them for the whole board)."""
+    ``overdue_payments`` its overdue-payment badge (``overdue_payment_lines``): when the caller has
+    not read them once for the whole board, one query for this column."""
     outreach = outreach or {}
     if overdue_payments is None:
         overdue_payments = overdue_payment_lines(cards)

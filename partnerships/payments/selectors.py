@@ -142,10 +142,17 @@ def payments_section(partnership: Partnership, user, *, today: date | None = Non
     }
 
 
-def overdue_by_partnership(partnership_ids, *, today: date | None = None) -> dict[int, list[tuple[Decimal, str]]]:
-    """For each partnership with an overdue payment: its overdue totals per currency. One query."""
+def overdue_by_partnership(
+    partnership_ids, *, today: date | None = None, even_for_none: bool = False
+) -> dict[int, list[tuple[Decimal, str]]]:
+    """For each partnership with an overdue payment: its overdue totals per currency. One query
+    (none for no ids, unless ``even_for_none``: then a query that finds nothing, for callers whose
+    query count must not depend on how many ids they pass)."""
     totals: dict[int, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
-    rows = Payment.objects.filter(overdue_filter(today), agreement__partnership_id__in=list(partnership_ids))
+    ids = list(partnership_ids)
+    # Django answers "in no ids" without asking the database; "a payment without an id" asks and finds none.
+    of_them = Q(agreement__partnership_id__in=ids) if ids or not even_for_none else Q(pk__isnull=True)
+    rows = Payment.objects.filter(overdue_filter(today), of_them)
     for pid, currency, amount in rows.values_list("agreement__partnership_id", "currency", "amount"):
         totals[pid][currency] += amount
     return {pid: sorted((amount, currency) for currency, amount in by.items()) for pid, by in totals.items()}
