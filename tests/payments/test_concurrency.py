@@ -88,3 +88,26 @@ def test_twenty_mark_paid_at_once_pay_once(partnership_a, manager_a):
                                  paid_on=date(2026, 1, 21), reference="TR-21")  # fmt: skip
 
     assert all(isinstance(o, PaymentSettled) for o in at_once(pay_otherwise))
+
+
+def test_twenty_pay_requests_at_once_through_the_api_pay_once(partnership_a, org_a):
+    from rest_framework.test import APIClient
+
+    from api.keys import api_key_create
+
+    key = api_key_create(organization=org_a, scope="write")[1]
+    agreement = Agreement.objects.create(
+        partnership=partnership_a, starts_on=date(2026, 1, 1), status="signed", signed_on=date(2026, 1, 1),
+        compensation_type="flat_fee", compensation_amount=Decimal("500.00"),
+    )  # fmt: skip
+    [payment] = payments_schedule(agreement=agreement, today=date(2026, 1, 2))
+
+    def pay():
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
+        body = {"paid_on": "2026-01-20", "reference": "TR-20"}
+        return client.post(f"/api/v1/payments/{payment.pk}/pay/", body, format="json").status_code
+
+    assert at_once(pay) == [200] * TIMES  # the first pays; the others find it paid so, and answer it
+    assert Activity.objects.filter(summary__startswith="Payment made").count() == 1
+    assert Payment.history.filter(id=payment.pk, history_change_reason="Paid").count() == 1
