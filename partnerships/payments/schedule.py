@@ -231,8 +231,9 @@ def product_value(terms: Terms) -> list[Owed]:
     """Product seeding: its value (0 when none was given), due on signature; paid means shipped."""
     if terms.compensation_type != "product_seeding":
         return []
+    description = "Product seeding (its value)" if terms.amount is not None else "Product seeding (value not given)"
     value = to_cents(Decimal(terms.amount or 0))
-    return [Owed("product", Kind.PRODUCT, "Product seeding (its value)", value, terms.currency, terms.signed_on)]
+    return [Owed("product", Kind.PRODUCT, description, value, terms.currency, terms.signed_on)]
 
 
 def owed_by(terms: Terms, *, today: date, sales: Iterable[Sale], first_published_on: date | None) -> list[Owed]:

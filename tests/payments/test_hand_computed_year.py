@@ -118,6 +118,15 @@ def test_a_year_of_a_renewed_affiliate_agreement_by_hand(new_york, partnership_a
     february_now = [m for m in may if m.month == date(2026, 2, 1)][0]
     assert february_now.share(D("10")) == D("9.00")  # 10 % × 89.99 = 8.999 → 9.00: 1.00 less than paid, not claimed
 
+    # The partnership page's section says both: the EUR sale not counted, and February paid 1.00 above
+    # what its corrected sales come to (shown, not claimed back).
+    section = selectors.payments_section(partnership_a, manager_a, today=date(2027, 1, 15))
+    [later, earlier] = section["payment_ledgers"]  # newest agreement first
+    assert (later.agreement, earlier.agreement) == (renewal, first)
+    assert earlier.uncounted == [(date(2026, 5, 1), "EUR", 1, D("500.00"))]
+    assert earlier.overpaid == [(date(2026, 2, 1), D("10.00"), D("9.00"))]
+    assert later.overpaid == [] and later.so_far is None  # the renewal has ended: nothing "so far"
+
     # Run again, any number of times: the same rows.
     before = sorted(renewal.payments.values_list("key", "amount", "status"))
     for _ in range(3):

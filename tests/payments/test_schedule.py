@@ -119,6 +119,8 @@ def test_a_month_worth_less_than_a_cent_owes_nothing():
 def test_product_seeding_is_recorded_as_its_value_due_on_signature():
     [owed] = schedule.product_value(terms(compensation_type="product_seeding", amount=D("49.5")))
     assert (owed.key, owed.kind, owed.amount, owed.due_on) == ("product", "product", D("49.50"), date(2025, 12, 20))
+    [unvalued] = schedule.product_value(terms(compensation_type="product_seeding", amount=None))
+    assert (unvalued.amount, unvalued.description) == (D("0.00"), "Product seeding (value not given)")
 
 
 def test_fee_and_affiliate_owes_both():

@@ -277,3 +277,11 @@ def test_the_daily_task_works_out_signed_agreements_and_tells_what_fell_due(make
     assert keys(cancelled_later, PaymentStatus.CANCELLED) == ["signature"]
     assert result["told_due"] == 1  # the signed one's fee, due 19 January 2026
     assert services.payments_tell_due() == 0
+
+
+def test_the_daily_run_is_in_the_beat_schedule_and_registered(settings):
+    from crm.celery import app
+
+    entry = settings.CELERY_BEAT_SCHEDULE["payments-daily"]
+    assert entry["task"] == "partnerships.payments.tasks.payments_daily" and entry["task"] in app.tasks
+    assert (entry["schedule"].hour, entry["schedule"].minute) == ({0}, {10})  # ten past midnight, every day
