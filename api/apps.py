@@ -14,5 +14,6 @@ class ApiConfig(AppConfig):
         signals.agreement_created.connect(receivers.on_agreement_created, dispatch_uid="webhook-agreement-created")
         signals.agreement_updated.connect(receivers.on_agreement_updated, dispatch_uid="webhook-agreement-updated")
         signals.message_received.connect(receivers.on_message_received, dispatch_uid="webhook-message-received")
+        signals.payment_due.connect(receivers.on_payment_due, dispatch_uid="webhook-payment-due")
         ranking_completed.connect(receivers.on_ranking_completed, dispatch_uid="webhook-ranking")
         signals.creator_erased.connect(receivers.on_creator_erased, dispatch_uid="erase-api-copies")

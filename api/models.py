@@ -91,6 +91,7 @@ class WebhookEvent(models.TextChoices):
     AGREEMENT_UPDATED = "agreement.updated", "An agreement's terms changed"
     RANKING_COMPLETED = "ranking.completed", "A community was ranked"
     MESSAGE_RECEIVED = "message.received", "A creator's message arrived on a partnership"
+    PAYMENT_DUE = "payment.due", "A payment to a creator fell due"
 
 
 class WebhookSubscription(models.Model):

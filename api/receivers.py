@@ -73,6 +73,26 @@ def on_message_received(sender, message, **kwargs) -> None:
     )  # fmt: skip
 
 
+def on_payment_due(sender, payment, **kwargs) -> None:
+    """A payment to a creator fell due (told once per payment, by the ledger's daily run)."""
+    agreement = payment.agreement
+    partnership = agreement.partnership
+    webhook_emit(
+        event=WebhookEvent.PAYMENT_DUE,
+        organization_id=partnership.brand.organization_id,
+        data={
+            "payment": {
+                "id": payment.pk, "agreement": agreement.pk, "partnership": partnership.pk, "kind": payment.kind,
+                "key": payment.key, "description": payment.description, "amount": str(payment.amount),
+                "currency": payment.currency, "due_on": payment.due_on.isoformat(), "status": payment.status,
+                "period_start": payment.period_start.isoformat() if payment.period_start else None,
+                "period_end": payment.period_end.isoformat() if payment.period_end else None,
+            },
+            "partnership": _partnership(partnership),
+        },
+    )  # fmt: skip
+
+
 def on_ranking_completed(sender, run, **kwargs) -> None:
     # Rankings are shared discovery data: every organization subscribed hears of them.
     webhook_emit(

@@ -6,7 +6,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.routers import DefaultRouter
 
 from api import views
-from api.views import outreach
+from api.views import outreach, payments
 
 router = DefaultRouter(trailing_slash=True)
 router.register("communities", views.CommunityViewSet, basename="community")
@@ -31,6 +31,9 @@ router.register(
     r"partnerships/(?P<partnership_pk>[0-9]{1,18})/messages", outreach.PartnershipMessageViewSet,
     basename="partnership-message",
 )  # fmt: skip
+
+# The ledger (issue 21): read, and approved, paid or cancelled through actions.
+router.register("payments", payments.PaymentViewSet, basename="payment")
 
 app_name = "api"
 urlpatterns = [

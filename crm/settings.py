@@ -12,6 +12,7 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
+from celery.schedules import crontab
 from csp.constants import NONE, SELF
 
 from crm.env import ConfigError, read_config
@@ -215,6 +216,8 @@ CELERY_BEAT_SCHEDULE = {
     # Outreach: send what is due, write follow-ups, recover interrupted sends; read replies.
     "outreach-every-minute": {"task": "partnerships.outreach.tasks.outreach_every_minute", "schedule": 60.0},
     "read-inboxes": {"task": "partnerships.outreach.tasks.read_inboxes", "schedule": 300.0},
+    # The ledger: months that ended become payments, and what fell due is told (payment.due) once.
+    "payments-daily": {"task": "partnerships.payments.tasks.payments_daily", "schedule": crontab(minute=10, hour=0)},
 }
 # How long the webhook delivery log is kept (as pretix keeps its webhook calls): finished deliveries
 # older than this are deleted hourly; pending ones stay until they finish.

@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from partnerships.payments.selectors import overdue_by_partnership
 from partnerships.selectors import Card
 
 TRENDS = {
@@ -30,10 +31,11 @@ TRENDS = {
 
 def card_html(
     card: Card, *, can_move: bool, back: str, partnership_url: str, move_url: str, community_url: str,
-    outreach: str = "",
+    outreach: str = "", overdue_payment: str = "",
 ) -> str:  # fmt: skip
     """One card. ``partnership_url``, ``move_url`` and ``community_url`` are reversed once with 0 for
-    the id; ``outreach`` is its outreach line ("waiting for reply · follow-up in 2 days"), if any."""
+    the id; ``outreach`` is its outreach line ("waiting for reply · follow-up in 2 days"), if any;
+    ``overdue_payment`` what the brand owes the creator past its due date ("120.00 USD"), if anything."""
     name = escape(card.creator)
     moves = move_url.replace("/0/", f"/{card.pk}/")
     page = partnership_url.replace("/0/", f"/{card.pk}/")
@@ -61,6 +63,8 @@ def card_html(
         parts.append(f'<span class="task{late}">{escape(task.title)}{due}</span>')
     if outreach:
         parts.append(f'<span class="outreach">{escape(outreach)}</span>')
+    if overdue_payment:
+        parts.append(f'<span class="badge caution overdue-payment">overdue payment: {escape(overdue_payment)}</span>')
     control = card.control
     parts.append(f'<span class="badge control-{control.key}">{escape(control.badge)}</span>')
     if card.owner:
@@ -71,10 +75,27 @@ def card_html(
     return "".join(parts)
 
 
-def cards_html(cards: list[Card], *, can_move: bool, back: str, outreach: dict[int, str] | None = None) -> SafeString:
+def overdue_payment_lines(cards: list[Card]) -> dict[int, str]:
+    """What each card's partnership owes past its due date, per currency ("120.00 USD + 40.00 EUR"):
+    one query for the cards given, asked even for none, so that a board read column by column
+    costs the same queries however its cards fall into the columns (the board's query-count test)."""
+    overdue = overdue_by_partnership([card.pk for card in cards], even_for_none=True)
+    return {
+        pk: " + ".join(f"{amount:,.2f} {currency}" for amount, currency in totals) for pk, totals in overdue.items()
+    }
+
+
+def cards_html(
+    cards: list[Card], *, can_move: bool, back: str, outreach: dict[int, str] | None = None,
+    overdue_payments: dict[int, str] | None = None,
+) -> SafeString:  # fmt: skip
     """The cards of one column; ``outreach`` maps a card's id to its outreach line
-    (``partnerships.outreach.selectors.outreach_lines``, read once for the whole board)."""
+    (``partnerships.outreach.selectors.outreach_lines``, read once for the whole board);
+    ``overdue_payments`` its overdue-payment badge (``overdue_payment_lines``): when the caller has
+    not read them once for the whole board, one query for this column."""
     outreach = outreach or {}
+    if overdue_payments is None:
+        overdue_payments = overdue_payment_lines(cards)
     partnership_url = reverse("partnership", args=[0])
     move_url = reverse("pipeline-move", args=[0])
     community_url = reverse("community", args=[0])
@@ -82,6 +103,7 @@ def cards_html(cards: list[Card], *, can_move: bool, back: str, outreach: dict[i
         card_html(
             c, can_move=can_move, back=back, partnership_url=partnership_url, move_url=move_url,
             community_url=community_url, outreach=outreach.get(c.pk, ""),
+            overdue_payment=overdue_payments.get(c.pk, ""),
         )
         for c in cards
     )  # fmt: skip

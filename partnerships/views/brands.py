@@ -21,6 +21,7 @@ from partnerships import dashboard, readiness, selectors, services
 from partnerships.forms import ObservationForm
 from partnerships.measurement import in_words, mention_list
 from partnerships.models import Brand, ReadinessItem, ReferralLink
+from partnerships.payments import selectors as payment_selectors
 from partnerships.referrals import ReferralFileError, referral_click_record, referral_events_import
 from partnerships.tasks import measure_brand
 from partnerships.views._shared import named_brand, say_refusal, written
@@ -49,7 +50,10 @@ def brand_detail(request: HttpRequest, pk: int) -> HttpResponse:
     recommendations, referrals, and each partnership's return engagement and before/after (said in
     sentences, the figures one click away); then the mentions themselves, filtered and paged."""
     brand = _visible_brand(request, pk)
-    context = dashboard.brand_dashboard(brand=brand) | {"can_edit": tenancy.can_edit(request.user, brand)}
+    context = dashboard.brand_dashboard(brand=brand) | {
+        "can_edit": tenancy.can_edit(request.user, brand),
+        "payment_months": payment_selectors.brand_months(brand),  # "Owed and paid, by month"
+    }
     filters, problems = mention_list.mention_filters_from(request.GET)
     for problem in problems:
         messages.warning(request, problem)

@@ -28,6 +28,7 @@ from partnerships.forms import (
 )
 from partnerships.models import Agreement, Deliverable, Partnership, Task
 from partnerships.outreach.views.compose import messages_section
+from partnerships.payments.selectors import my_overdue_payments
 from partnerships.views._shared import safe_next, written
 
 LOOK_ONLY = "You can look at this partnership but not change it."
@@ -165,9 +166,15 @@ def task_done(request: HttpRequest, pk: int) -> HttpResponse:
 
 @member_page(*READ)
 def my_tasks(request: HttpRequest) -> HttpResponse:
-    """The logged-in manager's follow-ups, overdue first."""
+    """The logged-in manager's follow-ups, overdue first, and the overdue payments of the
+    partnerships they own (a creator waiting to be paid is a follow-up too)."""
     groups = selectors.my_tasks(user=request.user)
-    return render(request, "partnerships/my_tasks.html", {"groups": groups, "open": sum(len(g.tasks) for g in groups)})
+    context = {
+        "groups": groups,
+        "open": sum(len(g.tasks) for g in groups),
+        "overdue_payments": my_overdue_payments(user=request.user),
+    }
+    return render(request, "partnerships/my_tasks.html", context)
 
 
 @member_page("POST")
