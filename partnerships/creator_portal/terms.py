@@ -1,4 +1,5 @@
-"""An agreement's terms in plain words, said once.
+"""An agreement's terms in plain words, said once (in the third person, as a contract says them,
+so the creator and the manager read the same sentences).
 
 The creator's page and the partnership page both render the terms from here, so what the creator
 reads, what they accept (its text and SHA-256 are kept with the signature) and what the manager
@@ -39,8 +40,8 @@ def _fee(agreement: Agreement) -> str:
         return "A fee (the amount is not set yet)."
     amount = _amount(agreement)
     return {
-        FeeSchedule.ON_SIGNATURE: f"A fee of {amount}, due when you accept these terms.",
-        FeeSchedule.ON_PUBLICATION: f"A fee of {amount}, due when your first piece is published.",
+        FeeSchedule.ON_SIGNATURE: f"A fee of {amount}, due when these terms are accepted.",
+        FeeSchedule.ON_PUBLICATION: f"A fee of {amount}, due when the first piece is published.",
         FeeSchedule.MONTHLY: f"A fee of {amount} for each month of the agreement.",
     }.get(agreement.fee_schedule, f"A fee of {amount}.")
 
@@ -48,19 +49,19 @@ def _fee(agreement: Agreement) -> str:
 def _share(agreement: Agreement) -> str:
     share = Agreement.term_shown("affiliate_share_percent", agreement.affiliate_share_percent)
     if agreement.affiliate_share_percent is None:
-        return "A share of the sales made through your referral links (the share is not set yet)."
-    return f"{share} % of the sales made through your referral links, counted each month."
+        return "A share of the sales made through the creator's referral links (the share is not set yet)."
+    return f"{share} % of the sales made through the creator's referral links, counted each month."
 
 
 def _compensation(agreement: Agreement) -> list[Term]:
     kind = agreement.compensation_type
     if kind == CompensationType.UNPAID:
-        return [Term("compensation", "What you get", "No payment: this collaboration is unpaid.")]
+        return [Term("compensation", "What the creator gets", "No payment: this collaboration is unpaid.")]
     if kind == CompensationType.PRODUCT_SEEDING:
-        words = "The brand sends you its product; no fee."
+        words = "The brand sends its product; no fee."
         if agreement.compensation_amount:
-            words = f"The brand sends you its product (worth {_amount(agreement)}); no fee."
-        return [Term("compensation", "What you get", words)]
+            words = f"The brand sends its product (worth {_amount(agreement)}); no fee."
+        return [Term("compensation", "What the creator gets", words)]
     parts = []
     if kind in (CompensationType.FLAT_FEE, CompensationType.FEE_AND_AFFILIATE):
         parts.append(_fee(agreement))
@@ -68,31 +69,31 @@ def _compensation(agreement: Agreement) -> list[Term]:
         parts.append(_share(agreement))
     days = agreement.payment_terms_days
     return [
-        Term("compensation", "What you get", " ".join(parts)),
+        Term("compensation", "What the creator gets", " ".join(parts)),
         Term(
             "payment_terms",
-            "When you are paid",
+            "When the creator is paid",
             f"Within {days} day{'s' if days != 1 else ''} of a payment falling due.",
         ),
     ]
 
 
 REVIEW_WORDS = {
-    ReviewRights.NONE: "None. You publish when you are ready; the brand sees it when everyone else does.",
+    ReviewRights.NONE: "None. The creator publishes when ready; the brand sees it when everyone else does.",
     ReviewRights.FACTUAL_CHECK: (
-        "A factual check only. Before publishing you show the brand your piece so it can point out factual "
-        "mistakes (a price, a specification). Its corrections are suggestions: you decide what to take."
+        "A factual check only. Before publishing, the creator shows the brand the piece so it can point out "
+        "factual mistakes (a price, a specification). Its corrections are suggestions: the creator decides."
     ),
     ReviewRights.APPROVAL: (
-        "Approval. The brand must approve your piece before you publish it, and may ask for changes."
+        "Approval. The brand must approve the piece before it is published, and may ask for changes."
     ),
 }
 
 USAGE_WORDS = {
-    UsageRights.NONE: "None. Your content stays yours; the brand does not reuse it.",
-    UsageRights.ORGANIC_RESHARE: "The brand may reshare your content on its own channels, without paying to promote it",
-    UsageRights.PAID_AMPLIFICATION: "The brand may use your content in its paid ads",
-    UsageRights.FULL_LICENSE: "The brand may use your content as it wishes (a full licence)",
+    UsageRights.NONE: "None. The content stays the creator's; the brand does not reuse it.",
+    UsageRights.ORGANIC_RESHARE: "The brand may reshare the content on its own channels, without paying to promote it",
+    UsageRights.PAID_AMPLIFICATION: "The brand may use the content in its paid ads",
+    UsageRights.FULL_LICENSE: "The brand may use the content as it wishes (a full licence)",
 }
 
 
@@ -107,7 +108,7 @@ def _usage(agreement: Agreement) -> str:
 def _disclosure(agreement: Agreement) -> str:
     if not agreement.disclosure_required:
         return "Not asked for by this agreement (the platform's and the law's own rules still apply)."
-    words = "Required: your piece says it is a paid partnership."
+    words = "Required: each piece says it is a partnership with the brand."
     if agreement.disclosure_method:
         words += f" How: {agreement.disclosure_method.strip()}."
     if agreement.disclosure_phrase:
@@ -126,13 +127,13 @@ TERM_NAMES = {
     "payment_terms_days": "Days the brand has to pay",
     "affiliate_share_percent": "Your share of sales (%)",
     "brief_goals": "What the brand hopes for",
-    "brief_will_not_ask": "What the brand will not ask of you",
+    "brief_will_not_ask": "What the brand will not ask for",
     "creator_keeps_editorial_control": "You keep editorial control (yes or no)",
     "brand_review_rights": "The brand's review",
     "disclosure_required": "Disclosure required (yes or no)",
     "disclosure_method": "How the partnership is disclosed",
     "disclosure_phrase": "The disclosure's words",
-    "usage_rights": "Use of your content",
+    "usage_rights": "Use of the content",
     "usage_rights_days": "Days the brand may use your content",
 }
 
@@ -155,19 +156,19 @@ def agreement_terms(agreement: Agreement) -> list[Term]:
         terms.append(Term("brief_goals", "What the brand hopes for", agreement.brief_goals.strip()))
     if agreement.brief_will_not_ask.strip():
         terms.append(
-            Term("brief_will_not_ask", "What the brand will not ask of you", agreement.brief_will_not_ask.strip())
+            Term("brief_will_not_ask", "What the brand will not ask for", agreement.brief_will_not_ask.strip())
         )
     terms.append(Term("period", "Period", _period(agreement)))
     terms.extend(_compensation(agreement))
     editorial = (
-        "You keep it: you decide what is said, how and when."
+        "The creator keeps it: they decide what is said, how and when."
         if agreement.creator_keeps_editorial_control
-        else "Shared: the brand has a say in what your piece says."
+        else "Shared with the brand: it has a say in what the piece says."
     )
     terms.append(Term("editorial_control", "Editorial control", editorial))
     terms.append(Term("review", "The brand's review", REVIEW_WORDS.get(agreement.brand_review_rights, "")))
     terms.append(Term("disclosure", "Disclosure", _disclosure(agreement)))
-    terms.append(Term("usage_rights", "Use of your content", _usage(agreement)))
+    terms.append(Term("usage_rights", "Use of the content", _usage(agreement)))
     return terms
 
 

@@ -60,7 +60,7 @@ def agreement_rules_check(agreement: Agreement) -> None:
 CHANGEABLE_WHEN_SIGNED = ("status", "notes")
 FIXED = (AgreementStatus.SIGNED, AgreementStatus.SUPERSEDED)
 NEW_VERSION_ADVICE = (
-    "The creator accepted these terms, so they cannot change: write a new version "
+    "These terms are signed, so they never change: write a new version "
     "(“Change these terms” does) and the creator accepts it again."
 )
 
@@ -216,11 +216,6 @@ def agreement_new_version(*, agreement: Agreement, actor=None, **changes) -> Agr
         raise ValidationError(
             {"__all__": f"This version is {agreement.get_status_display().lower()}: change the current one."}
         )
-    waiting = agreement.replaced_by.filter(status__in=(AgreementStatus.DRAFT, AgreementStatus.SENT)).first()
-    if waiting is not None:
-        raise ValidationError(
-            {"__all__": f"A new version (#{waiting.pk}) is already waiting for the creator: change that one."}
-        )
     version = Agreement(
         partnership=agreement.partnership,
         renewal_of=agreement.renewal_of,
@@ -240,6 +235,12 @@ def agreement_new_version(*, agreement: Agreement, actor=None, **changes) -> Agr
     if not lines:
         raise ValidationError({"__all__": "A new version needs at least one term to differ from this one."})
     agreement_rules_check(version)
+    # Checked after the terms, so a refusal of the terms themselves says what is wrong with them.
+    waiting = agreement.replaced_by.filter(status__in=(AgreementStatus.DRAFT, AgreementStatus.SENT)).first()
+    if waiting is not None:
+        raise ValidationError(
+            {"__all__": f"A new version (#{waiting.pk}) is already waiting for the creator: change that one."}
+        )
     version._history_user = actor
     version._change_reason = f"New version of agreement #{agreement.pk}"
     version.save()
