@@ -31,10 +31,13 @@ COOKIE_PATH = "/creator/"
 NOT_FOUND_TEMPLATE = "creator_portal/not_found.html"
 
 
-def _private(response: HttpResponse) -> HttpResponse:
+def _private(response: HttpResponse, *, referrer: str = "same-origin") -> HttpResponse:
     # No address of these pages leaks to a site the creator follows a link to, and no copy of
     # their terms or payments stays in a shared cache or the browser's back-forward cache.
-    response["Referrer-Policy"] = "no-referrer"
+    # The pages after the exchange carry no token, so they may name themselves to this site:
+    # under "no-referrer" a browser sends "Origin: null" with a form, and Django's CSRF check
+    # (rightly) refuses it. The token's own URL and the 404 send nothing at all.
+    response["Referrer-Policy"] = referrer
     response["Cache-Control"] = "no-store"
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response
@@ -42,7 +45,7 @@ def _private(response: HttpResponse) -> HttpResponse:
 
 def _not_found(request: HttpRequest) -> HttpResponse:
     """The one answer to every bad link: unknown, altered, expired, revoked, or no cookie."""
-    return _private(render(request, NOT_FOUND_TEMPLATE, status=404))
+    return _private(render(request, NOT_FOUND_TEMPLATE, status=404), referrer="no-referrer")
 
 
 def _address(request: HttpRequest) -> str | None:
@@ -59,7 +62,7 @@ def link_open(request: HttpRequest, token: str) -> HttpResponse:
     link = links.creator_link_find(token)
     if link is None:
         return _not_found(request)
-    response = _private(redirect("creator-portal"))
+    response = _private(redirect("creator-portal"), referrer="no-referrer")
     response.set_cookie(
         COOKIE, links.creator_link_cookie(link), expires=link.expires_at, path=COOKIE_PATH,
         secure=settings.SESSION_COOKIE_SECURE, httponly=True, samesite="Lax",

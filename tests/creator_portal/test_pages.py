@@ -35,8 +35,13 @@ def test_the_token_is_exchanged_for_a_private_cookie_and_a_url_without_it(issued
     cookie = response.cookies["creator_link"]
     assert cookie["httponly"] and cookie["samesite"] == "Lax" and cookie["path"] == "/creator/"
     assert token not in cookie.value
-    for answer in (response, client.get("/creator/")):
-        assert answer["Referrer-Policy"] == "no-referrer" and answer["Cache-Control"] == "no-store"
+    page = client.get("/creator/")
+    assert response["Referrer-Policy"] == "no-referrer"  # the address with the token is never sent on
+    # The pages without the token name themselves to this site only (a form's Origin for CSRF).
+    assert page["Referrer-Policy"] == "same-origin"
+    for answer in (response, page, Client().get("/c/nope/")):
+        assert answer["Cache-Control"] == "no-store"
+    assert Client().get("/c/nope/")["Referrer-Policy"] == "no-referrer"
     assert client.post(f"/c/{token}/").status_code == 405
 
 
