@@ -91,3 +91,56 @@ def test_a_creator_reads_proposes_accepts_hands_in_and_sees_the_payment_paid(
     expect(page.get_by_text("on 2026-02-03 (reference WIRE-2026-02)")).to_be_visible()
     fits(page)
     assert page.console_problems == []
+
+
+# Chromium fires "securitypolicyviolation" for every blocked script, style, image or frame.
+LISTEN = """
+window.__violations = [];
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.__violations.push(`${event.violatedDirective}: ${event.blockedURI || "inline"}`);
+});
+"""
+
+
+def test_the_manager_makes_the_link_and_answers_a_proposal_within_the_policy(
+    page, live_server, log_in, manager_a, partnership_a
+):
+    offer = make_offer(partnership_a)
+    page.add_init_script(LISTEN)
+    log_in(page, "manager-a")
+    page.goto(f"{live_server.url}/partnerships/{partnership_a.pk}/")
+    expect(page.get_by_role("heading", name="The creator's link")).to_be_visible()
+    page.get_by_role("button", name="Make a link").click()
+    field = page.locator("#creator-link-url")
+    expect(field).to_be_visible()
+    url = field.input_value()
+    assert url.startswith(f"{live_server.url}/c/")
+    assert page.evaluate("window.__violations") == []
+
+    creator = page.context.browser.new_context(viewport={"width": WIDTH, "height": 844})
+    phone = creator.new_page()
+    phone.add_init_script(LISTEN)
+    phone.goto(url)
+    phone.select_option("#id_term", "compensation_amount")
+    phone.fill("#id_value", "750")
+    phone.get_by_role("button", name="Send my proposal").click()
+    expect(phone.get_by_text("Your proposal was sent to the brand.")).to_be_visible()
+    assert phone.evaluate("window.__violations") == []
+    fits(phone)
+
+    page.goto(f"{live_server.url}/partnerships/{partnership_a.pk}/")
+    expect(page.locator("li.proposal").get_by_text("Compensation amount: 500.00 → 750.00")).to_be_visible()
+    expect(page.get_by_text("last used")).to_be_visible()
+    page.get_by_role("button", name="Accept into a new draft").click()
+    expect(page.get_by_text("New draft version")).to_be_visible()
+    assert page.evaluate("window.__violations") == []
+    assert offer.replaced_by.get().compensation_amount == Decimal("750")
+
+    phone.reload()
+    expect(phone.get_by_text("A fee of 750.00 EUR, due when these terms are accepted.")).to_be_visible()
+    page.goto(f"{live_server.url}/partnerships/{partnership_a.pk}/")
+    page.get_by_role("button", name="Revoke").click()
+    phone.reload()
+    expect(phone.get_by_role("heading", name="This link does not work")).to_be_visible()
+    assert phone.evaluate("window.__violations") == [] and page.evaluate("window.__violations") == []
+    creator.close()
