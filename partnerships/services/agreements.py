@@ -65,7 +65,12 @@ NEW_VERSION_ADVICE = (
 )
 
 
-def _refuse_changes_to_signed(agreement: Agreement, changes: dict) -> None:
+def refuse_changes_to_signed_terms(agreement: Agreement, changes: dict) -> None:
+    """Refuse (ValidationError naming each term) ``changes`` that a signed or superseded
+    ``agreement`` cannot take: all but its cancellation and the internal notes. A value equal to
+    the stored one is no change. The admin's form asks this before the service does."""
+    if agreement.status not in FIXED:
+        return
     refused = {}
     for name, value in changes.items():
         if Agreement.term_change_line(name, getattr(agreement, name), value) is None:
@@ -109,8 +114,7 @@ def agreement_update_terms(*, agreement: Agreement, actor=None, **changes) -> li
     _refuse_unknown_terms(changes)
     if agreement.pk is not None:
         locked(agreement)  # judged against the terms as they are now, not as a page read them
-    if agreement.status in FIXED:
-        _refuse_changes_to_signed(agreement, changes)
+    refuse_changes_to_signed_terms(agreement, changes)
     was = agreement.status
     before = {name: getattr(agreement, name) for name in changes}
     for name, value in changes.items():
