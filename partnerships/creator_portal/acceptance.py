@@ -132,7 +132,10 @@ def _changes_asked(changes) -> list[dict]:
 
 
 @transaction.atomic
-def counter_proposal_create(*, link: CreatorLink, agreement: Agreement, changes, note: str = "") -> CounterProposal:
+def counter_proposal_create(
+    *, link: CreatorLink, agreement: Agreement, changes, note: str = "", address: str | None = None,
+    user_agent: str = "",
+) -> CounterProposal:  # fmt: skip
     """The creator proposes changes to a version of the terms: ``changes`` is a list of
     {"term", "value", "note"} (or a {term: value} mapping). Each value is read and checked as the
     agreement's field reads it (the error names the term), and the changed terms together are
@@ -164,7 +167,7 @@ def counter_proposal_create(*, link: CreatorLink, agreement: Agreement, changes,
         if open_one.changes == proposed and open_one.note == note:
             return open_one  # sent twice: the brand answers it once
     proposal = CounterProposal.objects.create(agreement=agreement, link=link, changes=proposed, note=note)
-    creator_link_used(link=link, action=CreatorLinkUse.Action.PROPOSED)
+    creator_link_used(link=link, action=CreatorLinkUse.Action.PROPOSED, address=address, user_agent=user_agent)
     timeline_note(
         agreement.partnership, ActivityKind.AGREEMENT, None, "The creator proposed a change to the terms",
         "\n".join(proposal_lines(proposal, agreement)) + (f"\n{note}" if note else ""),

@@ -56,6 +56,13 @@ def _agent(request: HttpRequest) -> str:
     return request.META.get("HTTP_USER_AGENT", "")[:300]
 
 
+def _used(request: HttpRequest, link: CreatorLink, action: str, *, confirmed: bool = False) -> None:
+    where = {"address": _address(request), "user_agent": _agent(request)}
+    links.creator_link_used(link=link, action=action, **where)
+    if confirmed:  # the creator's tick is their word on the disclosure: kept in the audit too
+        links.creator_link_used(link=link, action=CreatorLinkUse.Action.CONFIRMED_DISCLOSURE, **where)
+
+
 @require_http_methods(["GET", "HEAD"])
 def link_open(request: HttpRequest, token: str) -> HttpResponse:
     """``/c/<token>/``: exchange the token for the portal cookie, then go to a page without it."""
@@ -90,7 +97,8 @@ def creator_page(*methods):
 def _page(request: HttpRequest, link: CreatorLink, status: int = 200, **forms_shown) -> HttpResponse:
     page = selectors.portal_page(link=link)
     offer = page.offer.agreement if page.offer else None
-    current = offer or (page.in_force.agreement if page.in_force else None)
+    in_force = page.in_force.agreement if page.in_force else None
+    current = offer or in_force
     context = {
         "page": page,
         "accept_form": forms_shown.get("accept_form")
@@ -99,7 +107,8 @@ def _page(request: HttpRequest, link: CreatorLink, status: int = 200, **forms_sh
         or (forms.ProposeForm(initial={"agreement": current.pk}) if current else None),
         "hand_in_form": forms_shown.get("hand_in_form") or forms.HandInForm(),
         "hand_in_for": forms_shown.get("hand_in_for"),
-        "review_rights": current.get_brand_review_rights_display() if current else "",
+        # Work is handed in under the terms in force (an offer's, until one is accepted).
+        "review_rights": (in_force or offer).get_brand_review_rights_display() if current else "",
         "term_choices": term_choices(),
     }
     return render(request, "creator_portal/page.html", context, status=status)
@@ -154,7 +163,7 @@ def propose(request: HttpRequest, link: CreatorLink) -> HttpResponse:
             raise ValidationError({"agreement": "There is no such proposal behind this link."})
         acceptance.counter_proposal_create(
             link=link, agreement=agreement, changes=[{"term": data["term"], "value": data["value"], "note": ""}],
-            note=data["note"],
+            note=data["note"], address=_address(request), user_agent=_agent(request),
         )  # fmt: skip
     except ValidationError as error:
         # The service names the term that was refused; on this form that is the value typed.
@@ -187,9 +196,7 @@ def hand_in(request: HttpRequest, link: CreatorLink) -> HttpResponse:
         )  # fmt: skip
     except ValidationError as error:
         return _refused(request, link, "hand_in_form", form, error, hand_in_for=data["deliverable"])
-    links.creator_link_used(
-        link=link, action=CreatorLinkUse.Action.HANDED_IN, address=_address(request), user_agent=_agent(request)
-    )
+    _used(request, link, CreatorLinkUse.Action.HANDED_IN, confirmed=data["disclosed"])
     messages.success(request, "Handed in. The page says what happens next.")
     return redirect(reverse("creator-portal") + "#work")
 
@@ -210,9 +217,7 @@ def publish(request: HttpRequest, link: CreatorLink, pk: int) -> HttpResponse:
         )  # fmt: skip
     except ValidationError as error:
         return _refused(request, link, "hand_in_form", forms.HandInForm(), error, hand_in_for=pk)
-    links.creator_link_used(
-        link=link, action=CreatorLinkUse.Action.PUBLISHED, address=_address(request), user_agent=_agent(request)
-    )
+    _used(request, link, CreatorLinkUse.Action.PUBLISHED, confirmed=form.cleaned_data["disclosed"])
     messages.success(request, "Marked published. Thank you.")
     return redirect(reverse("creator-portal") + "#work")
 

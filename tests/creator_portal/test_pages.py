@@ -126,7 +126,12 @@ def test_handing_in_work_says_which_review_applies(creator_client, offer, partne
     planned.refresh_from_db()
     assert (planned.status, planned.disclosure_state) == ("published", "confirmed")
     link = CreatorLink.objects.get(revoked_at__isnull=True)
-    assert set(link.uses.values_list("action", flat=True)) >= {"viewed", "handed_in", "published"}
+    assert set(link.uses.values_list("action", flat=True)) >= {
+        "viewed",
+        "handed_in",
+        "published",
+        "confirmed_disclosure",
+    }
 
 
 def test_their_links_and_money(creator_client, offer, partnership_a, partnership_b):
