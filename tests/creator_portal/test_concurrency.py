@@ -92,3 +92,21 @@ def test_twenty_managers_making_a_link_at_once_leave_one_live_link(partnership_a
     assert all(isinstance(result, tuple) for result in results), results
     assert CreatorLink.objects.filter(partnership=partnership_a, revoked_at__isnull=True).count() == 1
     assert CreatorLink.objects.filter(partnership=partnership_a).count() == TIMES
+
+
+def test_twenty_identical_accepts_through_the_page_make_one_signature(creator_client, offer):
+    from django.test import Client
+
+    cookie = creator_client.cookies["creator_link"].value
+    body = {"agreement": offer.pk, "terms_sha256": terms_sha256(offer), "full_name": "Ivy Lambert"}
+
+    def post():
+        client = Client()  # CSRF is the page tests' concern: here, twenty tabs sending one form
+        client.cookies["creator_link"] = cookie
+        client.cookies["creator_link"]["path"] = "/creator/"
+        return client.post("/creator/accept/", body).status_code
+
+    codes = at_once(post)
+    assert codes == [302] * TIMES, codes
+    assert AgreementAcceptance.objects.count() == 1
+    assert Activity.objects.filter(summary__startswith="The creator accepted the terms").count() == 1
