@@ -260,3 +260,33 @@ def test_the_partnership_page_shows_the_signature_in_the_changes_to_the_terms(
     assert "Status: Sent to the creator → Signed" in page
     assert "accepted by Ivy Lambert on" in page
     assert "The creator keeps it: they decide what is said, how and when." in page  # the creator's words
+
+
+def test_write_to_them_with_this_link_opens_the_message_with_it_posted_never_in_the_address(
+    client, manager_a, partnership_a, org_a, monkeypatch
+):
+    from types import SimpleNamespace
+
+    from partnerships.models.outreach import Channel
+    from partnerships.outreach import senders as senders_module
+
+    fake = SimpleNamespace(check=lambda account: None, send=lambda account, outgoing: None)
+    monkeypatch.setattr(senders_module, "transport_for", lambda channel: fake)
+    senders_module.sender_connect(
+        organization=org_a, channel=Channel.EMAIL, secrets={"password": "pw"}, address="maya@inkwell.example",
+        display_name="Maya at Inkwell", smtp_host="smtp.example.com", imap_host="imap.example.com",
+    )  # fmt: skip
+    client.force_login(manager_a)
+    made = client.post(f"/partnerships/{partnership_a.pk}/creator-link/", {"days": "30"}).content.decode()
+    url = made.split('id="creator-link-url" class="copy-field" value="')[1].split('"')[0]
+    assert 'name="prefill"' in made and url in made.split('name="body" value="')[1]
+    body = made.split('name="body" value="')[1].split('">')[0].replace("&#x27;", "'")
+    form = client.post(
+        f"/partnerships/{partnership_a.pk}/write/", {"prefill": "1", "subject": "Your private page", "body": body}
+    )
+    page = form.content.decode()
+    assert form.status_code == 200 and url in page and "Your private page" in page
+    assert "/c/" not in form.wsgi_request.get_full_path()
+    from partnerships.models.outreach import Message
+
+    assert not Message.objects.exists()  # opened, not sent: the manager reads it first
