@@ -126,7 +126,8 @@ def portal(request: HttpRequest, link: CreatorLink) -> HttpResponse:
 
 def _refused(request, link, form_name: str, form, error: ValidationError, **extra) -> HttpResponse:
     for name, errors in error.message_dict.items():
-        target = name if name in form.fields else None
+        # A refusal about a hidden field (which piece, which version) is said at the top of the form.
+        target = name if name in form.fields and not form.fields[name].widget.is_hidden else None
         for message in errors:
             form.add_error(target, message)
     return _page(request, link, status=400, **{form_name: form}, **extra)
@@ -208,6 +209,8 @@ def publish(request: HttpRequest, link: CreatorLink, pk: int) -> HttpResponse:
         return _not_found(request)
     form = forms.PublishForm(request.POST)
     if not form.is_valid():
+        for name, errors in form.errors.items():
+            messages.error(request, f"{form.fields[name].label}: {' '.join(errors)}")
         return _page(request, link, status=400)
     url = form.cleaned_data["url"]
     try:
@@ -216,7 +219,9 @@ def publish(request: HttpRequest, link: CreatorLink, pk: int) -> HttpResponse:
             confirmed_disclosure=form.cleaned_data["disclosed"] and not _is_reddit(url or deliverable.url), link=link,
         )  # fmt: skip
     except ValidationError as error:
-        return _refused(request, link, "hand_in_form", forms.HandInForm(), error, hand_in_for=pk)
+        for message in error.messages:
+            messages.error(request, message)  # shown at the top of the page this answer draws
+        return _page(request, link, status=400)
     _used(request, link, CreatorLinkUse.Action.PUBLISHED, confirmed=form.cleaned_data["disclosed"])
     messages.success(request, "Marked published. Thank you.")
     return redirect(reverse("creator-portal") + "#work")

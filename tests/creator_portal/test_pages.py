@@ -290,3 +290,18 @@ def test_write_to_them_with_this_link_opens_the_message_with_it_posted_never_in_
     from partnerships.models.outreach import Message
 
     assert not Message.objects.exists()  # opened, not sent: the manager reads it first
+
+
+def test_a_piece_already_published_is_refused_with_a_message_the_creator_sees(creator_client, offer, partnership_a):
+    piece = Deliverable.objects.create(
+        partnership=partnership_a,
+        agreement=offer,
+        title="Done already",
+        status="published",
+        published_at=timezone.now(),
+    )
+    refused = csrf_post(creator_client, "/creator/hand-in/", {"deliverable": piece.pk, "url": "https://blog.example/x"})
+    assert refused.status_code == 400 and "This piece is published." in refused.content.decode()
+    not_yet = Deliverable.objects.create(partnership=partnership_a, agreement=offer, title="Not handed in")
+    early = csrf_post(creator_client, f"/creator/published/{not_yet.pk}/", {"url": ""})
+    assert early.status_code == 400 and "Hand the piece in first." in early.content.decode()
