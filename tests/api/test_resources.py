@@ -90,6 +90,10 @@ def test_agreements_are_written_renewed_and_changed_through_the_services(records
     assert bad.status_code == 400 and "ends_on" in bad.json()
     approval = client.patch(f"/api/v1/agreements/{agreement.pk}/", {"brand_review_rights": "approval"}, format="json")
     assert approval.status_code == 400  # editorial control and brand approval cannot go together
+    # The agreement is signed: its terms never change (a change is a new version, accepted again).
+    signed = client.patch(f"/api/v1/agreements/{agreement.pk}/", {"usage_rights_days": 30}, format="json")
+    assert signed.status_code == 400 and "new version" in signed.json()["usage_rights_days"][0]
+    Agreement.objects.filter(pk=agreement.pk).update(status="sent")  # an offer not yet accepted may change
     changed = client.patch(f"/api/v1/agreements/{agreement.pk}/", {"usage_rights_days": 30}, format="json")
     assert changed.status_code == 200 and changed.json()["usage_rights_days"] == 30
     assert agreement.history.latest("history_date").history_user is None  # an API key, not a person
