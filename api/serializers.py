@@ -331,13 +331,26 @@ class AgreementSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Agreement
-        fields = ["id", "partnership", "renewal_of", *Agreement.TERM_FIELDS, "creative_control_summary", "created_at"]
-        read_only_fields = ["renewal_of", "created_at"]
+        fields = [
+            "id", "partnership", "renewal_of", "replaces", *Agreement.TERM_FIELDS, "creative_control_summary",
+            "created_at",
+        ]  # fmt: skip
+        read_only_fields = ["renewal_of", "replaces", "created_at"]
 
     def validate(self, data):
         if self.instance is not None and "partnership" in data and data["partnership"] != self.instance.partnership:
             raise serializers.ValidationError({"partnership": "An agreement stays with its partnership."})
         return data
+
+
+class AgreementVersionSerializer(serializers.ModelSerializer):
+    """The terms that differ in a new version (signed terms never change: a change is a new version
+    the creator accepts again); the rest are copied from the version it replaces."""
+
+    class Meta:
+        model = Agreement
+        fields = [*Agreement.CREATOR_TERM_FIELDS, "notes"]
+        extra_kwargs = {name: {"required": False} for name in fields}
 
 
 class AgreementRenewalSerializer(serializers.Serializer):

@@ -298,6 +298,15 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # A creator's private link (/c/<token>/) must never reach a log: the loggers that print request
+    # paths print it as /c/[hidden]. (Their lines then go to the root handler above.)
+    "filters": {"hide_creator_tokens": {"()": "partnerships.creator_portal.log_redaction.HideCreatorTokens"}},
     "root": {"handlers": ["stderr"], "level": CONFIG.log_level},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        **{
+            name: {"filters": ["hide_creator_tokens"]}
+            for name in ("django.request", "django.server", "django.security.csrf", "django.security.DisallowedHost")
+        },
+    },
 }

@@ -11,6 +11,8 @@ urlpatterns = [
     path("api/v1/", include("api.urls")),
     path("", include("partnerships.urls")),
     path("", include("partnerships.outreach.urls")),
+    path("", include("partnerships.payments.urls")),
+    path("", include("partnerships.creator_portal.urls")),
     path("", include("discovery.urls")),
     path("", include("insight.urls")),
     path("", RedirectView.as_view(pattern_name="pipeline", permanent=False), name="home"),

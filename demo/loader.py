@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from demo import creator_side as demo_creator_side
 from demo import outreach as demo_outreach
 from demo import partnerships as demo_partnerships
 from demo.activity import CommunityActivity, CommunitySpec, generate
@@ -139,6 +140,8 @@ def load_demo(*, now: datetime | None = None) -> dict[str, int]:
     )
     # Outreach: templates, Dana's mailbox on the demo mail server, a first note waiting, a reply.
     demo_outreach.load(today=timezone.localdate(now), username=DEMO_USERNAME)
+    # The creator side: the ledger of every signed agreement, a piece waiting for a factual check.
+    demo_creator_side.load(today=timezone.localdate(now))
     # Each brand measured once (its mentions found, its metrics kept): loading again adds nothing.
     for brand in Brand.objects.filter(measurements__isnull=True):
         brand_measure(brand=brand)
@@ -156,4 +159,5 @@ def load_demo(*, now: datetime | None = None) -> dict[str, int]:
         "community insights": CommunityInsight.objects.count(),
         **demo_partnerships.counts(),
         **demo_outreach.counts(),
+        **demo_creator_side.counts(),
     }

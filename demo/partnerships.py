@@ -23,6 +23,7 @@ from partnerships.models import (
     CompensationType,
     Deliverable,
     DeliverableStatus,
+    FeeSchedule,
     ObservationNote,
     Partnership,
     ReadinessCheck,
@@ -223,6 +224,17 @@ def _agreements(partnership: Partnership, *, today: date, actor, approval: bool)
     terms = {
         "compensation_type": CompensationType.FEE_AND_AFFILIATE if not approval else CompensationType.FLAT_FEE,
         "compensation_amount": Decimal("400.00") if not approval else Decimal("1200.00"),
+        "currency": "EUR",  # the brands report their sales in euros
+        "fee_schedule": FeeSchedule.ON_PUBLICATION if approval else FeeSchedule.ON_SIGNATURE,
+        "brief_goals": (
+            "Show the community how the product holds up in everyday use, in your own words; "
+            "answer members' questions about it as you already do."
+        ),
+        "brief_will_not_ask": (
+            "No scripts or talking points, no posting schedule, no deleting or softening criticism, "
+            "no asking members to buy."
+        ),
+        "disclosure_phrase": "Sponsored by",
         "affiliate_share_percent": Decimal("10.00") if not approval else None,
         "creator_keeps_editorial_control": not approval,
         "brand_review_rights": ReviewRights.APPROVAL if approval else ReviewRights.FACTUAL_CHECK,

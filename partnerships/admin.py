@@ -51,6 +51,7 @@ from partnerships.referrals import (
     referral_link_create,
     referral_link_update,
 )
+from partnerships.services.agreements import refuse_changes_to_signed_terms
 
 CREATIVE_CONTROL_FIELDS = list(Agreement.CREATIVE_CONTROL_FIELDS)
 
@@ -431,6 +432,18 @@ class AgreementForm(forms.ModelForm):
         renewal_of, partnership = cleaned.get("renewal_of"), cleaned.get("partnership")
         if renewal_of is not None and partnership is not None and renewal_of.partnership_id != partnership.pk:
             self.add_error("renewal_of", "This agreement belongs to another partnership.")
+        if self.instance.pk is not None:
+            # A signed agreement's terms never change (a change is a new version): refused here, on
+            # the form and naming each term, not by the service after the form said yes (a 500).
+            stored = Agreement.objects.get(pk=self.instance.pk)
+            changes = {
+                name: cleaned[name] for name in self.changed_data if name in Agreement.TERM_FIELDS and name in cleaned
+            }
+            try:
+                refuse_changes_to_signed_terms(stored, changes)
+            except ValidationError as refusal:
+                for name, messages_ in refusal.message_dict.items():
+                    self.add_error(name if name in self.fields else None, messages_)
         return cleaned
 
 

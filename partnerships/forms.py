@@ -26,7 +26,7 @@ class RenewalForm(forms.Form):
 
 
 class CreativeControlForm(forms.ModelForm):
-    """The creative-control terms of one agreement."""
+    """The creative-control terms of one agreement (on a signed one: of its next version)."""
 
     class Meta:
         model = Agreement
@@ -37,18 +37,37 @@ class CreativeControlForm(forms.ModelForm):
 
 
 class AgreementForm(forms.ModelForm):
-    """A new agreement: its period, compensation and creative-control terms."""
+    """A new agreement: the brief, its period, compensation and creative-control terms."""
+
+    # When a fee falls due and the days to pay it: the agreement's defaults unless chosen.
+    OPTIONAL_WITH_DEFAULT = ("fee_schedule", "payment_terms_days")
 
     class Meta:
         model = Agreement
         fields = [
-            "status", "starts_on", "ends_on", "signed_on", "compensation_type", "compensation_amount", "currency",
-            "affiliate_share_percent", "creator_keeps_editorial_control", "brand_review_rights",
-            "disclosure_required", "disclosure_method", "usage_rights", "usage_rights_days", "notes",
+            "status", "starts_on", "ends_on", "signed_on", "brief_goals", "brief_will_not_ask", "compensation_type",
+            "compensation_amount", "currency", "fee_schedule", "payment_terms_days", "affiliate_share_percent",
+            "creator_keeps_editorial_control", "brand_review_rights", "disclosure_required", "disclosure_method",
+            "disclosure_phrase", "usage_rights", "usage_rights_days", "notes",
         ]  # fmt: skip
         widgets = {name: forms.DateInput(attrs={"type": "date"}) for name in ("starts_on", "ends_on", "signed_on")} | {
-            "notes": forms.Textarea(attrs={"rows": 2})
+            "notes": forms.Textarea(attrs={"rows": 2}),
+            "brief_goals": forms.Textarea(attrs={"rows": 2}),
+            "brief_will_not_ask": forms.Textarea(attrs={"rows": 2}),
         }
+        labels = {"notes": "Internal notes (never shown to the creator)"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in self.OPTIONAL_WITH_DEFAULT:
+            self.fields[name].required = False
+
+    def clean(self):
+        data = super().clean()
+        for name in self.OPTIONAL_WITH_DEFAULT:
+            if data.get(name) in (None, ""):
+                data[name] = Agreement._meta.get_field(name).get_default()
+        return data
 
 
 class TaskForm(forms.Form):

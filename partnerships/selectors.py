@@ -219,6 +219,7 @@ class TermChange:
     agreement: Agreement
     lines: list[str]
     creative_control: bool
+    reason: str = ""  # why, when the history says (a signature through the creator's link, a new version)
 
 
 @dataclass
@@ -233,6 +234,7 @@ class PartnershipPage:
     timeline: list
     renewals: int
     days_running: int | None
+    waiting_version: Agreement | None = None  # a new version of the terms in force, not yet accepted
 
 
 def _term_changes(agreements: list[Agreement]) -> list[TermChange]:
@@ -251,8 +253,11 @@ def _term_changes(agreements: list[Agreement]) -> list[TermChange]:
             if (line := Agreement.term_change_line(name, getattr(before, name), getattr(record, name))) is not None:
                 lines.append(line)
                 control = control or name in Agreement.CREATIVE_CONTROL_FIELDS
-        if lines:
-            changes.append(TermChange(record.history_date, record.history_user, by_id[record.id], lines, control))
+        reason = record.history_change_reason or ""
+        if lines or reason:
+            changes.append(
+                TermChange(record.history_date, record.history_user, by_id[record.id], lines, control, reason)
+            )
     return sorted(changes, key=lambda change: change.when, reverse=True)
 
 
@@ -267,7 +272,7 @@ def partnership_page(*, user, pk: int) -> PartnershipPage:
     )
     agreements = list(
         Agreement.objects.filter(partnership=partnership)
-        .select_related("created_by")
+        .select_related("created_by", "acceptance")
         .annotate(deliverable_count=Count("deliverables"))
         .order_by("-starts_on", "-pk")
     )
@@ -297,6 +302,16 @@ def partnership_page(*, user, pk: int) -> PartnershipPage:
         ),
         renewals=sum(1 for a in agreements if a.renewal_of_id),
         days_running=(timezone.localdate() - started).days if started else None,
+        waiting_version=next(
+            (
+                a
+                for a in agreements
+                if current is not None
+                and a.replaces_id == current.pk
+                and a.status in (AgreementStatus.DRAFT, AgreementStatus.SENT)
+            ),
+            None,
+        ),
     )
 
 

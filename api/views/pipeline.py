@@ -115,6 +115,17 @@ class AgreementViewSet(
         created = services.agreement_renew(agreement=agreement, actor=actor_of(request), **renewal.validated_data)
         return Response(self.get_serializer(created).data, status=status.HTTP_201_CREATED)
 
+    @extend_schema(request=s.AgreementVersionSerializer, responses={201: s.AgreementSerializer, **WRITE_ERRORS})
+    @action(detail=True, methods=["post"], url_path="new-version")
+    def new_version(self, request, pk=None, format=None):
+        """A new draft version of these terms for the same period, with the terms sent changed; the
+        creator accepts it through their link. Signed terms never change: PATCH refuses them."""
+        agreement = self.get_object()
+        changes = s.AgreementVersionSerializer(data=request.data)
+        changes.is_valid(raise_exception=True)
+        version = services.agreement_new_version(agreement=agreement, actor=actor_of(request), **changes.validated_data)
+        return Response(self.get_serializer(version).data, status=status.HTTP_201_CREATED)
+
 
 @extend_schema_view(**answers(s.DeliverableSerializer, create=True))
 class DeliverableViewSet(ScopedQuerysetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
@@ -126,7 +137,7 @@ class DeliverableViewSet(ScopedQuerysetMixin, mixins.CreateModelMixin, viewsets.
     ordering_fields = ["id", "due_on", "published_at"]
 
     def get_queryset(self):
-        return self.scoped(Deliverable.objects.all())
+        return self.scoped(Deliverable.objects.select_related("reviewed_by"))
 
     def perform_create(self, serializer):
         serializer.instance = services.deliverable_plan(actor=actor_of(self.request), **serializer.validated_data)

@@ -15,6 +15,7 @@ from partnerships.services.agreements import (
     RULE_FIELDS,
     TERM_FIELDS,
     agreement_create,
+    agreement_new_version,
     agreement_renew,
     agreement_update_terms,
 )
@@ -51,6 +52,7 @@ __all__ = [
     "AlreadyExists",
     "activity_log",
     "agreement_create",
+    "agreement_new_version",
     "agreement_renew",
     "agreement_update_terms",
     "brand_create",

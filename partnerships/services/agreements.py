@@ -9,7 +9,7 @@ from django.db import transaction
 from partnerships import signals
 from partnerships.guards import require_editor
 from partnerships.models import Activity, ActivityKind, Agreement, AgreementStatus, Partnership
-from partnerships.services._shared import tell_after_commit, timeline_note
+from partnerships.services._shared import locked, tell_after_commit, timeline_note
 
 CREATIVE_CONTROL_FIELDS = Agreement.CREATIVE_CONTROL_FIELDS
 TERM_FIELDS = Agreement.TERM_FIELDS
@@ -39,9 +39,11 @@ def _note_agreement(agreement: Agreement, actor, summary: str, body: str) -> Act
     return timeline_note(agreement.partnership, ActivityKind.AGREEMENT, actor, summary, body)
 
 
-def _checked(agreement: Agreement) -> None:
+def agreement_rules_check(agreement: Agreement) -> None:
+    """Check ``agreement`` (unsaved changes included) against the agreement rules; the
+    ValidationError names the term each refusal is about."""
     try:
-        agreement.full_clean(exclude=["partnership", "renewal_of", "created_by"])
+        agreement.full_clean(exclude=["partnership", "renewal_of", "replaces", "created_by"])
     except ValidationError as error:
         errors = {field: list(messages) for field, messages in error.message_dict.items()}
         field_of = {
@@ -53,20 +55,71 @@ def _checked(agreement: Agreement) -> None:
         raise ValidationError(errors) from None
 
 
+# Under a signed agreement the terms never change: only these may still be set (ending it, the
+# brand's own notes). Any other change is a new version the creator accepts again.
+CHANGEABLE_WHEN_SIGNED = ("status", "notes")
+FIXED = (AgreementStatus.SIGNED, AgreementStatus.SUPERSEDED)
+NEW_VERSION_ADVICE = (
+    "These terms are signed, so they never change: write a new version "
+    "(“Change these terms” does) and the creator accepts it again."
+)
+
+
+def refuse_changes_to_signed_terms(agreement: Agreement, changes: dict) -> None:
+    """Refuse (ValidationError naming each term) ``changes`` that a signed or superseded
+    ``agreement`` cannot take: all but its cancellation and the internal notes. A value equal to
+    the stored one is no change. The admin's form asks this before the service does."""
+    if agreement.status not in FIXED:
+        return
+    refused = {}
+    for name, value in changes.items():
+        if Agreement.term_change_line(name, getattr(agreement, name), value) is None:
+            continue  # the same value sent again (a form sends every field): no change
+        if name == "status" and value == AgreementStatus.CANCELLED and agreement.status == AgreementStatus.SIGNED:
+            continue
+        if name in CHANGEABLE_WHEN_SIGNED and name != "status":
+            continue
+        refused[name] = (
+            NEW_VERSION_ADVICE
+            if agreement.status == AgreementStatus.SIGNED
+            else ("This version was replaced by a newer one: its terms no longer change.")
+        )
+    if refused:
+        raise ValidationError(refused)
+
+
+def agreement_signature_follows(agreement: Agreement, acceptance=None) -> None:
+    """What signing a version does besides its status: the version it replaces is superseded (in
+    the same transaction), and listeners are told once committed."""
+    replaced = agreement.replaces
+    if replaced is not None and replaced.status == AgreementStatus.SIGNED:
+        locked(replaced)
+        replaced.status = AgreementStatus.SUPERSEDED
+        replaced._change_reason = f"Replaced by a newer version (agreement #{agreement.pk}), now signed"
+        replaced.save(update_fields=["status"])
+    tell_after_commit(signals.agreement_signed, agreement=agreement, acceptance=acceptance)
+
+
 @transaction.atomic
 def agreement_update_terms(*, agreement: Agreement, actor=None, **changes) -> list[str]:
     """Change an agreement's terms; returns the changes as "field: old → new" lines.
 
     The change is audited twice over: the agreement's history records who and when (django-simple-
     history), and the partnership's timeline says what, in words. Raises ValidationError (naming
-    the field) for an unknown field or values the agreement's rules refuse.
+    the field) for an unknown field or values the agreement's rules refuse. A signed agreement's
+    terms never change (only its cancellation and the internal notes): ``agreement_new_version``.
+    A manager marking it signed by hand is told to listeners as a signature without acceptance.
     """
     require_editor(actor, agreement)
     _refuse_unknown_terms(changes)
+    if agreement.pk is not None:
+        locked(agreement)  # judged against the terms as they are now, not as a page read them
+    refuse_changes_to_signed_terms(agreement, changes)
+    was = agreement.status
     before = {name: getattr(agreement, name) for name in changes}
     for name, value in changes.items():
         setattr(agreement, name, value)
-    _checked(agreement)
+    agreement_rules_check(agreement)
     changed = {
         name: line
         for name in changes
@@ -76,6 +129,8 @@ def agreement_update_terms(*, agreement: Agreement, actor=None, **changes) -> li
         return []
     lines = list(changed.values())
     agreement._history_user = actor
+    if agreement.status == AgreementStatus.SIGNED and was != AgreementStatus.SIGNED:
+        agreement._change_reason = "Marked signed by a manager (no acceptance through the creator's link)"
     agreement.save()
     control = any(name in CREATIVE_CONTROL_FIELDS for name in changed)
     _note_agreement(
@@ -85,6 +140,8 @@ def agreement_update_terms(*, agreement: Agreement, actor=None, **changes) -> li
         "\n".join(lines),
     )
     tell_after_commit(signals.agreement_updated, agreement=agreement, changes=lines)
+    if agreement.status == AgreementStatus.SIGNED and was != AgreementStatus.SIGNED:
+        agreement_signature_follows(agreement)
     return lines
 
 
@@ -104,7 +161,7 @@ def agreement_renew(*, agreement: Agreement, actor=None, starts_on, ends_on=None
     renewal.starts_on, renewal.ends_on = starts_on, ends_on
     for name, value in changes.items():
         setattr(renewal, name, value)
-    _checked(renewal)
+    agreement_rules_check(renewal)
     renewal._history_user = actor
     renewal.save()
     _note_agreement(renewal, actor, f"Agreement renewed ({_period(renewal)})", renewal.creative_control.summary)
@@ -124,7 +181,7 @@ def agreement_create(
     if renewal_of is not None and renewal_of.partnership_id != partnership.pk:
         raise ValidationError({"renewal_of": "This agreement belongs to another partnership."})
     agreement = Agreement(partnership=partnership, created_by=actor, renewal_of=renewal_of, **terms)
-    _checked(agreement)
+    agreement_rules_check(agreement)
     agreement._history_user = actor
     agreement.save()
     status = agreement.get_status_display().lower()
@@ -132,4 +189,73 @@ def agreement_create(
         agreement, actor, f"Agreement written ({_period(agreement)}, {status})", agreement.creative_control.summary
     )
     tell_after_commit(signals.agreement_created, agreement=agreement)
+    if agreement.status == AgreementStatus.SIGNED:
+        # Written as signed (agreed outside the product): no acceptance to show.
+        agreement_signature_follows(agreement)
     return agreement
+
+
+# Versions a new one may replace: a live draft or offer, or the signed terms.
+REPLACEABLE = (AgreementStatus.DRAFT, AgreementStatus.SENT, AgreementStatus.SIGNED)
+
+
+@transaction.atomic
+def agreement_new_version(*, agreement: Agreement, actor=None, **changes) -> Agreement:
+    """A new draft version of ``agreement`` (same partnership and period) with ``changes`` to the
+    creator's terms, for the creator to accept again; checked by the same rules as any agreement.
+
+    A signed version stays in force until the new one is accepted (then it is superseded); a draft
+    or offer being replaced is superseded at once, so the creator cannot accept the old wording.
+    One new version at a time: a second, while one waits for the creator, is refused.
+    """
+    require_editor(actor, agreement)
+    _refuse_unknown_terms(changes)
+    not_terms = sorted(set(changes) - set(Agreement.CREATOR_TERM_FIELDS) - {"notes"})
+    if not_terms:
+        raise ValidationError(
+            {name: "A new version starts as a draft: set this once it is agreed." for name in not_terms}
+        )
+    locked(agreement)  # twenty identical requests: one new version, the others refused below
+    if agreement.status not in REPLACEABLE:
+        raise ValidationError(
+            {"__all__": f"This version is {agreement.get_status_display().lower()}: change the current one."}
+        )
+    version = Agreement(
+        partnership=agreement.partnership,
+        renewal_of=agreement.renewal_of,
+        replaces=agreement,
+        created_by=actor,
+        status=AgreementStatus.DRAFT,
+        **{name: getattr(agreement, name) for name in Agreement.CREATOR_TERM_FIELDS},
+        notes=agreement.notes,
+    )
+    for name, value in changes.items():
+        setattr(version, name, value)
+    lines = [
+        line
+        for name in Agreement.CREATOR_TERM_FIELDS
+        if (line := Agreement.term_change_line(name, getattr(agreement, name), getattr(version, name))) is not None
+    ]
+    if not lines:
+        raise ValidationError({"__all__": "A new version needs at least one term to differ from this one."})
+    agreement_rules_check(version)
+    # Checked after the terms, so a refusal of the terms themselves says what is wrong with them.
+    waiting = agreement.replaced_by.filter(status__in=(AgreementStatus.DRAFT, AgreementStatus.SENT)).first()
+    if waiting is not None:
+        raise ValidationError(
+            {"__all__": f"A new version (#{waiting.pk}) is already waiting for the creator: change that one."}
+        )
+    version._history_user = actor
+    version._change_reason = f"New version of agreement #{agreement.pk}"
+    version.save()
+    if agreement.status != AgreementStatus.SIGNED:
+        agreement.status = AgreementStatus.SUPERSEDED
+        agreement._history_user = actor
+        agreement._change_reason = f"Replaced by the new version #{version.pk}"
+        agreement.save(update_fields=["status"])
+    _note_agreement(
+        version, actor, f"New version of the terms ({_period(version)}, draft)",
+        "\n".join(lines) + "\nThe creator accepts it through their link; until then the terms in force stay.",
+    )  # fmt: skip
+    tell_after_commit(signals.agreement_created, agreement=version)
+    return version

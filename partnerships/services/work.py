@@ -131,6 +131,7 @@ def deliverable_set_status(
     before = deliverable.status
     if status != DeliverableStatus.PUBLISHED and published_at is not None:
         raise ValidationError({"published_at": "Only a published deliverable has a publication date."})
+    url_before = deliverable.url
     changed = copy.copy(deliverable)  # checked first: a refused change leaves the caller's object as it was
     changed.status = status
     if url is not None:
@@ -140,6 +141,12 @@ def deliverable_set_status(
     _deliverable_checked(changed)
     deliverable.status, deliverable.url, deliverable.published_at = changed.status, changed.url, changed.published_at
     deliverable.save(update_fields=["status", "url", "published_at"])
+    if status == DeliverableStatus.PUBLISHED:
+        # A piece a manager marks published follows the same disclosure rules as one the creator
+        # hands in (read from Reddit, or waiting for the creator's tick).
+        from partnerships.services.handins import disclosure_after_publication
+
+        disclosure_after_publication(deliverable, url_before=url_before)
     if before != status:
         link = f"\n{deliverable.url}" if deliverable.url else ""
         summary = f"{deliverable.get_status_display()}: {deliverable.title}"

@@ -16,6 +16,8 @@ from crm import tenancy
 from crm.tenancy import READ, member_page
 from influencers.models import Community
 from partnerships import dashboard, selectors, services
+from partnerships.creator_portal.selectors import creator_link_panel
+from partnerships.creator_portal.terms import agreement_terms as terms_in_words
 from partnerships.depth_words import depth_in_words
 from partnerships.forms import (
     ActivityForm,
@@ -26,9 +28,10 @@ from partnerships.forms import (
     RenewalForm,
     TaskForm,
 )
-from partnerships.models import Agreement, Deliverable, Partnership, Task
+from partnerships.models import Agreement, AgreementStatus, Deliverable, Partnership, Task
 from partnerships.outreach.views.compose import messages_section
-from partnerships.payments.selectors import my_overdue_payments
+from partnerships.payments.selectors import my_overdue_payments, payments_section
+from partnerships.services.agreements import agreement_new_version
 from partnerships.views._shared import safe_next, written
 
 LOOK_ONLY = "You can look at this partnership but not change it."
@@ -64,6 +67,9 @@ def partnership_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "renewal_form": RenewalForm(),
         "agreement_form": AgreementForm(),
         "terms_form": CreativeControlForm(instance=page.current) if page.current else None,
+        # The terms in the creator's own words: the one rendering their link shows too.
+        "current_terms": terms_in_words(page.current) if page.current else [],
+        "creator_panel": creator_link_panel(partnership=page.partnership),
         "task_form": TaskForm(organization=page.partnership.brand.organization, actor=request.user),
         "activity_form": ActivityForm(),
         "deliverable_form": DeliverableForm(partnership=page.partnership),
@@ -71,6 +77,7 @@ def partnership_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "depth": depth,
         "depth_words": _depth_words(depth, page.partnership),
         "outreach": messages_section(page.partnership, request.user),
+        **payments_section(page.partnership, request.user),
     }
     return render(request, "partnerships/partnership.html", context)
 
@@ -126,11 +133,19 @@ def agreement_renew(request: HttpRequest, pk: int) -> HttpResponse:
 
 @member_page("POST")
 def agreement_terms(request: HttpRequest, pk: int) -> HttpResponse:
-    """Change the creative-control terms of the agreement in force (audited)."""
+    """Change the creative-control terms of the agreement in force (audited). A signed agreement's
+    terms never change: the form writes a new version instead, for the creator to accept again."""
     partnership = _editable_partnership(request, pk)
     agreement = _agreement_in_force(partnership)
     if agreement is None:
         raise Http404("No agreement yet.")
+    if agreement.status == AgreementStatus.SIGNED:
+        written(
+            request, CreativeControlForm(request.POST, instance=Agreement.objects.get(pk=agreement.pk)),
+            lambda **data: agreement_new_version(agreement=agreement, actor=request.user, **data),
+            lambda version: f"New version #{version.pk} written as a draft: the creator accepts it through their link.",
+        )  # fmt: skip
+        return _back_to(partnership.pk)
     # The form checks the input on a copy: the service compares against the terms as they were.
     written(
         request, CreativeControlForm(request.POST, instance=Agreement.objects.get(pk=agreement.pk)),

@@ -90,6 +90,10 @@ def test_agreements_are_written_renewed_and_changed_through_the_services(records
     assert bad.status_code == 400 and "ends_on" in bad.json()
     approval = client.patch(f"/api/v1/agreements/{agreement.pk}/", {"brand_review_rights": "approval"}, format="json")
     assert approval.status_code == 400  # editorial control and brand approval cannot go together
+    # The agreement is signed: its terms never change (a change is a new version, accepted again).
+    signed = client.patch(f"/api/v1/agreements/{agreement.pk}/", {"usage_rights_days": 30}, format="json")
+    assert signed.status_code == 400 and "new version" in signed.json()["usage_rights_days"][0]
+    Agreement.objects.filter(pk=agreement.pk).update(status="sent")  # an offer not yet accepted may change
     changed = client.patch(f"/api/v1/agreements/{agreement.pk}/", {"usage_rights_days": 30}, format="json")
     assert changed.status_code == 200 and changed.json()["usage_rights_days"] == 30
     assert agreement.history.latest("history_date").history_user is None  # an API key, not a person
@@ -125,3 +129,22 @@ def test_mentions_and_measurements_read_with_their_filters(records, org_a, brand
     assert client.get("/api/v1/brand-mentions/?in_brand_absence=false").json()["results"] == []
     [measurement] = client.get(f"/api/v1/measurements/?brand={brand_a.pk}").json()["results"]
     assert measurement["document"]["mentions"]["total"] == 1
+
+
+def test_a_signed_agreement_changes_through_a_new_version_the_creator_accepts_again(records, org_a, org_b):
+    client = api(org_a, "write")
+    signed = records["agreements"]
+    unknown = client.post(f"/api/v1/agreements/{signed.pk}/new-version/", {"usage_rights": "forever"}, format="json")
+    assert unknown.status_code == 400 and list(unknown.json()) == ["usage_rights"]
+    same = client.post(f"/api/v1/agreements/{signed.pk}/new-version/", {}, format="json")
+    assert same.status_code == 400  # a version that changes nothing is not a version
+    assert api(org_b, "write").post(f"/api/v1/agreements/{signed.pk}/new-version/", {"usage_rights_days": 30},
+                                    format="json").status_code == 404  # fmt: skip
+    version = client.post(f"/api/v1/agreements/{signed.pk}/new-version/", {"usage_rights_days": 30}, format="json")
+    assert version.status_code == 201, version.json()
+    body = version.json()
+    assert body["replaces"] == signed.pk and body["status"] == "draft" and body["usage_rights_days"] == 30
+    signed.refresh_from_db()
+    assert signed.status == AgreementStatus.SIGNED and signed.usage_rights_days is None  # in force until accepted
+    again = client.post(f"/api/v1/agreements/{signed.pk}/new-version/", {"usage_rights_days": 60}, format="json")
+    assert again.status_code == 400  # one new version waits for the creator at a time

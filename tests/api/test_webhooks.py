@@ -183,8 +183,9 @@ def test_agreement_events_and_another_organizations_subscription_hears_nothing(
             organization=org_a, url=receiver.url, events=["agreement.created", "agreement.updated"]
         )
         webhook_subscription_create(organization=org_b, url=other.url)
+        # Sent, not yet signed: a signed agreement's terms never change (a change is a new version).
         agreement = agreement_create(
-            partnership=partnership_a, actor=manager_a, starts_on=date(2026, 1, 1), status=AgreementStatus.SIGNED
+            partnership=partnership_a, actor=manager_a, starts_on=date(2026, 1, 1), status=AgreementStatus.SENT
         )
         agreement_update_terms(agreement=agreement, actor=manager_a, usage_rights_days=90)
         partnership_move(partnership=partnership_a, to_stage="observing")  # not subscribed to by org A

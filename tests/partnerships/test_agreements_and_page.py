@@ -21,6 +21,17 @@ def agreement(partnership_a, manager_a):
     )  # fmt: skip
 
 
+@pytest.fixture
+def offer(partnership_a, manager_a):
+    """The same terms, sent to the creator and not yet accepted: the terms may still change (a
+    signed agreement's never do: tests/creator_portal/test_services.py)."""
+    return Agreement.objects.create(
+        partnership=partnership_a, starts_on=date(2025, 1, 1), ends_on=date(2025, 12, 31),
+        status=AgreementStatus.SENT, compensation_type="flat_fee", compensation_amount=500,
+        disclosure_method="#ad in the first line", created_by=manager_a,
+    )  # fmt: skip
+
+
 def test_a_renewal_is_a_new_agreement_with_the_same_terms_and_the_old_one_kept(agreement, manager_a):
     renewal = agreement_renew(
         agreement=agreement, actor=manager_a, starts_on=date(2026, 1, 1), ends_on=date(2026, 12, 31),
@@ -44,7 +55,8 @@ def test_a_renewal_that_breaks_the_rules_is_refused_naming_the_field(agreement):
     assert Agreement.objects.count() == 1
 
 
-def test_changing_creative_control_terms_is_audited_with_who_when_and_old_to_new(agreement, manager_a):
+def test_changing_creative_control_terms_is_audited_with_who_when_and_old_to_new(offer, manager_a):
+    agreement = offer
     lines = agreement_update_terms(
         agreement=agreement, actor=manager_a, brand_review_rights=ReviewRights.FACTUAL_CHECK, usage_rights_days=90
     )
@@ -66,7 +78,8 @@ def test_editorial_control_and_brand_approval_cannot_go_together(agreement):
     assert agreement.brand_review_rights == ReviewRights.NONE
 
 
-def test_the_partnership_page_shows_terms_their_changes_renewals_and_timeline(client, manager_a, agreement, org_a):
+def test_the_partnership_page_shows_terms_their_changes_renewals_and_timeline(client, manager_a, offer, org_a):
+    agreement = offer
     agreement_update_terms(agreement=agreement, actor=manager_a, brand_review_rights=ReviewRights.FACTUAL_CHECK)
     agreement_renew(agreement=agreement, actor=manager_a, starts_on=date(2026, 1, 1))
     Task.objects.create(organization=org_a, partnership=agreement.partnership, title="Send the sample kit")
@@ -122,16 +135,24 @@ def test_renewing_and_changing_terms_from_the_page(client, manager_a, viewer_a, 
         "creator_keeps_editorial_control": "on", "brand_review_rights": "factual_check", "disclosure_required": "on",
         "disclosure_method": "#ad first", "usage_rights": "none", "usage_rights_days": "",
     }  # fmt: skip
-    client.post(reverse("agreement-terms", args=[agreement.partnership.pk]), terms)
-    agreement.refresh_from_db()
-    assert (agreement.brand_review_rights, agreement.disclosure_method) == ("factual_check", "#ad first")
-    assert agreement.history.latest("history_date").history_user == manager_a
+    # The agreement is signed: its terms never change, the form writes a new version (a draft).
     refused = client.post(
         reverse("agreement-terms", args=[agreement.partnership.pk]), {**terms, "brand_review_rights": "approval"}
     )
     assert any("approval" in str(m).lower() or "editorial" in str(m).lower() for m in refused.wsgi_request._messages)
+    assert not Agreement.objects.filter(replaces=agreement).exists()
+    client.post(reverse("agreement-terms", args=[agreement.partnership.pk]), terms)
     agreement.refresh_from_db()
-    assert agreement.brand_review_rights == "factual_check"
+    assert (agreement.status, agreement.brand_review_rights, agreement.disclosure_method) == (
+        "signed", "none", "#ad in the first line",
+    )  # fmt: skip
+    version = Agreement.objects.get(replaces=agreement)
+    assert (version.status, version.brand_review_rights, version.disclosure_method) == (
+        "draft",
+        "factual_check",
+        "#ad first",
+    )
+    assert version.history.latest("history_date").history_user == manager_a
     client.force_login(viewer_a)
     assert "Renew for a new period" not in client.get(url).content.decode()
     assert (
@@ -162,7 +183,8 @@ def test_writing_the_first_agreement_from_the_page_with_creative_control_as_data
     assert Agreement.objects.filter(partnership=partnership_a).count() == 1
 
 
-def test_the_admin_history_of_an_agreement_shows_who_changed_which_term_from_what_to_what(agreement, manager_a, client):
+def test_the_admin_history_of_an_agreement_shows_who_changed_which_term_from_what_to_what(offer, manager_a, client):
+    agreement = offer
     agreement_update_terms(agreement=agreement, actor=manager_a, brand_review_rights=ReviewRights.FACTUAL_CHECK)
     client.force_login(manager_a)
     page = client.get(f"/admin/partnerships/agreement/{agreement.pk}/history/").content.decode()

@@ -70,9 +70,8 @@ def world(client, manager_a, partnership_a, org_a, creator, django_capture_on_co
 
 
 def _agreement_in_force(world: World) -> None:
-    world.agreement = Agreement.objects.create(
-        partnership=world.partnership, status="signed", starts_on=SIGNED_ON, signed_on=SIGNED_ON
-    )
+    # Sent, not yet accepted: a signed agreement's terms never change (a change is a new version).
+    world.agreement = Agreement.objects.create(partnership=world.partnership, status="sent", starts_on=SIGNED_ON)
 
 
 def _deliverable(world: World) -> None:

@@ -26,7 +26,8 @@ from partnerships.models import (
 
 @pytest.fixture
 def records(partnership_a, org_a, manager_a):
-    agreement = Agreement.objects.create(partnership=partnership_a, starts_on=date(2026, 1, 1), status="signed")
+    # Sent, not yet accepted: a signed agreement's terms never change (a change is a new version).
+    agreement = Agreement.objects.create(partnership=partnership_a, starts_on=date(2026, 1, 1), status="sent")
     return {
         "partnership": partnership_a,
         "agreement": agreement,

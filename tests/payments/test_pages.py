@@ -18,7 +18,7 @@ from partnerships.payments.selectors import payments_section
 from partnerships.payments.services import payment_mark_paid, payments_schedule
 
 D = Decimal
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.payments.urls")]
+pytestmark = pytest.mark.django_db
 
 
 def assert_csp_clean(html: str) -> None:

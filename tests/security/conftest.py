@@ -63,6 +63,7 @@ from partnerships.models import (
     BrandMention,
     CommunityStance,
     Partnership,
+    Payment,
     ReferralEvent,
     ReferralLink,
 )
@@ -184,6 +185,19 @@ def _organization_a_records(world: World, manager, community: Community, creator
     event = ReferralEvent.objects.create(
         link=link, kind="signup", occurred_at=datetime.now(UTC) - timedelta(days=1), external_id=f"{MARKER}-1"
     )
+    # What the brand owes a second creator under a signed agreement (the ledger, issue 21). Not the
+    # world's partnership: a payment is kept (PROTECT), so a partnership with one cannot be deleted,
+    # and the admin's delete of the world's partnership is tested as it was.
+    paid_creator = Creator.objects.create(display_name="Noor Haddad")  # shared data: no marker
+    paid_partnership = Partnership.objects.create(brand=brand, creator=paid_creator, stage="active")
+    paid_agreement = services.agreement_create(
+        partnership=paid_partnership, actor=manager, starts_on=date(2025, 1, 1), status=AgreementStatus.SIGNED,
+        signed_on=date(2025, 1, 1), compensation_type="flat_fee", compensation_amount="250.00",
+    )  # fmt: skip
+    payment = Payment.objects.create(
+        agreement=paid_agreement, kind="flat_fee", key="signature", description=f"{MARKER} fee on signature",
+        amount="250.00", currency="USD", due_on=date(2025, 1, 31),
+    )  # fmt: skip
     measurement = brand_measure(brand=brand)
     # A's own view of the shared creator, and a community it asked the operators to track.
     creator_note = creator_note_save(
@@ -199,13 +213,27 @@ def _organization_a_records(world: World, manager, community: Community, creator
     key = ApiKey.objects.filter(organization=org_a).order_by("pk").first()
     membership = OrganizationMember.objects.get(user=manager, organization=org_a)
     for record in (org_a, membership, brand, partnership, agreement, deliverable, task, link, event, measurement,
-                   subscription, key, creator_note, community_request):  # fmt: skip
+                   subscription, key, creator_note, community_request, payment):  # fmt: skip
         world.objects[type(record)] = record
     world.objects[Activity] = note  # a call (not a stage change: those are read-only to everyone)
     world.objects[BrandMention] = BrandMention.objects.get(brand=brand)
     world.objects[CommunityStance] = brand.community_stances.get()
     world.objects[SavedView] = saved_view_save(user=manager, name="Talks about nibs", query="talks_about=nib")
     _organization_a_outreach(world, manager, partnership)
+    _organization_a_creator_side(world, manager, partnership, agreement)
+
+
+def _organization_a_creator_side(world: World, manager, partnership: Partnership, agreement) -> None:
+    """The creator's link to A's partnership and a change they proposed (issue 21)."""
+    from partnerships.creator_portal.acceptance import counter_proposal_create
+    from partnerships.creator_portal.links import creator_link_issue
+
+    link, _token = creator_link_issue(partnership=partnership, actor=manager)
+    world.objects[type(link)] = link
+    proposal = counter_proposal_create(
+        link=link, agreement=agreement, changes={"usage_rights_days": "30"}, note=f"{MARKER} proposal"
+    )
+    world.objects[type(proposal)] = proposal
 
 
 def _organization_a_outreach(world: World, manager, partnership: Partnership) -> None:

@@ -40,7 +40,7 @@ from rest_framework.test import APIClient
 from crm import tenancy
 from discovery.models import SavedView
 from influencers.models import Community, Creator
-from partnerships.models import Agreement, Brand, Deliverable, Partnership, Task
+from partnerships.models import Agreement, Brand, CounterProposal, CreatorLink, Deliverable, Partnership, Payment, Task
 from partnerships.models.outreach import Message, MessageTemplate, Sender
 from tests.security.conftest import MARKER, World
 
@@ -52,6 +52,18 @@ EXCLUDED = {
     "referral-redirect": "/r/<code>: the public referral redirect anonymous visitors follow (README)",
     "outreach-unsubscribe": "/unsubscribe/<token>/: the public unsubscribe link in outreach emails; the signed token "
     "is the authority (tests/outreach/test_pages.py)",
+    **{
+        name: "the creator's pages: no login, the private link (then its signed cookie) is the authority "
+        "(tests/security/test_creator_link_probe.py)"
+        for name in (
+            "creator-link-open",
+            "creator-portal",
+            "creator-accept",
+            "creator-propose",
+            "creator-hand-in",
+            "creator-publish",
+        )
+    },
 }
 __doc__ += "".join(f"\n- {name}: {reason}" for name, reason in EXCLUDED.items())
 
@@ -306,6 +318,20 @@ PAGES = {
     "outreach-write": Page(BOTH, Partnership, editors_only=True),
     "outreach-do-not-contact": Page(POST, Partnership, editors_only=True),
     "outreach-do-not-contact-lift": Page(POST, Partnership, editors_only=True),
+    # The ledger (issue 21): a partnership's payments, approve / mark paid / cancel, a brand's CSV.
+    "partnership-payments": Page(GET, Partnership, shows_a=True),
+    "payment-approve": Page(POST, Payment, editors_only=True),
+    "payment-paid": Page(POST, Payment, editors_only=True),
+    "payment-cancel": Page(POST, Payment, editors_only=True),
+    "brand-payments-csv": Page(GET, Brand),
+    # Handed-in work (issue 21): the brand's review and a fresh disclosure check.
+    "deliverable-review": Page(POST, Deliverable, editors_only=True),
+    "deliverable-disclosure-check": Page(POST, Deliverable, editors_only=True),
+    # The creator's link and proposals, on the partnership page (issue 21).
+    "creator-link-new": Page(POST, Partnership, editors_only=True),
+    "creator-link-revoke": Page(POST, CreatorLink, editors_only=True),
+    "counter-proposal-accept": Page(POST, CounterProposal, editors_only=True),
+    "counter-proposal-decline": Page(POST, CounterProposal, editors_only=True),
 }
 
 

@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.urls import reverse
 
+from demo.creator_side import offer_link
 from demo.loader import DEMO_PASSWORD, DEMO_USERNAME, load_demo
 
 # Why the command refuses a production-shaped configuration: said when it refuses, and when forced.
@@ -36,3 +38,11 @@ class Command(BaseCommand):
         summary = ", ".join(f"{count} {name.replace('_', ' ')}" for name, count in counts.items())
         self.stdout.write(self.style.SUCCESS(f"Demo data ready: {summary}."))
         self.stdout.write(f"Log in as {DEMO_USERNAME} / {DEMO_PASSWORD} (a partnership manager in demo-brand).")
+        offer = offer_link()
+        if offer is not None:
+            partnership, token = offer
+            url = settings.PUBLIC_URL + reverse("creator-link-open", args=[token])
+            self.stdout.write(
+                f"{partnership.creator.display_name}'s private link to the offer from {partnership.brand.name} "
+                f"(what the creator sees; no login, works 30 days, a new load makes a new one): {url}"
+            )

@@ -74,7 +74,8 @@ def _preview(partnership: Partnership, form: ComposeForm, actor) -> dict:
 @member_page("GET", "HEAD", "POST")
 def partnership_write(request: HttpRequest, pk: int) -> HttpResponse:
     """Compose a message to the partnership's creator. POST with ``preview`` shows it merged; with
-    ``send`` writes it (it goes out after the page answers); with ``edit`` goes back to the form."""
+    ``send`` writes it (it goes out after the page answers); with ``edit`` goes back to the form;
+    with ``prefill`` opens the form with the ``subject`` and ``body`` posted."""
     partnership = _partnership_to_write(request, pk)
     organization = partnership.brand.organization
     senders = list(selectors.senders_for([organization.pk]).order_by("channel", "address"))
@@ -93,13 +94,17 @@ def partnership_write(request: HttpRequest, pk: int) -> HttpResponse:
         context["form"] = None
         return render(request, "outreach/compose.html", context, status=400 if request.method == "POST" else 200)
 
-    if request.method != "POST":
+    if request.method != "POST" or "prefill" in request.POST:
         template = _template_asked(request, organization.pk)
         context["chosen_template"] = template
         initial = {"sender": str(senders[0].pk), "to": context["known_email"], "follow_ups": 0, "follow_up_days": 4}
         if template is not None:
             initial |= {"subject": template.subject, "body": template.body, "follow_up_body": template.follow_up_body}
             initial["follow_ups"] = 2 if template.follow_up_body else 0
+        if "prefill" in request.POST:
+            # A message started elsewhere (the creator's new private link): posted, never put in
+            # the address, so a link in it stays out of logs and history. The form still decides.
+            initial |= {"subject": request.POST.get("subject", "")[:200], "body": request.POST.get("body", "")[:10_000]}
         context["form"] = ComposeForm(initial=initial, senders=senders, threads=threads)
         return render(request, "outreach/compose.html", context)
 
