@@ -1,9 +1,9 @@
 """The creator's link in a real browser on a phone (390 px): open the link, read the proposal,
 propose a change to the usage rights, (the manager takes it into a new version), accept the new
-version with a typed name, hand in a deliverable's link, and see a payment become "paid". No page
+version with a typed name, hand in a deliverable's link, and see a payment become "paid" when the
+manager marks it so on the partnership page, where each step shows. No page
 is wider than the screen, and none breaks the content security policy (the console stays clean)."""
 
-from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from partnerships.creator_portal.acceptance import counter_proposal_accept
 from partnerships.creator_portal.links import creator_link_issue
-from partnerships.models import AgreementStatus, CounterProposal, Deliverable, Payment, PaymentStatus
+from partnerships.models import AgreementStatus, CounterProposal, Deliverable, Payment
 from tests.creator_portal.conftest import make_offer
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -23,7 +23,7 @@ def fits(page) -> None:
 
 
 def test_a_creator_reads_proposes_accepts_hands_in_and_sees_the_payment_paid(
-    page, live_server, partnership_a, manager_a
+    page, live_server, log_in, partnership_a, manager_a
 ):
     offer = make_offer(partnership_a)
     piece = Deliverable.objects.create(partnership=partnership_a, agreement=offer, title="Ink review on cheap paper")
@@ -66,16 +66,30 @@ def test_a_creator_reads_proposes_accepts_hands_in_and_sees_the_payment_paid(
     assert piece.url == "https://blog.example/ink-review" and piece.handed_in_at is not None
     fits(page)
 
-    # The ledger's services land from another helper; until the integrator switches to them, the
-    # payment is written and paid through the ORM here.
-    payment = Payment.objects.create(
-        agreement=version, kind="flat_fee", key="signature", description="Fee on signature", amount=Decimal("500"),
-        currency="EUR", due_on=date(2026, 2, 1),
-    )  # fmt: skip
+    # Accepting signed the terms, and the ledger wrote what they owe: the fee on signature.
+    payment = Payment.objects.get(agreement=version, key="signature")
     page.reload()
     expect(page.locator(f'[data-payment="{payment.pk}"] .state')).to_have_text("Due")
-    payment.status, payment.paid_on, payment.reference = PaymentStatus.PAID, date(2026, 2, 3), "WIRE-2026-02"
-    payment.save()
+
+    # The manager, on the partnership page, sees every step and marks the fee paid.
+    manager = page.context.browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    log_in(manager, "manager-a")
+    manager.goto(f"{live_server.url}/partnerships/{partnership_a.pk}/")
+    audit = manager.locator("#audit-title ~ .change")
+    expect(audit.get_by_text("Accepted by Ivy Lambert", exact=False).first).to_be_visible()
+    timeline = manager.locator("ol.timeline")
+    expect(timeline.get_by_text("The creator proposed a change to the terms")).to_be_visible()
+    expect(timeline.get_by_text("The creator's proposal taken into a new version")).to_be_visible()
+    expect(timeline.get_by_text("The creator accepted the terms: Ivy Lambert")).to_be_visible()
+    expect(timeline.get_by_text("Handed in by the creator: Ink review on cheap paper")).to_be_visible()
+    row = manager.locator(f"#payment-{payment.pk}")
+    row.get_by_text("Mark paid").click()
+    row.locator("input[name=paid_on]").fill("2026-02-03")
+    row.locator("input[name=reference]").fill("WIRE-2026-02")
+    row.get_by_role("button", name="Paid").click()
+    expect(manager.locator(f"#payment-{payment.pk}")).to_contain_text("ref. WIRE-2026-02")
+    manager.context.close()
+
     page.reload()
     expect(page.locator(f'[data-payment="{payment.pk}"] .state')).to_have_text("Paid")
     expect(page.get_by_text("on 2026-02-03 (reference WIRE-2026-02)")).to_be_visible()
