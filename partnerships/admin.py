@@ -41,6 +41,7 @@ from partnerships.models import (
     Task,
 )
 from partnerships.outreach import admin as outreach_admin  # noqa: F401 (registers senders, templates, messages)
+from partnerships.payments import admin as payments_admin  # noqa: F401 (registers the ledger, read-only)
 from partnerships.readiness import SPEAKING, refusal
 from partnerships.referrals import (
     CORRECTABLE,

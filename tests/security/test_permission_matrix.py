@@ -396,8 +396,9 @@ ADMIN_RIGHTS = {
     "operators":         ("/",       "/",       "/",      "/",          "/"),      # users, groups, schedules
     "senders":           ("VAC/VC",  "VAC/VC",  "V/V",    "VAC/hidden", "VAC/V"),  # switched off, never
                                                                                     # deleted (messages keep it)
-    "happened":          ("V/V",     "V/V",     "V/V",    "V/hidden",   "V/V"),    # messages, sequences: what
-                                                                                    # the services recorded
+    "happened":          ("V/V",     "V/V",     "V/V",    "V/hidden",   "V/V"),    # messages, sequences,
+                                                                                    # payments: what the
+                                                                                    # services recorded
     "marks":             ("VA/V",    "VA/V",    "V/V",    "VA/hidden",  "VA/V"),   # do not contact: marked
                                                                                     # here, lifted (with a
                                                                                     # reason) in the pages
@@ -418,6 +419,7 @@ ADMIN_MODELS = {
     "partnerships.messagetemplate": "records",
     "partnerships.message": "happened",
     "partnerships.sequence": "happened",
+    "partnerships.payment": "happened",  # the ledger: worked out by it, changed in the pages and the API
     "partnerships.donotcontact": "marks",
     **{f"auth.{m}": "operators" for m in ("user", "group")},
     **{f"axes.{m}": "operators" for m in ("accessattempt", "accesslog", "accessfailurelog")},
