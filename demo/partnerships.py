@@ -23,6 +23,7 @@ from partnerships.models import (
     CompensationType,
     Deliverable,
     DeliverableStatus,
+    DisclosureState,
     FeeSchedule,
     ObservationNote,
     Partnership,
@@ -307,6 +308,16 @@ def _deliverables(partnership, agreements, community, *, today: date) -> None:
             due_on=due,
             published_at=_at(due, 18) if published else None,
             url=f"{community.url.rstrip('/')}/demo-{partnership.pk}-{offset}" if published and community.url else "",
+            # The demo's posts are not on Reddit to be read: they are recorded as read and disclosed.
+            **(
+                {
+                    "disclosure_state": DisclosureState.FOUND,
+                    "disclosure_evidence": "Sponsored by",
+                    "disclosure_checked_at": _at(due, 19),
+                }
+                if published
+                else {}
+            ),  # fmt: skip
         )
 
 

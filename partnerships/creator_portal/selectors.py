@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from partnerships.creator_portal.acceptance import proposal_lines
 from partnerships.creator_portal.terms import TERM_NAMES, Term, agreement_terms, terms_sha256
+from partnerships.disclosure_reddit import is_reddit_link
 from partnerships.models import (
     Agreement,
     AgreementStatus,
@@ -78,6 +79,9 @@ def portal_page(*, link: CreatorLink) -> PortalPage:
         .select_related("community", "agreement")
         .order_by("due_on", "pk")
     )
+    for deliverable in deliverables:
+        # A Reddit post is read for its disclosure; a piece elsewhere asks the creator's tick.
+        deliverable.is_reddit = is_reddit_link(deliverable.url)
     links = list(
         ReferralLink.objects.filter(partnership=partnership)
         .annotate(

@@ -14,6 +14,7 @@ urlpatterns = [
     path("creator/propose/", views.propose, name="creator-propose"),
     path("creator/hand-in/", views.hand_in, name="creator-hand-in"),
     path("creator/published/<int:pk>/", views.publish, name="creator-publish"),
+    path("creator/disclosure/<int:pk>/", views.confirm_disclosure, name="creator-confirm-disclosure"),
     path("partnerships/<int:pk>/creator-link/", views.link_new, name="creator-link-new"),
     path("creator-links/<int:pk>/revoke/", views.link_revoke, name="creator-link-revoke"),
     path("counter-proposals/<int:pk>/accept/", views.proposal_accept, name="counter-proposal-accept"),

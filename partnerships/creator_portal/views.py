@@ -227,6 +227,27 @@ def publish(request: HttpRequest, link: CreatorLink, pk: int) -> HttpResponse:
     return redirect(reverse("creator-portal") + "#work")
 
 
+@creator_page("POST")
+def confirm_disclosure(request: HttpRequest, link: CreatorLink, pk: int) -> HttpResponse:
+    """The creator's tick for a piece published where the product cannot read it (not Reddit):
+    the post discloses the partnership as the terms ask."""
+    deliverable = Deliverable.objects.filter(partnership=link.partnership, pk=pk).select_related("agreement").first()
+    if deliverable is None:
+        return _not_found(request)
+    if request.POST.get("disclosed") != "on":
+        messages.error(request, "Tick the box to confirm your post discloses the partnership.")
+        return _page(request, link, status=400)
+    try:
+        handins.deliverable_confirm_disclosure(deliverable=deliverable, link=link)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+        return _page(request, link, status=400)
+    _used(request, link, CreatorLinkUse.Action.CONFIRMED_DISCLOSURE)
+    messages.success(request, "Thank you: the disclosure is recorded.")
+    return redirect(reverse("creator-portal") + "#work")
+
+
 # --- the manager's side ----------------------------------------------------------------------
 LOOK_ONLY = "You can look at this partnership but not change it."
 

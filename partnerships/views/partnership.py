@@ -47,6 +47,23 @@ def _agreement_in_force(partnership: Partnership) -> Agreement | None:
     return selectors.agreement_in_force(list(partnership.agreements.all()), timezone.localdate())
 
 
+def _waiting_version(agreement: Agreement | None) -> Agreement | None:
+    """The new version of a signed agreement that waits for the creator's acceptance, if any."""
+    if agreement is None or agreement.status != AgreementStatus.SIGNED:
+        return None
+    waiting = (AgreementStatus.DRAFT, AgreementStatus.SENT)
+    return agreement.replaced_by.filter(status__in=waiting).order_by("-pk").first()
+
+
+def _version_changes(current: Agreement, waiting: Agreement) -> list[str]:
+    """What the waiting version changes, in the lines the timeline uses ("Term: old → new")."""
+    return [
+        line
+        for name in Agreement.CREATOR_TERM_FIELDS
+        if (line := Agreement.term_change_line(name, getattr(current, name), getattr(waiting, name))) is not None
+    ]
+
+
 def _back_to(partnership_pk: int, section: str = "") -> HttpResponse:
     return redirect(reverse("partnership", args=[partnership_pk]) + section)
 
@@ -60,13 +77,16 @@ def partnership_detail(request: HttpRequest, pk: int) -> HttpResponse:
     except Partnership.DoesNotExist:
         raise Http404("No such partnership.") from None
     depth = dashboard.partnership_depth(page.partnership)
+    waiting = page.waiting_version
     context = {
         "page": page,
         "p": page.partnership,
         "can_edit": tenancy.can_edit(request.user, page.partnership),
         "renewal_form": RenewalForm(),
         "agreement_form": AgreementForm(),
-        "terms_form": CreativeControlForm(instance=page.current) if page.current else None,
+        # With a new version waiting for the creator, the form changes that version.
+        "terms_form": CreativeControlForm(instance=waiting or page.current) if page.current else None,
+        "waiting_changes": _version_changes(page.current, waiting) if waiting else [],
         # The terms in the creator's own words: the one rendering their link shows too.
         "current_terms": terms_in_words(page.current) if page.current else [],
         "creator_panel": creator_link_panel(partnership=page.partnership),
@@ -139,6 +159,16 @@ def agreement_terms(request: HttpRequest, pk: int) -> HttpResponse:
     agreement = _agreement_in_force(partnership)
     if agreement is None:
         raise Http404("No agreement yet.")
+    waiting = _waiting_version(agreement)
+    if waiting is not None:
+        # A new version already waits for the creator: the form changes that one (it is not
+        # signed yet), so a slip in it can be put right before the creator accepts.
+        written(
+            request, CreativeControlForm(request.POST, instance=Agreement.objects.get(pk=waiting.pk)),
+            lambda **data: services.agreement_update_terms(agreement=waiting, actor=request.user, **data),
+            lambda lines: "The waiting version changed: " + "; ".join(lines) if lines else "Nothing changed.",
+        )  # fmt: skip
+        return _back_to(partnership.pk)
     if agreement.status == AgreementStatus.SIGNED:
         written(
             request, CreativeControlForm(request.POST, instance=Agreement.objects.get(pk=agreement.pk)),

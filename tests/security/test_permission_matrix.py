@@ -62,6 +62,7 @@ EXCLUDED = {
             "creator-propose",
             "creator-hand-in",
             "creator-publish",
+            "creator-confirm-disclosure",
         )
     },
 }
