@@ -94,6 +94,9 @@ def creator_page(*methods):
     return decorate
 
 
+REFUSED_IN = {"accept_form": "offer-title", "propose_form": "propose-title", "hand_in_form": "work"}
+
+
 def _page(request: HttpRequest, link: CreatorLink, status: int = 200, **forms_shown) -> HttpResponse:
     page = selectors.portal_page(link=link)
     offer = page.offer.agreement if page.offer else None
@@ -110,6 +113,10 @@ def _page(request: HttpRequest, link: CreatorLink, status: int = 200, **forms_sh
         # Work is handed in under the terms in force (an offer's, until one is accepted).
         "review_rights": (in_force or offer).get_brand_review_rights_display() if current else "",
         "term_choices": term_choices(),
+        # On a phone the refused form may be screens below: the top of the page says where.
+        "refused_in": next((REFUSED_IN[name] for name in forms_shown if name in REFUSED_IN), "")
+        if status == 400
+        else "",
     }
     return render(request, "creator_portal/page.html", context, status=status)
 

@@ -76,3 +76,15 @@ def test_the_payments_section_is_not_squeezed_into_a_column(
     page = client.get(f"/partnerships/{partnership_a.pk}/").content.decode()
     # After the three-column block (which ends with the referral links), not inside it.
     assert page.index('aria-labelledby="payments-title"') > page.index('aria-labelledby="links-title"')
+
+
+def test_a_refused_hand_in_says_so_at_the_top_and_keeps_what_was_typed(creator_client, offer):
+    answer = csrf_post(
+        creator_client, "/creator/hand-in/",
+        {"title": "My reel", "url": "javascript:alert(1)", "note": "Took me a week"},
+    )  # fmt: skip
+    page = answer.content.decode()
+    assert answer.status_code == 400
+    assert page.index('class="error-summary"') < page.index('id="work"') and 'href="#work"' in page
+    assert "Took me a week" in page and 'value="My reel"' in page
+    assert 'value="javascript:alert(1)"' in page  # shown back escaped in the field, to be corrected
