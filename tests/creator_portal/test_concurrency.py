@@ -4,50 +4,20 @@ database connection, released together by a barrier, on PostgreSQL (row locks de
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connection, connections
 
 from partnerships.creator_portal.acceptance import agreement_accept, counter_proposal_create
 from partnerships.creator_portal.links import creator_link_issue
 from partnerships.creator_portal.terms import terms_sha256
 from partnerships.models import Activity, AgreementAcceptance, AgreementStatus, CounterProposal, CreatorLink
-
-TIMES = 20
+from tests.concurrency import TIMES, at_once, require_postgresql
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture(autouse=True)
 def postgresql_only():
-    if connection.vendor != "postgresql":
-        pytest.skip("Concurrent requests need PostgreSQL (SQLite runs one write at a time): run with DATABASE_URL.")
-
-
-def at_once(call) -> list:
-    """``call()`` ``TIMES`` times at the same moment; what each returned or raised."""
-    barrier = threading.Barrier(TIMES)
-    results, lock = [], threading.Lock()
-
-    def run():
-        try:
-            barrier.wait(timeout=30)
-            try:
-                outcome = call()
-            except Exception as error:  # noqa: BLE001 - what each thread met is the result
-                outcome = error
-            with lock:
-                results.append(outcome)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run) for _ in range(TIMES)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
+    require_postgresql()
 
 
 def test_twenty_identical_accepts_make_one_signature(issued, offer):

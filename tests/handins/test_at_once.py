@@ -5,18 +5,15 @@ disclosure check queued after them runs too (in-process), against the fake Reddi
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection, connections
 from django.test import Client
 from django.urls import reverse
 
 from partnerships.models import Activity, Deliverable, DeliverableStatus, DisclosureState, ReviewRights, Task
 from partnerships.services.handins import deliverable_hand_in, deliverable_publish, deliverable_review
+from tests.concurrency import TIMES, at_once, require_postgresql
 
-TIMES = 20
 POST = "https://www.reddit.com/r/fountainpens/comments/abc123/three_sheen_inks/"
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -24,35 +21,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture(autouse=True)
 def postgresql_only():
-    if connection.vendor != "postgresql":
-        pytest.skip("Concurrent writes need PostgreSQL (SQLite runs one write at a time).")
-
-
-def at_once(call) -> list:
-    """``call()`` ``TIMES`` times at the same moment; what each returned or raised."""
-    barrier = threading.Barrier(TIMES)
-    outcomes: list = []
-    lock = threading.Lock()
-
-    def run():
-        try:
-            barrier.wait(timeout=30)
-            try:
-                outcome = call()
-            except ValidationError as refusal:
-                outcome = refusal
-            with lock:
-                outcomes.append(outcome)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run) for _ in range(TIMES)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert len(outcomes) == TIMES, outcomes
-    return outcomes
+    require_postgresql()
 
 
 def entries(partnership, summary: str) -> int:

@@ -2,49 +2,21 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import date
 from decimal import Decimal
 
 import pytest
-from django.db import connection, connections
 
 from partnerships.models import Activity, Agreement, Payment, PaymentStatus
 from partnerships.payments.services import PaymentSettled, payment_mark_paid, payments_schedule
+from tests.concurrency import TIMES, at_once, require_postgresql
 
-TIMES = 20
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture(autouse=True)
 def postgresql_only():
-    if connection.vendor != "postgresql":
-        pytest.skip("Concurrent writes need PostgreSQL (SQLite runs one write at a time): run with DATABASE_URL.")
-
-
-def at_once(work) -> list:
-    """Run ``work()`` in ``TIMES`` threads released together; what each returned or raised."""
-    barrier = threading.Barrier(TIMES)
-    outcomes, lock = [], threading.Lock()
-
-    def run():
-        try:
-            barrier.wait(timeout=30)
-            try:
-                outcome = work()
-            except Exception as error:  # noqa: BLE001 - the outcome is what the test looks at
-                outcome = error
-            with lock:
-                outcomes.append(outcome)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run) for _ in range(TIMES)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return outcomes
+    require_postgresql()
 
 
 def test_twenty_schedules_at_once_write_each_payment_once(partnership_a, sell):
