@@ -24,7 +24,7 @@ from partnerships.creator_portal import acceptance, forms, links, selectors
 from partnerships.creator_portal.terms import term_choices
 from partnerships.models import Agreement, CounterProposal, CreatorLink, CreatorLinkUse, Deliverable, Partnership
 from partnerships.services import handins
-from partnerships.views._shared import say_refusal
+from partnerships.views._shared import say_refusal, written
 
 COOKIE = "creator_link"
 COOKIE_PATH = "/creator/"
@@ -302,34 +302,20 @@ def _proposal(request: HttpRequest, pk: int) -> CounterProposal:
 def proposal_accept(request: HttpRequest, pk: int) -> HttpResponse:
     """Take the creator's proposal into a new draft version, for them to accept."""
     proposal = _proposal(request, pk)
-    form = forms.DecisionForm(request.POST)
-    if not form.is_valid():
-        say_refusal(request, form)
-    else:
-        try:
-            version = acceptance.counter_proposal_accept(
-                proposal=proposal, actor=request.user, note=form.cleaned_data["note"]
-            )
-        except ValidationError as error:
-            say_refusal(request, error)
-        else:
-            messages.success(
-                request, f"New draft version #{version.pk} made: the creator can accept it through their link."
-            )
+    written(
+        request, forms.DecisionForm(request.POST),
+        lambda note: acceptance.counter_proposal_accept(proposal=proposal, actor=request.user, note=note),
+        lambda version: "New draft version made: the creator can accept it through their link.",
+    )  # fmt: skip
     return _back(proposal.agreement.partnership_id)
 
 
 @tenancy.member_page("POST")
 def proposal_decline(request: HttpRequest, pk: int) -> HttpResponse:
     proposal = _proposal(request, pk)
-    form = forms.DecisionForm(request.POST)
-    if not form.is_valid():
-        say_refusal(request, form)
-    else:
-        try:
-            acceptance.counter_proposal_decline(proposal=proposal, actor=request.user, note=form.cleaned_data["note"])
-        except ValidationError as error:
-            say_refusal(request, error)
-        else:
-            messages.success(request, "Proposal declined; the creator sees your note on their page.")
+    written(
+        request, forms.DecisionForm(request.POST),
+        lambda note: acceptance.counter_proposal_decline(proposal=proposal, actor=request.user, note=note),
+        lambda declined: "Proposal declined; the creator sees your note on their page.",
+    )  # fmt: skip
     return _back(proposal.agreement.partnership_id)
