@@ -545,3 +545,32 @@ def test_a_long_full_name_signs_and_is_kept_whole(ivy):
     assert acceptance.full_name == " ".join(name.split())
     reason = offer.history.latest().history_change_reason
     assert reason.startswith("Accepted by Ana María") and len(reason) <= 100
+
+
+def test_the_ledger_counts_sales_by_local_month_and_prorates_a_leap_february(partnership_a, settings):
+    """Money at the edges: in Auckland (UTC+13 in summer), a sale at 00:30 on 1 February local time
+    is 31 January in UTC and belongs to February's share; a monthly fee starting 15 February 2028
+    (a leap year) is 15/29 of the fee. By hand: January 10 % × 100.00 = 10.00, February
+    10 % × 55.55 = 5.555 → 5.56 (half-up); fee 290.00 × 15 / 29 = 150.00."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from partnerships.models import ReferralEvent, ReferralEventKind, ReferralLink
+
+    settings.TIME_ZONE = "Pacific/Auckland"
+    auckland = ZoneInfo("Pacific/Auckland")
+    link = ReferralLink.objects.create(partnership=partnership_a, code="ivy", destination_url="https://r.example/")
+    sales = [(datetime(2026, 1, 31, 23, 30), "100.00"), (datetime(2026, 2, 1, 0, 30), "55.55")]
+    for n, (at, amount) in enumerate(sales):
+        ReferralEvent.objects.create(link=link, kind=ReferralEventKind.SALE, occurred_at=at.replace(tzinfo=auckland),
+                                     amount=Decimal(amount), currency="EUR", external_id=f"o-{n}")  # fmt: skip
+    share = make_offer(partnership_a, status=AgreementStatus.SIGNED, signed_on=date(2026, 1, 1),
+                       compensation_type="affiliate_share", compensation_amount=None,
+                       affiliate_share_percent=Decimal("10"))  # fmt: skip
+    owed = {p.key: p.amount for p in payments_schedule(agreement=share, today=date(2026, 3, 1))}
+    assert owed == {"affiliate:2026-01": Decimal("10.00"), "affiliate:2026-02": Decimal("5.56")}
+    fee = make_offer(partnership_a, status=AgreementStatus.SIGNED, signed_on=date(2028, 2, 1),
+                     starts_on=date(2028, 2, 15), ends_on=date(2028, 3, 31), fee_schedule="monthly",
+                     compensation_amount=Decimal("290.00"))  # fmt: skip
+    owed = {p.key: p.amount for p in payments_schedule(agreement=fee, today=date(2028, 4, 1))}
+    assert owed == {"month:2028-02": Decimal("150.00"), "month:2028-03": Decimal("290.00")}
