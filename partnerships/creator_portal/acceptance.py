@@ -56,6 +56,10 @@ def agreement_accept(
     ones after the first find it signed and get the same acceptance back.
     """
     _of_link(link, agreement)
+    # The version it replaces is locked first, as cancelling it does (then its waiting versions):
+    # an accept and a cancellation at once take turns instead of deadlocking, and whichever comes
+    # second sees what the first did.
+    replaced = Agreement.objects.select_for_update().filter(pk=agreement.replaces_id).first()
     locked(agreement)
     full_name = " ".join((full_name or "").split())[:200]
     existing = AgreementAcceptance.objects.filter(agreement=agreement).first()
@@ -63,7 +67,9 @@ def agreement_accept(
         if existing.terms_sha256 == terms_sha256:
             return existing  # the same click again (a double tap, a re-sent form)
         raise ValidationError({"agreement": "These terms were already accepted."})
-    if agreement.status not in ACCEPTABLE:
+    # A version waiting when the brand cancelled the agreement it changes is cancelled with it
+    # (agreement_update_terms); one left waiting from before that rule must not sign it again.
+    if agreement.status not in ACCEPTABLE or (replaced is not None and replaced.status == AgreementStatus.CANCELLED):
         raise ValidationError({"agreement": "This version is no longer on offer: the page shows the current one."})
     if not full_name:
         raise ValidationError({"full_name": "Type your full name to accept."})
@@ -77,7 +83,7 @@ def agreement_accept(
     agreement.status = AgreementStatus.SIGNED
     agreement.signed_on = timezone.localdate()
     agreement._history_user = None
-    agreement._change_reason = f"Accepted by {full_name} through their link (terms SHA-256 {digest[:16]}…)"
+    agreement._change_reason = _accepted_reason(full_name, digest)
     agreement.save(update_fields=["status", "signed_on"])
     creator_link_used(link=link, action=CreatorLinkUse.Action.ACCEPTED, address=address, user_agent=user_agent)
     timeline_note(
@@ -86,6 +92,19 @@ def agreement_accept(
     )  # fmt: skip
     agreement_signature_follows(agreement, acceptance)
     return acceptance
+
+
+# The history's change reason is a column of 100 characters (django-simple-history): a longer one
+# fails the signature on PostgreSQL. The name in full is in the acceptance and on the timeline.
+CHANGE_REASON_LENGTH = 100
+
+
+def _accepted_reason(full_name: str, digest: str) -> str:
+    """ "Accepted by <name> through their link (terms SHA-256 <first 16>…)", the name shortened to fit."""
+    before, after = "Accepted by ", f" through their link (terms SHA-256 {digest[:16]}…)"
+    room = CHANGE_REASON_LENGTH - len(before) - len(after)
+    name = full_name if len(full_name) <= room else full_name[: room - 1] + "…"
+    return before + name + after
 
 
 def _parsed(agreement: Agreement, term: str, value):

@@ -9,7 +9,6 @@ again (a link revoked or expired mid-visit stops at once). Every failure answers
 from __future__ import annotations
 
 from functools import wraps
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib import messages
@@ -22,7 +21,16 @@ from django.views.decorators.http import require_http_methods
 from crm import tenancy
 from partnerships.creator_portal import acceptance, forms, links, selectors
 from partnerships.creator_portal.terms import term_choices
-from partnerships.models import Agreement, CounterProposal, CreatorLink, CreatorLinkUse, Deliverable, Partnership
+from partnerships.disclosure_reddit import is_reddit_link
+from partnerships.models import (
+    Agreement,
+    CounterProposal,
+    CreatorLink,
+    CreatorLinkUse,
+    Deliverable,
+    DisclosureState,
+    Partnership,
+)
 from partnerships.services import handins
 from partnerships.views._shared import say_refusal, written
 
@@ -181,9 +189,10 @@ def propose(request: HttpRequest, link: CreatorLink) -> HttpResponse:
     return redirect("creator-portal")
 
 
-def _is_reddit(url: str) -> bool:
-    host = (urlsplit(url).hostname or "").lower()
-    return host == "reddit.com" or host.endswith(".reddit.com") or host == "redd.it"
+def _tick_counted(ticked: bool, piece: Deliverable) -> bool:
+    # The creator's tick is logged as their confirmation only when it is what the piece's
+    # disclosure rests on: not for a Reddit post (read by the product), nor under terms asking none.
+    return ticked and piece.disclosure_state == DisclosureState.CONFIRMED
 
 
 @creator_page("POST")
@@ -198,13 +207,13 @@ def hand_in(request: HttpRequest, link: CreatorLink) -> HttpResponse:
         if deliverable is None:
             return _not_found(request)
     try:
-        handins.deliverable_hand_in(
+        piece = handins.deliverable_hand_in(
             partnership=link.partnership, url=data["url"], note=data["note"], deliverable=deliverable,
-            title=data["title"], confirmed_disclosure=data["disclosed"] and not _is_reddit(data["url"]), link=link,
+            title=data["title"], confirmed_disclosure=data["disclosed"] and not is_reddit_link(data["url"]), link=link,
         )  # fmt: skip
     except ValidationError as error:
         return _refused(request, link, "hand_in_form", form, error, hand_in_for=data["deliverable"])
-    _used(request, link, CreatorLinkUse.Action.HANDED_IN, confirmed=data["disclosed"])
+    _used(request, link, CreatorLinkUse.Action.HANDED_IN, confirmed=_tick_counted(data["disclosed"], piece))
     messages.success(request, "Handed in. The page says what happens next.")
     return redirect(reverse("creator-portal") + "#work")
 
@@ -221,15 +230,18 @@ def publish(request: HttpRequest, link: CreatorLink, pk: int) -> HttpResponse:
         return _page(request, link, status=400)
     url = form.cleaned_data["url"]
     try:
-        handins.deliverable_publish(
+        piece = handins.deliverable_publish(
             deliverable=deliverable, url=url,
-            confirmed_disclosure=form.cleaned_data["disclosed"] and not _is_reddit(url or deliverable.url), link=link,
+            confirmed_disclosure=form.cleaned_data["disclosed"] and not is_reddit_link(url or deliverable.url),
+            link=link,
         )  # fmt: skip
     except ValidationError as error:
         for message in error.messages:
             messages.error(request, message)  # shown at the top of the page this answer draws
         return _page(request, link, status=400)
-    _used(request, link, CreatorLinkUse.Action.PUBLISHED, confirmed=form.cleaned_data["disclosed"])
+    _used(
+        request, link, CreatorLinkUse.Action.PUBLISHED, confirmed=_tick_counted(form.cleaned_data["disclosed"], piece)
+    )
     messages.success(request, "Marked published. Thank you.")
     return redirect(reverse("creator-portal") + "#work")
 

@@ -142,7 +142,26 @@ def agreement_update_terms(*, agreement: Agreement, actor=None, **changes) -> li
     tell_after_commit(signals.agreement_updated, agreement=agreement, changes=lines)
     if agreement.status == AgreementStatus.SIGNED and was != AgreementStatus.SIGNED:
         agreement_signature_follows(agreement)
+    if agreement.status == AgreementStatus.CANCELLED and was != AgreementStatus.CANCELLED:
+        _cancel_waiting_versions(agreement, actor)
     return lines
+
+
+def _cancel_waiting_versions(agreement: Agreement, actor) -> None:
+    """A cancelled agreement takes with it the new version still waiting for the creator: it was a
+    change to terms the brand has now ended, and accepting it through the link would sign them
+    again."""
+    for version in agreement.replaced_by.select_for_update().filter(
+        status__in=(AgreementStatus.DRAFT, AgreementStatus.SENT)
+    ):
+        version.status = AgreementStatus.CANCELLED
+        version._history_user = actor
+        version._change_reason = f"The agreement it would change (#{agreement.pk}) was cancelled"
+        version.save(update_fields=["status"])
+        _note_agreement(
+            version, actor, "New version of the terms cancelled",
+            f"Agreement #{agreement.pk}, which it would change, was cancelled.",
+        )  # fmt: skip
 
 
 @transaction.atomic

@@ -254,6 +254,10 @@ def deliverable_publish(
     locked(deliverable)
     if deliverable.status == DeliverableStatus.PUBLISHED:
         return deliverable  # said twice (a double click, a re-sent form): once is enough
+    if deliverable.status == DeliverableStatus.CANCELLED:
+        # The brand cancelled it: the creator's form (kept open, or re-sent) must not bring it back
+        # as published, nor make a fee on publication owed.
+        raise ValidationError({"deliverable": "This piece was cancelled."})
     if deliverable.handed_in_at is None:
         raise ValidationError({"deliverable": "Hand the piece in first."})
     if deliverable.review_state not in PUBLISHABLE:
