@@ -218,6 +218,21 @@ def agreement_create(
 REPLACEABLE = (AgreementStatus.DRAFT, AgreementStatus.SENT, AgreementStatus.SIGNED)
 
 
+def waiting_version(agreement: Agreement) -> Agreement | None:
+    """The new version of ``agreement`` that waits for the creator's acceptance, if any."""
+    waiting = (AgreementStatus.DRAFT, AgreementStatus.SENT)
+    return agreement.replaced_by.filter(status__in=waiting).order_by("-pk").first()
+
+
+def version_changes(agreement: Agreement, version: Agreement) -> list[str]:
+    """What ``version`` changes in ``agreement``'s terms, in the timeline's words ("Term: old → new")."""
+    return [
+        line
+        for name in Agreement.CREATOR_TERM_FIELDS
+        if (line := Agreement.term_change_line(name, getattr(agreement, name), getattr(version, name))) is not None
+    ]
+
+
 @transaction.atomic
 def agreement_new_version(*, agreement: Agreement, actor=None, **changes) -> Agreement:
     """A new draft version of ``agreement`` (same partnership and period) with ``changes`` to the
@@ -250,16 +265,12 @@ def agreement_new_version(*, agreement: Agreement, actor=None, **changes) -> Agr
     )
     for name, value in changes.items():
         setattr(version, name, value)
-    lines = [
-        line
-        for name in Agreement.CREATOR_TERM_FIELDS
-        if (line := Agreement.term_change_line(name, getattr(agreement, name), getattr(version, name))) is not None
-    ]
+    lines = version_changes(agreement, version)
     if not lines:
         raise ValidationError({"__all__": "A new version needs at least one term to differ from this one."})
     agreement_rules_check(version)
     # Checked after the terms, so a refusal of the terms themselves says what is wrong with them.
-    waiting = agreement.replaced_by.filter(status__in=(AgreementStatus.DRAFT, AgreementStatus.SENT)).first()
+    waiting = waiting_version(agreement)
     if waiting is not None:
         raise ValidationError(
             {"__all__": f"A new version (#{waiting.pk}) is already waiting for the creator: change that one."}

@@ -31,7 +31,7 @@ from partnerships.forms import (
 from partnerships.models import Agreement, AgreementStatus, Deliverable, Partnership, Task
 from partnerships.outreach.views.compose import messages_section
 from partnerships.payments.selectors import my_overdue_payments, payments_section
-from partnerships.services.agreements import agreement_new_version
+from partnerships.services.agreements import agreement_new_version, version_changes, waiting_version
 from partnerships.views._shared import safe_next, written
 
 LOOK_ONLY = "You can look at this partnership but not change it."
@@ -45,23 +45,6 @@ def _editable_partnership(request: HttpRequest, pk: int) -> Partnership:
 
 def _agreement_in_force(partnership: Partnership) -> Agreement | None:
     return selectors.agreement_in_force(list(partnership.agreements.all()), timezone.localdate())
-
-
-def _waiting_version(agreement: Agreement | None) -> Agreement | None:
-    """The new version of a signed agreement that waits for the creator's acceptance, if any."""
-    if agreement is None or agreement.status != AgreementStatus.SIGNED:
-        return None
-    waiting = (AgreementStatus.DRAFT, AgreementStatus.SENT)
-    return agreement.replaced_by.filter(status__in=waiting).order_by("-pk").first()
-
-
-def _version_changes(current: Agreement, waiting: Agreement) -> list[str]:
-    """What the waiting version changes, in the lines the timeline uses ("Term: old → new")."""
-    return [
-        line
-        for name in Agreement.CREATOR_TERM_FIELDS
-        if (line := Agreement.term_change_line(name, getattr(current, name), getattr(waiting, name))) is not None
-    ]
 
 
 def _back_to(partnership_pk: int, section: str = "") -> HttpResponse:
@@ -86,7 +69,7 @@ def partnership_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "agreement_form": AgreementForm(),
         # With a new version waiting for the creator, the form changes that version.
         "terms_form": CreativeControlForm(instance=waiting or page.current) if page.current else None,
-        "waiting_changes": _version_changes(page.current, waiting) if waiting else [],
+        "waiting_changes": version_changes(page.current, waiting) if waiting else [],
         # The terms in the creator's own words: the one rendering their link shows too.
         "current_terms": terms_in_words(page.current) if page.current else [],
         "creator_panel": creator_link_panel(partnership=page.partnership),
@@ -159,7 +142,7 @@ def agreement_terms(request: HttpRequest, pk: int) -> HttpResponse:
     agreement = _agreement_in_force(partnership)
     if agreement is None:
         raise Http404("No agreement yet.")
-    waiting = _waiting_version(agreement)
+    waiting = waiting_version(agreement) if agreement.status == AgreementStatus.SIGNED else None
     if waiting is not None:
         # A new version already waits for the creator: the form changes that one (it is not
         # signed yet), so a slip in it can be put right before the creator accepts.

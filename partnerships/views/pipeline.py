@@ -16,7 +16,7 @@ from crm import tenancy
 from crm.tenancy import READ, member_page
 from influencers.models import Community, Creator, Identity
 from partnerships import selectors, services
-from partnerships.board_html import cards_html
+from partnerships.board_html import cards_html, overdue_payment_lines
 from partnerships.forms import NewPartnershipSearchForm, PipelineAddForm, PipelineFilterForm
 from partnerships.models import Brand, CommunityStance, Partnership, Stage
 from partnerships.models.pipeline import next_stage
@@ -46,9 +46,13 @@ def pipeline(request: HttpRequest) -> HttpResponse:
     can_move = tenancy.can_edit(request.user)
     back = quote(request.get_full_path(), safe="")
     # The outreach line of every card ("waiting for reply · follow-up in 2 days"): two queries for the board.
-    lines = outreach_lines([card for column in columns for card in column.cards])
+    cards = [card for column in columns for card in column.cards]
+    lines = outreach_lines(cards)
+    overdue = overdue_payment_lines(cards)  # the overdue-payment badges: one query for the board
     for column in columns:
-        column.cards_html = cards_html(column.cards, can_move=can_move, back=back, outreach=lines)
+        column.cards_html = cards_html(
+            column.cards, can_move=can_move, back=back, outreach=lines, overdue_payments=overdue
+        )
     visible = selectors.partnerships_visible_to(request.user)
     context = {
         "columns": columns,
