@@ -13,6 +13,7 @@ import binascii
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 import dotenv
@@ -77,6 +78,12 @@ class Config:
     discourse_api_key: str | None
     discourse_api_username: str
     reddit: dict[str, str]
+    # Live chat sources: an operator's bot tokens (used for a community that has none of its own)
+    # and the APIs' addresses (the real ones unless a proxy, or a test's fake, stands in).
+    slack_bot_token: str | None
+    slack_api_url: str
+    discord_bot_token: str | None
+    discord_api_url: str
     # Keys that seal stored secrets (senders' passwords and tokens): the first seals, all open,
     # so a new key can be put first while old rows are still read (crm/sealed.py).
     encryption_keys: list[str]
@@ -252,9 +259,22 @@ def read_config(environ: Mapping[str, str], *, base_dir: Path) -> Config:
         discourse_api_key=environ.get("DISCOURSE_API_KEY") or None,
         discourse_api_username=environ.get("DISCOURSE_API_USERNAME") or "system",
         reddit={name: environ[name] for name in REDDIT_VARIABLES if environ.get(name)},
+        slack_bot_token=environ.get("SLACK_BOT_TOKEN") or None,
+        slack_api_url=api_url(environ, "SLACK_API_URL", "https://slack.com/api/"),
+        discord_bot_token=environ.get("DISCORD_BOT_TOKEN") or None,
+        discord_api_url=api_url(environ, "DISCORD_API_URL", "https://discord.com/api/v10"),
         encryption_keys=encryption_keys(environ),
         public_url=public_url(environ, debug=debug),
     )
+
+
+def api_url(environ: Mapping[str, str], name: str, default: str) -> str:
+    """An API's base address: http(s), a host, no credentials in it."""
+    raw = (environ.get(name) or default).strip()
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.hostname or "@" in parts.netloc:
+        raise ConfigError(f"{name} must be an http(s) address such as {default}, got {raw!r}")
+    return raw
 
 
 def encryption_keys(environ: Mapping[str, str]) -> list[str]:

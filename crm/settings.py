@@ -233,6 +233,12 @@ OUTBOUND_CA_BUNDLE = CONFIG.ca_bundle
 DISCOURSE_API_KEY = CONFIG.discourse_api_key
 DISCOURSE_API_USERNAME = CONFIG.discourse_api_username
 REDDIT_API = CONFIG.reddit  # REDDIT_CLIENT_ID, REDDIT_CLIENT_SECRET, … as set
+# Live Slack and Discord (influencers/connectors/slack_live.py, discord_live.py): the operator's bot
+# tokens, for communities without a token of their own, and the APIs' base addresses.
+SLACK_BOT_TOKEN = CONFIG.slack_bot_token
+SLACK_API_URL = CONFIG.slack_api_url
+DISCORD_BOT_TOKEN = CONFIG.discord_bot_token
+DISCORD_API_URL = CONFIG.discord_api_url
 ENCRYPTION_KEYS = CONFIG.encryption_keys  # crm/sealed.py
 PUBLIC_URL = CONFIG.public_url  # links in outreach emails (unsubscribe)
 
