@@ -24,7 +24,7 @@ from influencers.models import (
     RankingRun,
     RankingStatus,
 )
-from influencers.selectors import membership_trajectory
+from influencers.selectors import community_source, membership_trajectory
 from insight.document_view import document_view
 from insight.models import CommunityInsight
 from partnerships.models import Activity, Brand, CommunityStance, Partnership, Stance
@@ -165,6 +165,7 @@ def community_page(*, community: Community, user, page_number: str | int = 1) ->
         "stances": [(brand, stances.get(brand.pk)) for brand in brands],
         "stance_choices": Stance.choices,
         "runs": runs,
+        "source": community_source(community=community),
     }
 
 

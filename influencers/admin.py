@@ -1,6 +1,8 @@
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import Count, OuterRef, Subquery
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -9,19 +11,23 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from crm.admin_scoping import SharedDataAdmin, SharedDataInline
+from crm.background import enqueue_after_commit
 from crm.parsing import is_id, parse_id
 from influencers import selectors, services
 from influencers.models import (
+    LIVE_CHAT_PLATFORMS,
     Community,
     Creator,
     Identity,
     Interaction,
+    LiveConnection,
     MemberScore,
     Membership,
     RankingRun,
     RankingStatus,
     SyncRun,
 )
+from influencers.tasks import sync_community
 
 
 def rounded(value) -> str:
@@ -453,8 +459,140 @@ class SyncRunAdmin(SharedDataAdmin):
         if "paths" in arguments:
             names = [path.rsplit("/", 1)[-1] for path in arguments["paths"]]
             return ", ".join(names[:3]) + (f" (+{len(names) - 3})" if len(names) > 3 else "")
-        return arguments.get("subreddit") or arguments.get("target") or arguments.get("path", "").rsplit("/", 1)[-1]
+        named = (arguments.get(key) for key in ("subreddit", "target", "team", "guild"))
+        return next((name for name in named if name), None) or arguments.get("path", "").rsplit("/", 1)[-1]
 
     @admin.display(description="seconds")
     def seconds(self, obj):
         return f"{obj.seconds:.1f}" if obj.seconds is not None else "—"
+
+
+class LiveConnectionForm(forms.ModelForm):
+    """Add a Slack workspace or Discord server to read live: which one, and its bot's token
+    (write-only: stored sealed, never shown again; left empty on a change, the stored one stays)."""
+
+    platform = forms.ChoiceField(choices=[(p.value, p.label) for p in LIVE_CHAT_PLATFORMS])
+    external_id = forms.CharField(
+        label="Workspace or server id",
+        max_length=40,
+        help_text=(
+            "Slack: the team id, T…, in the workspace's address at app.slack.com/client/T…/. "
+            "Discord: the server id (Developer Mode on, right-click the server, Copy Server ID)."
+        ),
+    )
+    token = forms.CharField(
+        label="Bot token",
+        required=False,
+        strip=True,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+        help_text=(
+            "Slack: the Bot User OAuth Token (xoxb-…). Discord: the bot's token (Developer Portal → Bot → Reset "
+            "Token). Stored encrypted and never shown again; on a change, leave empty to keep the stored one. "
+            "See docs/importing.md for the scopes and intents the bot needs."
+        ),
+    )
+    track = forms.BooleanField(label="Sync every hour", required=False, initial=True)
+
+    class Meta:
+        model = LiveConnection
+        fields = []
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:  # which community a connection reads does not change; its token may
+            community = self.instance.community
+            self.fields["platform"].initial = community.platform
+            self.fields["external_id"].initial = community.external_id
+            self.fields["track"].initial = community.is_tracked
+            for name in ("platform", "external_id"):
+                self.fields[name].disabled = True
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        token = data.get("token") or None
+        if token is None and not self.instance.pk:
+            self.add_error("token", "Give the bot token.")
+            return data
+        try:
+            data["external_id"], data["token"] = services.live_connection_checked(
+                platform=data["platform"], external_id=data["external_id"], token=token
+            )
+        except ValidationError as error:
+            for field, messages_ in error.message_dict.items():
+                self.add_error(field if field in self.fields else None, messages_)
+        return data
+
+
+@admin.register(LiveConnection)
+class LiveConnectionAdmin(admin.ModelAdmin):
+    """Operators only, members included nowhere: these are credentials. Saving goes through
+    ``services.live_connection_save`` and queues the first sync at once."""
+
+    form = LiveConnectionForm
+    list_display = ["community", "platform", "token", "tracked", "added_by", "created_at", "last_sync"]
+    list_select_related = ["community", "added_by"]
+    search_fields = ["community__name", "community__external_id"]
+    readonly_fields = ["token", "added_by", "created_at", "updated_at", "last_sync"]
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_add_permission(self, request):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser
+
+    def get_fields(self, request, obj=None):
+        fields = ["platform", "external_id", "token", "track"]
+        return fields if obj is None else [*fields, "added_by", "created_at", "last_sync"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if obj is None else ["added_by", "created_at", "last_sync"]
+
+    @admin.display(description="platform")
+    def platform(self, obj):
+        return obj.community.get_platform_display()
+
+    @admin.display(description="bot token")
+    def token(self, obj):
+        return f"stored, ending …{obj.token_ending}"
+
+    @admin.display(description="hourly", boolean=True)
+    def tracked(self, obj):
+        return obj.community.is_tracked
+
+    @admin.display(description="last sync")
+    def last_sync(self, obj):
+        run = obj.community.sync_runs.order_by("-created_at", "-pk").first()
+        if run is None:
+            return "none yet"
+        url = reverse("admin:influencers_syncrun_change", args=[run.pk])
+        when = run.finished_at or run.created_at
+        return format_html('<a href="{}">{} {:%Y-%m-%d %H:%M}</a>', url, run.get_status_display(), when)
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        with transaction.atomic():
+            saved = services.live_connection_save(
+                platform=data["platform"] if not change else obj.community.platform,
+                external_id=data["external_id"] if not change else obj.community.external_id,
+                token=data.get("token") or None,
+                user=request.user,
+                track=data["track"],
+            )
+            enqueue_after_commit(sync_community, saved.community_id)
+        form.instance = obj = saved
+        page = reverse("community", args=[saved.community_id])
+        messages.info(request, format_html('A sync is queued: <a href="{}">the community\'s page</a> shows it.', page))
+
+    def save_related(self, request, form, formsets, change):
+        pass  # nothing related: the service saved everything

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+from dataclasses import dataclass
 
 from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce, Lower
@@ -16,7 +17,11 @@ from influencers.models import (
     Platform,
     RankingRun,
     RankingStatus,
+    SyncRun,
+    SyncSource,
+    SyncStatus,
 )
+from influencers.models.live import LIVE_CHAT_PLATFORMS
 
 
 def identity_same_handle_suggestions(*, limit: int = 200) -> list[list[Identity]]:
@@ -165,3 +170,41 @@ def community_overview() -> QuerySet[Community]:
         ranked_at=Subquery(latest_run.values("window_end")[:1]),
         ranked_members=Subquery(latest_run.values("ranked_members")[:1]),
     ).order_by("platform", "name")
+
+
+@dataclass(frozen=True)
+class CommunitySource:
+    """Where a community's data comes from, for its page: how it is read, whether it is kept up
+    to date, and its newest sync (with the error, when it failed: sources write their errors for
+    every member to read, never a token or the network's detail)."""
+
+    how: str
+    kept_up_to_date: str
+    last_sync: SyncRun | None
+    next_attempt_in_seconds: int | None
+
+
+LIVE_SOURCES = {SyncSource.REDDIT, SyncSource.DISCOURSE, SyncSource.SLACK_LIVE, SyncSource.DISCORD_LIVE}
+
+
+def community_source(*, community: Community) -> CommunitySource:
+    last_sync = community.sync_runs.order_by("-created_at", "-pk").first()
+    live = getattr(community, "live_connection", None) if community.platform in LIVE_CHAT_PLATFORMS else None
+    if live is not None:
+        bot = "a Slack bot" if community.platform == Platform.SLACK else "a Discord bot"
+        how = f"Read live through {bot} its admins invited (connected {live.created_at:%Y-%m-%d})."
+    elif last_sync is not None:
+        how = f"{last_sync.get_source_display()}."
+    else:
+        how = "Nothing imported yet."
+    readable_again = live is not None or (last_sync is not None and last_sync.source in LIVE_SOURCES)
+    if community.is_tracked and readable_again:
+        kept = "Synced every hour by the background workers."
+    elif readable_again:
+        kept = "Not synced on its own: an operator can mark it tracked."
+    else:
+        kept = "Imported from files: up to date as of its last import."
+    waiting = None
+    if last_sync is not None and last_sync.status != SyncStatus.COMPLETED and last_sync.attempt_log:
+        waiting = last_sync.attempt_log[-1].get("next_attempt_in_seconds")
+    return CommunitySource(how=how, kept_up_to_date=kept, last_sync=last_sync, next_attempt_in_seconds=waiting)

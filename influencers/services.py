@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Exists, Max, OuterRef, ProtectedError, Subquery
 
+from crm.sealed import open_sealed, seal
 from influencers.models import (
     Community,
     Creator,
@@ -14,8 +19,17 @@ from influencers.models import (
     Interaction,
     InteractionKind,
     Membership,
+    Platform,
 )
+from influencers.models.live import LIVE_CHAT_PLATFORMS, LiveConnection
 from influencers.signals import creators_merged
+
+SLACK_TEAM_ID = re.compile(r"[Tt][A-Za-z0-9]{4,30}")
+DISCORD_GUILD_ID = re.compile(r"[0-9]{15,22}")  # a snowflake
+ID_HELP = {
+    Platform.SLACK: "in the workspace's address bar at app.slack.com/client/T…/",
+    Platform.DISCORD: "from Copy Server ID (Developer Mode on) in Discord",
+}
 
 
 def interactions_link_parents(*, community: Community) -> int:
@@ -118,3 +132,62 @@ def _merge_creator(*, source: Creator, into: Creator) -> None:
             source.delete()
     except ProtectedError:
         pass  # kept, with no identity of its own: its remaining records still name it
+
+
+def live_connection_checked(*, platform: str, external_id: str, token: str | None) -> tuple[str, str | None]:
+    """The workspace or server id and the token as they will be stored, or ValidationError naming
+    the field (``token`` None: the stored one is kept)."""
+    external_id = external_id.strip()
+    if platform not in LIVE_CHAT_PLATFORMS:
+        raise ValidationError({"platform": "Only Slack workspaces and Discord servers are read through a bot."})
+    if platform == Platform.SLACK and not SLACK_TEAM_ID.fullmatch(external_id):
+        raise ValidationError({"external_id": f"A Slack team id is T and letters or digits: {ID_HELP[platform]}."})
+    if platform == Platform.DISCORD and not DISCORD_GUILD_ID.fullmatch(external_id):
+        raise ValidationError({"external_id": f"A Discord server id is digits only: {ID_HELP[platform]}."})
+    if token is not None:
+        token = token.strip()
+        if len(token) < 20 or any(character.isspace() for character in token):
+            raise ValidationError({"token": "That does not look like a bot token (no spaces, at least 20 characters)."})
+        if platform == Platform.SLACK and not token.startswith("xoxb-"):
+            raise ValidationError({"token": "A Slack bot token starts with xoxb- (the Bot User OAuth Token)."})
+    return (external_id.upper() if platform == Platform.SLACK else external_id), token
+
+
+@transaction.atomic
+def live_connection_save(
+    *, platform: str, external_id: str, token: str | None, user=None, track: bool = True
+) -> LiveConnection:
+    """Connect a Slack workspace (its team id, T…) or a Discord server (its guild id) for live
+    syncs with the bot token its admins gave; a token replaces the stored one, sealed (None keeps it).
+
+    The community is the one an export of it created, if any (the same external id), else a new
+    one named by its id until the first sync reads its name. ``track``: synced hourly by beat.
+    """
+    external_id, token = live_connection_checked(platform=platform, external_id=external_id, token=token)
+    community, created = Community.objects.get_or_create(
+        platform=platform, external_id=external_id, defaults={"name": external_id, "is_tracked": track}
+    )
+    if not created and community.is_tracked != track:
+        Community.objects.filter(pk=community.pk).update(is_tracked=track)
+        community.is_tracked = track
+    Community.objects.select_for_update().filter(pk=community.pk).first()  # one save of a connection at a time
+    row = LiveConnection.objects.filter(community=community).first()
+    if row is None and token is None:
+        raise ValidationError({"token": "Give the bot token: this community has none stored."})
+    if row is None:
+        row = LiveConnection(community=community)
+    if token is not None:
+        row.token_sealed, row.token_ending, row.added_by = seal(token), token[-4:], user
+    row.save()
+    return row
+
+
+def live_connection_token(*, community: Community) -> str | None:
+    """The bot token a live sync of ``community`` uses: its own, else the operator's from the
+    environment; None when there is neither. Raises SealBroken when the stored one cannot be opened."""
+    row = LiveConnection.objects.filter(community=community).first()
+    if row is not None:
+        return open_sealed(row.token_sealed)
+    return {Platform.SLACK: settings.SLACK_BOT_TOKEN, Platform.DISCORD: settings.DISCORD_BOT_TOKEN}.get(
+        community.platform
+    )

@@ -14,6 +14,7 @@ from celery.signals import worker_ready
 from celery.utils.time import get_exponential_backoff_interval
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
+from django.db.models import Q
 from django.utils import timezone
 
 from crm.background import enqueue_after_commit
@@ -97,11 +98,17 @@ def sync_community(community_id: int) -> int | None:
 
 @shared_task
 def sync_tracked_communities() -> int:
-    """Beat: queue a sync for every community marked for tracking that can be read again.
+    """Beat: queue a sync for every community marked for tracking that can be read again (a
+    Slack or Discord community only with a bot token, its own or the operator's).
 
     Each is queued on its own, so one community whose sync cannot be queued (logged by
     ``enqueue_after_commit``) does not keep the others from theirs."""
-    tracked = Community.objects.filter(is_tracked=True, platform__in=["reddit", "discourse"])
+    readable_again = Q(platform__in=["reddit", "discourse"]) | Q(live_connection__isnull=False)
+    if settings.SLACK_BOT_TOKEN:
+        readable_again |= Q(platform="slack")
+    if settings.DISCORD_BOT_TOKEN:
+        readable_again |= Q(platform="discord")
+    tracked = Community.objects.filter(readable_again, is_tracked=True)
     community_ids = list(tracked.values_list("pk", flat=True))
     for community_id in community_ids:
         enqueue_after_commit(sync_community, community_id)

@@ -12,8 +12,9 @@ from itertools import chain
 from influencers.connectors.records import SourceError
 
 
-def open_source(source: str, arguments: dict, *, checkpoint: dict | None = None) -> Iterator:
-    """The record stream for a SyncRun's ``source`` and ``arguments``."""
+def open_source(source: str, arguments: dict, *, checkpoint: dict | None = None, token: str | None = None) -> Iterator:
+    """The record stream for a SyncRun's ``source`` and ``arguments``; ``token``: a live chat
+    source's bot token (never part of the arguments, which are stored on the run)."""
     if source == "reddit-dump":
         from influencers.connectors.reddit_dump import read_dump
 
@@ -41,4 +42,12 @@ def open_source(source: str, arguments: dict, *, checkpoint: dict | None = None)
         from influencers.connectors.reddit_live import read_subreddit
 
         return read_subreddit(arguments["subreddit"], limit=arguments.get("limit"), checkpoint=checkpoint)
+    if source == "slack-live":
+        from influencers.connectors.slack_live import read_workspace
+
+        return read_workspace(arguments["team"], token=token, checkpoint=checkpoint, limit=arguments.get("limit"))
+    if source == "discord-live":
+        from influencers.connectors.discord_live import read_guild
+
+        return read_guild(arguments["guild"], token=token, checkpoint=checkpoint, limit=arguments.get("limit"))
     raise SourceError(f"unknown source {source!r}")

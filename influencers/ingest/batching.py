@@ -178,6 +178,11 @@ class Ingestor:
                 external_id=record.external_id,
                 defaults={"name": record.name[:200], "url": record.url[:500], "description": record.description},
             )
+            if not created and community.name == community.external_id and record.name != record.external_id:
+                # Added by an operator before its first sync (a live Slack or Discord connection),
+                # named by its id until the source says its name. A name an operator gave stays.
+                community.name = record.name[:200]
+                Community.objects.filter(pk=community.pk).update(name=community.name)
             if not created and record.url and not community.url:
                 # Imported before without it (saved files once left it blank): the ranking needs the
                 # community's own site to tell its links from promotion. An operator's URL stays.

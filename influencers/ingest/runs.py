@@ -8,12 +8,26 @@ from contextlib import contextmanager
 
 from django.db import DatabaseError, connection
 
+from crm.sealed import SealBroken
+from influencers import services
 from influencers.connectors import open_source
+from influencers.connectors.records import SourceError
 from influencers.ingest.service import IngestSummary, run_ingest
-from influencers.models import Community, SyncRun, SyncSource, SyncStatus
+from influencers.models import Community, Platform, SyncRun, SyncSource, SyncStatus
 
 # Which argument names the remote place a live source reads, for finding its last checkpoint.
-LIVE_KEYS = {SyncSource.REDDIT: "subreddit", SyncSource.DISCOURSE: "target"}
+LIVE_KEYS = {
+    SyncSource.REDDIT: "subreddit",
+    SyncSource.DISCOURSE: "target",
+    SyncSource.SLACK_LIVE: "team",
+    SyncSource.DISCORD_LIVE: "guild",
+}
+# The chat sources read through a bot: the platform their community is on, and what the bot's
+# token is called in the environment (the operator's, for a community without one of its own).
+LIVE_CHAT = {
+    SyncSource.SLACK_LIVE: (Platform.SLACK, "SLACK_BOT_TOKEN"),
+    SyncSource.DISCORD_LIVE: (Platform.DISCORD, "DISCORD_BOT_TOKEN"),
+}
 
 
 def sync_run_create(*, source: str, arguments: dict) -> SyncRun:
@@ -22,16 +36,54 @@ def sync_run_create(*, source: str, arguments: dict) -> SyncRun:
         arguments = {**arguments, "subreddit": arguments["subreddit"].strip().removeprefix("r/").lower()}
     if source == SyncSource.DISCOURSE and arguments["target"].startswith(("http://", "https://")):
         arguments = {**arguments, "target": arguments["target"].strip().rstrip("/")}
+    if source == SyncSource.SLACK_LIVE:
+        arguments = {**arguments, "team": arguments["team"].strip().upper()}
+    if source == SyncSource.DISCORD_LIVE:
+        arguments = {**arguments, "guild": arguments["guild"].strip()}
     return SyncRun.objects.create(source=source, arguments=arguments)
 
 
 def sync_run_for_community(*, community: Community) -> SyncRun:
-    """A periodic sync of a tracked community whose source can be read again (Reddit, Discourse)."""
+    """A periodic sync of a tracked community whose source can be read again: Reddit, a Discourse
+    forum's site, a Slack workspace or Discord server with a bot token (its own, or the operator's)."""
+    if community.platform in (Platform.SLACK, Platform.DISCORD) and _has_a_bot_token(community):
+        source = SyncSource.SLACK_LIVE if community.platform == Platform.SLACK else SyncSource.DISCORD_LIVE
+        return sync_run_create(source=source, arguments={LIVE_KEYS[source]: community.external_id})
     if community.platform == "reddit":
         return sync_run_create(source=SyncSource.REDDIT, arguments={"subreddit": community.external_id})
     if community.platform == "discourse" and community.external_id.startswith(("http://", "https://")):
         return sync_run_create(source=SyncSource.DISCOURSE, arguments={"target": community.external_id})
     raise ValueError(f"{community.key} comes from export files; it cannot be synced periodically")
+
+
+def _has_a_bot_token(community: Community) -> bool:
+    try:
+        return bool(services.live_connection_token(community=community))
+    except SealBroken:
+        return True  # it has one: the sync says it cannot be opened, where the operator reads it
+
+
+def live_chat_token(sync_run: SyncRun) -> str:
+    """The bot token a live Slack or Discord run reads with; SourceError, for the run's record,
+    when there is none or it cannot be opened."""
+    platform, variable = LIVE_CHAT[sync_run.source]
+    external_id = sync_run.arguments[LIVE_KEYS[sync_run.source]]
+    community = Community.objects.filter(platform=platform, external_id=external_id).first()
+    try:
+        token = services.live_connection_token(community=community or Community(platform=platform))
+    except SealBroken as error:
+        raise SourceError(f"the stored bot token cannot be opened: {error}") from None
+    if not token:
+        raise SourceError(
+            f"no bot token for {platform}:{external_id}: add it in the admin (Live Slack or Discord connections) "
+            f"or set {variable}"
+        )
+    return token
+
+
+def _live_chat_items(sync_run: SyncRun, checkpoint: dict):
+    """The token is looked up when reading starts, so a missing one fails the run with the reason."""
+    yield from open_source(sync_run.source, sync_run.arguments, checkpoint=checkpoint, token=live_chat_token(sync_run))
 
 
 def last_checkpoint(sync_run: SyncRun) -> dict:
@@ -50,7 +102,11 @@ def last_checkpoint(sync_run: SyncRun) -> dict:
 
 def sync_run_execute(*, sync_run: SyncRun, on_progress=None) -> IngestSummary:
     """Read the run's source from its last checkpoint and store what it holds."""
-    items = open_source(sync_run.source, sync_run.arguments, checkpoint=last_checkpoint(sync_run))
+    checkpoint = last_checkpoint(sync_run)
+    if sync_run.source in LIVE_CHAT:
+        items = _live_chat_items(sync_run, checkpoint)
+    else:
+        items = open_source(sync_run.source, sync_run.arguments, checkpoint=checkpoint)
     return run_ingest(sync_run=sync_run, items=items, on_progress=on_progress)
 
 

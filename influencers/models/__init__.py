@@ -5,6 +5,7 @@ Split by domain and re-exported here, so ``from influencers.models import Intera
 
 from influencers.models.community import Community, Platform
 from influencers.models.interaction import Interaction, InteractionKind, RemovedBy
+from influencers.models.live import LIVE_CHAT_PLATFORMS, LiveConnection
 from influencers.models.people import (
     Creator,
     ErasedAccount,
@@ -19,6 +20,7 @@ from influencers.models.sync import SyncRun, SyncSource, SyncStatus
 from influencers.models.vocabulary import MemberTerm, MemberWriting
 
 __all__ = [
+    "LIVE_CHAT_PLATFORMS",
     "Community",
     "Creator",
     "ErasedAccount",
@@ -27,6 +29,7 @@ __all__ = [
     "Identity",
     "Interaction",
     "InteractionKind",
+    "LiveConnection",
     "MemberScore",
     "MemberTerm",
     "MemberWriting",

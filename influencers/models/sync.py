@@ -8,6 +8,8 @@ class SyncSource(models.TextChoices):
     REDDIT_DUMP = "reddit-dump", "Reddit dump files"
     DISCORD = "discord", "Discord (DiscordChatExporter JSON)"
     SLACK = "slack", "Slack workspace export"
+    SLACK_LIVE = "slack-live", "Slack (live, through a bot)"
+    DISCORD_LIVE = "discord-live", "Discord (live, through a bot)"
     DISCOURSE = "discourse", "Discourse (API or saved JSON)"
     STACKEXCHANGE = "stackexchange", "Stack Exchange data dump"
 

@@ -15,6 +15,9 @@ from influencers.connectors.records import ReadProgress, SourceError, read_progr
 from influencers.connectors.stackexchange_files import source_bytes
 from influencers.ingest.runs import sync_run_create, sync_run_execute
 
+# Sources read from an export, or live through a bot with --live: the option naming the remote place,
+# and the argument holding the export's files.
+LIVE_SOURCES = {"slack": ("team", "path"), "discord": ("guild", "paths")}
 # Sources whose PATH may be a folder as well as a file: a Stack Exchange dump unpacked.
 FOLDER_SOURCES = {"stackexchange"}
 # What to give instead of a folder, for the sources that read files (discourse reads a folder itself).
@@ -39,10 +42,16 @@ class Command(BaseCommand):
         live = sources.add_parser("reddit", help="a subreddit, live through the Reddit API")
         live.add_argument("--subreddit", required=True)
         live.add_argument("--limit", type=int, help="at most this many new submissions")
-        discord = sources.add_parser("discord", help="DiscordChatExporter JSON files")
-        discord.add_argument("paths", nargs="+", metavar="PATH")
-        slack = sources.add_parser("slack", help="a Slack workspace export zip")
-        slack.add_argument("path", metavar="EXPORT.zip")
+        discord = sources.add_parser("discord", help="DiscordChatExporter JSON files, or a server live through a bot")
+        discord.add_argument("paths", nargs="*", metavar="PATH")
+        discord.add_argument("--live", action="store_true", help="read the server through its bot (DISCORD_BOT_TOKEN)")
+        discord.add_argument("--guild", help="the server's id (live)")
+        discord.add_argument("--limit", type=int, help="at most this many messages per channel (live)")
+        slack = sources.add_parser("slack", help="a Slack workspace export zip, or a workspace live through a bot")
+        slack.add_argument("path", nargs="?", metavar="EXPORT.zip")
+        slack.add_argument("--live", action="store_true", help="read the workspace through its bot (SLACK_BOT_TOKEN)")
+        slack.add_argument("--team", help="the workspace's team id, T… (live)")
+        slack.add_argument("--limit", type=int, help="at most this many messages per channel (live)")
         discourse = sources.add_parser("discourse", help="a Discourse forum URL, or saved API JSON")
         discourse.add_argument("target", metavar="BASE_URL|PATH")
         discourse.add_argument("--limit", type=int, help="at most this many topics (live)")
@@ -56,10 +65,12 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         source = options["source"]
+        if source in LIVE_SOURCES:
+            source = self._live_source(source, options)
         arguments = {
             key: options[key]
-            for key in ("paths", "path", "subreddit", "limit", "target", "forum", "site")
-            if options.get(key) is not None
+            for key in ("paths", "path", "subreddit", "limit", "target", "forum", "site", "team", "guild")
+            if options.get(key) not in (None, [])
         }
         files = arguments.get("paths", []) + ([arguments["path"]] if "path" in arguments else [])
         for path in files:
@@ -91,6 +102,22 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps(result))
             return
         self.stdout.write(_summary_text(result))
+
+    def _live_source(self, source: str, options: dict) -> str:
+        """``slack``/``discord`` read an export, or with --live the workspace or server itself."""
+        key, files = LIVE_SOURCES[source]
+        if options.get("live"):
+            if options.get(files):
+                self._fail(f"--live reads the {source} itself: give --{key} instead of files")
+            if not options.get(key):
+                self._fail(f"--live needs --{key} (the {'team id, T…' if key == 'team' else 'server id'})")
+            return f"{source}-live"
+        if options.get(key) or options.get("limit") is not None:
+            self._fail(f"--{key} and --limit go with --live")
+        if not options.get(files):
+            what = "the export's .zip" if source == "slack" else "the .json exports"
+            self._fail(f"give {what}, or --live --{key} ID to read through a bot")
+        return source
 
     def _fail(self, message: str, status: int = 2):
         self.stderr.write(f"ingest: {message.splitlines()[0] if message else 'failed'}")
