@@ -590,7 +590,10 @@ class LiveConnectionAdmin(admin.ModelAdmin):
                 track=data["track"],
             )
             enqueue_after_commit(sync_community, saved.community_id)
-        form.instance = obj = saved
+        # The admin logs and redirects with the object it passed in: make it the saved one.
+        for field in LiveConnection._meta.concrete_fields:
+            setattr(obj, field.attname, getattr(saved, field.attname))
+        obj._state.adding = False
         page = reverse("community", args=[saved.community_id])
         messages.info(request, format_html('A sync is queued: <a href="{}">the community\'s page</a> shows it.', page))
 

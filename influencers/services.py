@@ -185,7 +185,7 @@ def live_connection_save(
 def live_connection_token(*, community: Community) -> str | None:
     """The bot token a live sync of ``community`` uses: its own, else the operator's from the
     environment; None when there is neither. Raises SealBroken when the stored one cannot be opened."""
-    row = LiveConnection.objects.filter(community=community).first()
+    row = LiveConnection.objects.filter(community=community).first() if community.pk else None
     if row is not None:
         return open_sealed(row.token_sealed)
     return {Platform.SLACK: settings.SLACK_BOT_TOKEN, Platform.DISCORD: settings.DISCORD_BOT_TOKEN}.get(

@@ -6,11 +6,15 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from crm import sealed
+from influencers.models import LiveConnection
 from partnerships.models.outreach import Sender
 
 
 class Command(BaseCommand):
-    help = "Re-seal senders' stored passwords and tokens under the first key of ENCRYPTION_KEYS."
+    help = (
+        "Re-seal senders' stored passwords and tokens, and live Slack and Discord bot tokens, under the first key "
+        "of ENCRYPTION_KEYS."
+    )
 
     def handle(self, *args, **options):
         resealed = 0
@@ -24,4 +28,14 @@ class Command(BaseCommand):
                     ) from error
                 sender.save(update_fields=["sealed_secrets"])
                 resealed += 1
-        self.stdout.write(f"Re-sealed the secrets of {resealed} sender(s) under the first key.")
+            bots = 0
+            for connection in LiveConnection.objects.select_for_update().select_related("community"):
+                try:
+                    connection.token_sealed = sealed.reseal(connection.token_sealed)
+                except InvalidToken as error:
+                    raise CommandError(
+                        f"{connection.community}: no key in ENCRYPTION_KEYS opens its bot token"
+                    ) from error
+                connection.save(update_fields=["token_sealed"])
+                bots += 1
+        self.stdout.write(f"Re-sealed the secrets of {resealed} sender(s) and {bots} bot token(s) under the first key.")

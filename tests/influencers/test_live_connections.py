@@ -1,0 +1,176 @@
+"""Live Slack and Discord connections: the operator's admin, the sealed token, which syncs beat
+queues, how a run finds its token, the ingest command's --live, and the community page."""
+
+import pytest
+from cryptography.fernet import Fernet
+from django.core.exceptions import ValidationError
+from django.core.management import call_command
+from django.urls import reverse
+
+from influencers import services
+from influencers.ingest.runs import sync_run_create, sync_run_execute, sync_run_for_community
+from influencers.models import Community, LiveConnection, SyncRun, SyncStatus
+from influencers.tasks import sync_tracked_communities
+
+pytestmark = pytest.mark.django_db
+SLACK_TOKEN = "xoxb-1111-2222-abcdefghijklmnop"
+DISCORD_TOKEN = "MTE5ODc2NTQzMjEwOTg3NjU0.GhIjKl.abcdefghijklmnopqrstuvwxyz0123"
+
+
+def test_a_connection_seals_its_token_and_keeps_only_its_last_four_characters_readable():
+    row = services.live_connection_save(platform="slack", external_id="t024be7lf", token=SLACK_TOKEN)
+    row.refresh_from_db()
+    assert row.community.key == "slack:T024BE7LF" and row.community.is_tracked
+    assert SLACK_TOKEN not in row.token_sealed and row.token_ending == "mnop"
+    assert services.live_connection_token(community=row.community) == SLACK_TOKEN
+
+
+def test_a_connection_joins_the_community_an_export_created_and_a_later_save_may_keep_the_token():
+    exported = Community.objects.create(platform="discord", external_id="123456789012345678", name="Ink Guild")
+    services.live_connection_save(platform="discord", external_id=" 123456789012345678 ", token=DISCORD_TOKEN)
+    assert Community.objects.count() == 1
+    services.live_connection_save(platform="discord", external_id="123456789012345678", token=None, track=False)
+    exported.refresh_from_db()
+    assert exported.name == "Ink Guild" and not exported.is_tracked
+    assert services.live_connection_token(community=exported) == DISCORD_TOKEN
+
+
+@pytest.mark.parametrize(
+    ("platform", "external_id", "token", "field"),
+    [
+        ("reddit", "fountainpens", SLACK_TOKEN, "platform"),
+        ("slack", "general", SLACK_TOKEN, "external_id"),
+        ("discord", "T024BE7LF", DISCORD_TOKEN, "external_id"),
+        ("slack", "T024BE7LF", "xoxp-user-token-not-a-bot-one", "token"),
+        ("slack", "T024BE7LF", "xoxb-short", "token"),
+        ("discord", "123456789012345678", "has a space in it somewhere ok", "token"),
+    ],
+)
+def test_a_connection_refuses_what_cannot_be_a_workspace_server_or_bot_token(platform, external_id, token, field):
+    with pytest.raises(ValidationError) as refused:
+        services.live_connection_save(platform=platform, external_id=external_id, token=token)
+    assert field in refused.value.message_dict
+    assert not LiveConnection.objects.exists() and not Community.objects.exists()
+
+
+def test_beat_queues_chat_communities_only_with_a_bot_token(settings, django_capture_on_commit_callbacks):
+    settings.SLACK_BOT_TOKEN = settings.DISCORD_BOT_TOKEN = None
+    services.live_connection_save(platform="slack", external_id="T024BE7LF", token=SLACK_TOKEN)
+    Community.objects.create(platform="slack", external_id="T0EXPORTED", name="From an export", is_tracked=True)
+    Community.objects.create(platform="discord", external_id="123456789012345678", name="Guild", is_tracked=True)
+    with django_capture_on_commit_callbacks() as queued:
+        assert sync_tracked_communities() == 1
+    assert len(queued) == 1
+    settings.DISCORD_BOT_TOKEN = DISCORD_TOKEN  # the operator's: every tracked server may be read now
+    with django_capture_on_commit_callbacks():
+        assert sync_tracked_communities() == 2
+    guild = Community.objects.get(platform="discord")
+    run = sync_run_for_community(community=guild)
+    assert (run.source, run.arguments) == ("discord-live", {"guild": "123456789012345678"})
+    with pytest.raises(ValueError):
+        sync_run_for_community(community=Community.objects.get(external_id="T0EXPORTED"))
+
+
+def test_a_run_without_a_token_fails_saying_where_to_put_one(settings):
+    settings.SLACK_BOT_TOKEN = None
+    run = sync_run_create(source="slack-live", arguments={"team": "t0nobody"})
+    assert run.arguments == {"team": "T0NOBODY"}
+    with pytest.raises(Exception, match="no bot token for slack:T0NOBODY"):
+        sync_run_execute(sync_run=run)
+    run.refresh_from_db()
+    assert run.status == SyncStatus.FAILED and "SLACK_BOT_TOKEN" in run.error and "admin" in run.error
+
+
+def test_a_token_no_key_opens_fails_the_run_with_the_setting_to_look_at_not_the_token(settings):
+    settings.ENCRYPTION_KEYS = [Fernet.generate_key().decode()]
+    services.live_connection_save(platform="discord", external_id="123456789012345678", token=DISCORD_TOKEN)
+    settings.ENCRYPTION_KEYS = [Fernet.generate_key().decode()]  # the old key removed
+    run = sync_run_create(source="discord-live", arguments={"guild": "123456789012345678"})
+    with pytest.raises(Exception, match="cannot be opened"):
+        sync_run_execute(sync_run=run)
+    run.refresh_from_db()
+    assert "ENCRYPTION_KEYS" in run.error and DISCORD_TOKEN not in run.error
+
+
+def test_reseal_secrets_moves_bot_tokens_to_the_first_key(settings):
+    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    settings.ENCRYPTION_KEYS = [old]
+    row = services.live_connection_save(platform="slack", external_id="T024BE7LF", token=SLACK_TOKEN)
+    settings.ENCRYPTION_KEYS = [new, old]
+    call_command("reseal_secrets")
+    settings.ENCRYPTION_KEYS = [new]
+    row.refresh_from_db()
+    assert services.live_connection_token(community=row.community) == SLACK_TOKEN
+
+
+@pytest.mark.parametrize(
+    ("arguments", "says"),
+    [
+        (["slack", "--live"], "--live needs --team"),
+        (["slack", "--team", "T024BE7LF"], "--team and --limit go with --live"),
+        (["slack"], "give the export's .zip, or --live --team ID"),
+        (["discord", "--live", "a.json", "--guild", "1"], "give --guild instead of files"),
+        (["discord"], "give the .json exports, or --live --guild ID"),
+    ],
+)
+def test_the_ingest_command_says_what_live_needs(arguments, says, capsys):
+    with pytest.raises(SystemExit) as stopped:
+        call_command("ingest", *arguments)
+    assert stopped.value.code == 2
+    assert says in capsys.readouterr().err
+    assert not SyncRun.objects.exists()
+
+
+def test_operators_add_a_live_community_in_the_admin_and_its_first_sync_is_queued(
+    client, make_user, django_capture_on_commit_callbacks
+):
+    client.force_login(make_user("operator", is_superuser=True))
+    url = reverse("admin:influencers_liveconnection_add")
+    form = {"platform": "slack", "external_id": "T024BE7LF", "token": "xoxp-1111-2222-a-user-token-not-a-bot", "track": "on"}
+    refused = client.post(url, form)
+    assert refused.status_code == 200 and "starts with xoxb-" in refused.content.decode()
+    with django_capture_on_commit_callbacks() as queued:
+        response = client.post(url, {**form, "token": SLACK_TOKEN})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert len(queued) == 1
+    row = LiveConnection.objects.get()
+    assert row.community.is_tracked and row.added_by.username == "operator"
+    listing = client.get(reverse("admin:influencers_liveconnection_changelist")).content.decode()
+    assert "ending …mnop" in listing and SLACK_TOKEN not in listing
+    change = client.get(reverse("admin:influencers_liveconnection_change", args=[row.pk])).content.decode()
+    assert SLACK_TOKEN not in change and row.token_sealed not in change
+    # A change without a token keeps the stored one.
+    response = client.post(reverse("admin:influencers_liveconnection_change", args=[row.pk]), {"token": ""})
+    assert response.status_code == 302
+    assert services.live_connection_token(community=row.community) == SLACK_TOKEN
+    assert not LiveConnection.objects.get().community.is_tracked  # the box was left unticked
+
+
+def test_members_who_are_not_operators_never_see_the_connections(client, manager_a):
+    row = services.live_connection_save(platform="slack", external_id="T024BE7LF", token=SLACK_TOKEN)
+    client.force_login(manager_a)
+    assert client.get(reverse("admin:influencers_liveconnection_changelist")).status_code == 403
+    assert client.get(reverse("admin:influencers_liveconnection_change", args=[row.pk])).status_code in (302, 403)
+    added = client.post(
+        reverse("admin:influencers_liveconnection_add"),
+        {"platform": "slack", "external_id": "T0OTHER12", "token": SLACK_TOKEN, "track": "on"},
+    )
+    assert added.status_code == 403 and LiveConnection.objects.count() == 1
+
+
+def test_the_community_page_says_where_its_data_comes_from_and_why_its_last_sync_failed(client, manager_a, settings):
+    settings.SLACK_BOT_TOKEN = None
+    row = services.live_connection_save(platform="slack", external_id="T024BE7LF", token=SLACK_TOKEN)
+    run = SyncRun.objects.create(
+        source="slack-live",
+        arguments={"team": "T024BE7LF"},
+        status=SyncStatus.FAILED,
+        error="Slack refused the bot token (token_revoked): ask the workspace's admins for a new one",
+        attempt_log=[{"attempt": 1, "outcome": "failed", "next_attempt_in_seconds": 60}],
+    )
+    run.communities.add(row.community)
+    client.force_login(manager_a)
+    page = client.get(reverse("community", args=[row.community.pk])).content.decode()
+    assert "Read live through a Slack bot" in page and "Synced every hour" in page
+    assert "Slack refused the bot token (token_revoked)" in page and "about 60 seconds" in page
+    assert SLACK_TOKEN not in page and "mnop" not in page
