@@ -44,12 +44,20 @@ class Command(BaseCommand):
         live.add_argument("--limit", type=int, help="at most this many new submissions")
         discord = sources.add_parser("discord", help="DiscordChatExporter JSON files, or a server live through a bot")
         discord.add_argument("paths", nargs="*", metavar="PATH")
-        discord.add_argument("--live", action="store_true", help="read the server through its bot (DISCORD_BOT_TOKEN)")
+        discord.add_argument(
+            "--live",
+            action="store_true",
+            help="read the server through its bot (its stored token, else DISCORD_BOT_TOKEN)",
+        )
         discord.add_argument("--guild", help="the server's id (live)")
         discord.add_argument("--limit", type=int, help="at most this many messages per channel (live)")
         slack = sources.add_parser("slack", help="a Slack workspace export zip, or a workspace live through a bot")
         slack.add_argument("path", nargs="?", metavar="EXPORT.zip")
-        slack.add_argument("--live", action="store_true", help="read the workspace through its bot (SLACK_BOT_TOKEN)")
+        slack.add_argument(
+            "--live",
+            action="store_true",
+            help="read the workspace through its bot (its stored token, else SLACK_BOT_TOKEN)",
+        )
         slack.add_argument("--team", help="the workspace's team id, T… (live)")
         slack.add_argument("--limit", type=int, help="at most this many messages per channel (live)")
         discourse = sources.add_parser("discourse", help="a Discourse forum URL, or saved API JSON")
