@@ -229,8 +229,19 @@ class CommunityAdmin(SharedDataAdmin):
     # Guidelines are the source's to say (each sync replaces them): shown, never edited here.
     exclude = ["guidelines"]
     readonly_fields = [
-        "last_activity_at", "members", "source_guidelines", "guidelines_updated_at", "created_at", "updated_at"
+        "last_activity_at", "members", "live", "source_guidelines", "guidelines_updated_at", "created_at", "updated_at"
     ]  # fmt: skip
+
+    @admin.display(description="read live")
+    def live(self, obj):
+        """Whether a bot reads it (Slack, Discord): operators follow the link to change its token."""
+        if obj.platform not in LIVE_CHAT_PLATFORMS:
+            return "—"
+        row = LiveConnection.objects.filter(community=obj).first()
+        if row is None:
+            return "No bot token of its own (the operator's SLACK_BOT_TOKEN or DISCORD_BOT_TOKEN, if set)."
+        url = reverse("admin:influencers_liveconnection_change", args=[row.pk])
+        return format_html('Through a bot: <a href="{}">its connection</a> (operators only)', url)
 
     @admin.display(description="members by rank")
     def members(self, obj):
