@@ -16,21 +16,22 @@ answer says), public channels the bot was not invited to, files, and anything ou
 conversations. The bot needs the scopes ``channels:read``, ``channels:history`` and ``users:read``;
 a missing one is named in the error (Slack's ``needed``).
 
-Incremental: the checkpoint is ``{"channels": {channel id: ts}}``, the newest ts history listed
-in the channel (thread replies are listed under their first message, not by their own ts). A channel is read
-again from that ts less ``LOOKBACK_SECONDS`` (seven days), since Slack lists a thread under its
-first message: a late reply, or an edit, to a message of the last week is picked up by reading
-that message again. A reply to a thread older than that is not (the next full read, without a
-checkpoint, finds it). After each channel is read through, the whole ``channels`` map is yielded
-as a Checkpoint (the ingest merges checkpoints one level deep only). A channel cut short (by
-``limit``, or by Slack refusing it half-way) keeps the value it had.
+Incremental: the checkpoint is ``{"channels": {channel id: ts}}``, the newest ts history listed in
+each channel (it never goes back). A channel is read again from that ts less ``LOOKBACK_SECONDS``
+(seven days): Slack lists a thread under its first message, so a late reply, or an edit, to a
+message of that last week is picked up by reading that message again. A reply to an older thread
+is not (a full read, without a checkpoint, finds it). After each channel is read through, the whole
+``channels`` map is yielded as a Checkpoint (the ingest merges checkpoints one level deep only). A
+channel cut short (by ``limit``, or by Slack refusing it half-way) keeps the value it had.
 
-Rate limits: Slack answers 429 with a Retry-After (conversations.history and .replies allow about
-50 requests a minute for an internal app). slack_sdk's retry handlers wait it out in-process up to
-``RATE_LIMIT_RETRIES`` times, and retry a 500/503 or a dropped connection a few times; a longer
-wait than ``MAX_WAIT_SECONDS``, or errors that last, become TemporarySourceError (with Slack's
-Retry-After) for the sync task to try again later. A refused token is one SourceError; the token
-itself never appears in any error or log line.
+Rate limits: Slack answers 429 with a Retry-After. conversations.history and .replies are Tier 3
+(about 50 requests a minute) for an app built for its own workspace or approved for the Marketplace;
+since 2025 Slack limits them far more for commercially distributed apps that are not (see Slack's
+"Rate limits" page), where a sync of a large channel takes hours. slack_sdk's retry handlers wait a
+429 out in-process up to ``RATE_LIMIT_RETRIES`` times, and retry a 500/503 or a dropped connection a
+few times; a wait longer than ``MAX_WAIT_SECONDS``, or errors that last, become TemporarySourceError
+(with Slack's Retry-After) for the sync task to try again later. A refused token is one SourceError;
+the token itself never appears in any error or log line.
 """
 
 from __future__ import annotations

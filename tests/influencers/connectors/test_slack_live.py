@@ -350,8 +350,15 @@ def test_an_export_then_a_live_sync_store_each_message_once(fake, tmp_path):
     assert again.created == 1 and Interaction.objects.count() == stored + 1
 
 
-def test_slack_live_reads_no_settings_token_by_itself(fake):
+def test_no_token_is_one_clear_error_before_any_request(fake):
     with pytest.raises(SourceError, match="no Slack bot token"):
         list(read_workspace(TEAM_ID, token="", base_url=fake.url))
     assert not fake.requests
     assert slack_live.api_base_url("https://slack.example/api") == "https://slack.example/api/"
+
+
+def test_an_api_that_does_not_answer_is_a_temporary_error():
+    with FakeSlack() as fake:
+        url = fake.url  # a port nothing listens on once the fake has stopped
+    with pytest.raises(TemporarySourceError, match="failed: Slack auth.test: no answer"):
+        list(read_workspace(TEAM_ID, token=TOKEN, base_url=url))
