@@ -94,9 +94,10 @@ def _object(value, what: str) -> dict:
     return value
 
 
-def _users(users_json: list) -> dict[str, AuthorRecord]:
+def members_by_id(users_json: list) -> dict[str, AuthorRecord]:
     """Members by id; an entry that does not describe one is passed over (its messages, if any,
-    get an account of their own from the message)."""
+    get an account of their own from the message). An export's users.json and the live API's
+    ``users.list`` hold the same objects, so slack_live.py reads its members here too."""
     users = {}
     for user in users_json:
         if not isinstance(user, dict) or not isinstance(user.get("id"), str):
@@ -174,7 +175,7 @@ def read_export(path: str | Path) -> Iterator:
             raise SourceError(f"{path}: users.json or channels.json cannot be read: {error}") from None
         except ValueError as error:
             raise SourceError(f"{path}: users.json or channels.json is not valid JSON ({error})") from None
-        users = _users(users_json)
+        users = members_by_id(users_json)
         community = _workspace(users_json, path)
         yield community
         # Only names that are strings: a list or an object is not a folder name (nor hashable).
@@ -198,7 +199,7 @@ def read_export(path: str | Path) -> Iterator:
                     continue
                 for position, message in enumerate(messages, start=1):
                     try:
-                        yield from _message(message, community, folder, users)
+                        yield from message_records(message, community, folder, users)
                     # OverflowError: a time past what a float or a datetime holds ("1e400"), or int(inf).
                     except (KeyError, TypeError, ValueError, OverflowError) as error:
                         yield Skipped(f"{name} message {position}", f"unusable message ({error})")
@@ -219,9 +220,11 @@ def _author(user_id, message: dict, users: dict[str, AuthorRecord]) -> AuthorRec
     return None
 
 
-def _message(message, community: CommunityRecord, channel: str, users: dict[str, AuthorRecord]) -> list:
+def message_records(message, community: CommunityRecord, channel: str, users: dict[str, AuthorRecord]) -> list:
     """The message's records, itself then its mentions and reactions, all built before any is
-    yielded: a message is imported whole or skipped whole, never both."""
+    yielded: a message is imported whole or skipped whole, never both. ``channel`` is the channel's
+    name (an export's folder), which starts every id: the live connector (slack_live.py) passes the
+    same name, so an export and a live sync of one workspace store each message once."""
     if not isinstance(message, dict):
         raise ValueError("not an object")
     kind = message.get("type", "message")
