@@ -588,7 +588,7 @@ class LiveConnectionAdmin(admin.ModelAdmin):
             return "none yet"
         url = reverse("admin:influencers_syncrun_change", args=[run.pk])
         when = run.finished_at or run.created_at
-        return format_html('<a href="{}">{} {:%Y-%m-%d %H:%M}</a>', url, run.get_status_display(), when)
+        return format_html('<a href="{}">{} {}</a>', url, run.get_status_display(), f"{when:%Y-%m-%d %H:%M}")
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data

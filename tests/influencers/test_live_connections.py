@@ -135,8 +135,9 @@ def test_operators_add_a_live_community_in_the_admin_and_its_first_sync_is_queue
     assert len(queued) == 1
     row = LiveConnection.objects.get()
     assert row.community.is_tracked and row.added_by.username == "operator"
+    SyncRun.objects.create(source="slack-live", arguments={"team": "T024BE7LF"}).communities.add(row.community)
     listing = client.get(reverse("admin:influencers_liveconnection_changelist")).content.decode()
-    assert "ending …mnop" in listing and SLACK_TOKEN not in listing
+    assert "ending …mnop" in listing and SLACK_TOKEN not in listing and "Queued 20" in listing
     change = client.get(reverse("admin:influencers_liveconnection_change", args=[row.pk])).content.decode()
     assert SLACK_TOKEN not in change and row.token_sealed not in change
     # A change without a token keeps the stored one.
