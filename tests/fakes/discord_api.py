@@ -521,6 +521,9 @@ class FakeDiscord:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # Headers and body go out in two writes: without this, Nagle's algorithm and the client's
+            # delayed ACK hold each answer back ~40 ms on a kept-alive connection.
+            disable_nagle_algorithm = True
 
             def _serve(self):
                 arrived = time.monotonic()
@@ -556,7 +559,8 @@ class FakeDiscord:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", self._port), Handler)
         self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        # A short poll: shutdown() waits for it, and tests open many fakes.
+        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
         return self
 
     _port = 0
