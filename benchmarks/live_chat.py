@@ -29,7 +29,6 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from throwaway import migrated_postgresql  # noqa: E402
 
 FAKES = {"slack": "tests.fakes.slack_api", "discord": "tests.fakes.discord_api"}
-TOKENS = {"slack": "xoxb-benchmark-token-0000000000", "discord": "benchmark.discord.bot.token.000000000"}
 
 
 def main() -> None:
@@ -52,13 +51,15 @@ class Fake:
     def __init__(self, platform: str, messages: int, channels: int):
         self.process = subprocess.Popen(
             [sys.executable, "-m", FAKES[platform], "--port", "0", "--messages", str(messages),
-             "--channels", str(channels), "--token", TOKENS[platform]],
+             "--channels", str(channels)],
             cwd=ROOT, stdout=subprocess.PIPE, text=True,
         )  # fmt: skip
         self.url = self.process.stdout.readline().strip()
         if not self.url.startswith("http"):
             self.process.kill()
             raise SystemExit(f"the {platform} fake did not start (it printed {self.url!r})")
+        # The Discord fake's generated server has an id of its own, on the next line ("guild <id>").
+        self.guild = self.process.stdout.readline().split()[-1] if platform == "discord" else None
 
     def close(self):
         self.process.terminate()
@@ -78,11 +79,15 @@ def run(platform: str, messages: int, channels: int) -> None:
     print(f"{platform}: the fake holds {messages:,} messages in {channels} channels (ready in {ready:.1f} s)")
     try:
         if platform == "slack":
-            settings.SLACK_API_URL, settings.SLACK_BOT_TOKEN = fake.url, TOKENS[platform]
-            source, arguments = "slack-live", {"team": "T0BENCH01"}
+            from tests.fakes import slack_api
+
+            settings.SLACK_API_URL, settings.SLACK_BOT_TOKEN = fake.url, slack_api.TOKEN
+            source, arguments = "slack-live", {"team": slack_api.TEAM_ID}
         else:
-            settings.DISCORD_API_URL, settings.DISCORD_BOT_TOKEN = fake.url, TOKENS[platform]
-            source, arguments = "discord-live", {"guild": "800000000000000001"}
+            from tests.fakes import discord_api
+
+            settings.DISCORD_API_URL, settings.DISCORD_BOT_TOKEN = fake.url, discord_api.TOKEN
+            source, arguments = "discord-live", {"guild": fake.guild}
         for label in ("first sync", "second sync, nothing changed"):
             run_ = sync_run_create(source=source, arguments=arguments)
             transactions_before = _transactions()

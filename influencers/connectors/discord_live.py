@@ -70,8 +70,8 @@ logger = logging.getLogger(__name__)
 
 API_URL = "https://discord.com/api/v10"
 # Discord asks bots to say who they are: "DiscordBot ($url, $version)". The URL is the operator's
-# own (PUBLIC_URL) when set.
-USER_AGENT_URL = "https://github.com/micro-influencer-crm"
+# own server (PUBLIC_URL); without one, the bot says so rather than name a site that is not its own.
+USER_AGENT_URL_UNSET = "PUBLIC_URL not set"
 DISCORD_EPOCH_MS = 1_420_070_400_000  # a snowflake's time is (id >> 22) ms after this
 LOOKBACK = timedelta(days=7)  # recent messages are read again: their edits and reactions
 MESSAGES_PER_PAGE = 100  # Discord's maximum
@@ -145,7 +145,7 @@ class DiscordClient:
         self.session.headers.update(
             {
                 "Authorization": f"Bot {token}",
-                "User-Agent": f"DiscordBot ({public_url or USER_AGENT_URL}, 1.0)",
+                "User-Agent": f"DiscordBot ({public_url or USER_AGENT_URL_UNSET}, 1.0)",
                 "Accept": "application/json",
             }
         )

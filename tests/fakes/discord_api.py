@@ -35,6 +35,7 @@ from urllib.parse import parse_qsl, unquote, urlparse
 TOKEN = "fake-bot-token"
 API_PREFIX = "/api/v10"
 DISCORD_EPOCH_MS = 1_420_070_400_000
+GENERATED_SPACING_MS = 3_600_000  # between two messages of a generated channel
 MISSING_ACCESS = {"message": "Missing Access", "code": 50001}
 UNAUTHORIZED = {"message": "401: Unauthorized", "code": 0}
 NOT_FOUND = {"message": "404: Not Found", "code": 0}
@@ -127,7 +128,8 @@ class _StoredMessages:
 
 class _GeneratedMessages:
     """A generated channel's messages, made from their index when asked for: message ``i`` is a
-    minute after message ``i - 1``; every fourth replies to the one before, every ninth mentions
+    hour after message ``i - 1`` (so a generated server spans months, as a real one does, and a
+    sync's week of look-back is a small part of it); every fourth replies to the one before, every ninth mentions
     someone, every twentieth has reactions."""
 
     def __init__(self, channel_id: str, number: int, count: int, start: datetime, people: list[dict], seed: int):
@@ -135,10 +137,10 @@ class _GeneratedMessages:
         self.start_ms = int(start.timestamp() * 1000)
 
     def id_of(self, index: int) -> int:
-        return ((self.start_ms + index * 60_000 - DISCORD_EPOCH_MS) << 22) | (self.number & 0xFFF)
+        return ((self.start_ms + index * GENERATED_SPACING_MS - DISCORD_EPOCH_MS) << 22) | (self.number & 0xFFF)
 
     def index_of(self, message_id: int) -> int | None:
-        index = ((message_id >> 22) + DISCORD_EPOCH_MS - self.start_ms) // 60_000
+        index = ((message_id >> 22) + DISCORD_EPOCH_MS - self.start_ms) // GENERATED_SPACING_MS
         return index if 0 <= index < self.count and self.id_of(index) == message_id else None
 
     def _user(self, index: int, salt: int = 0) -> dict:

@@ -37,7 +37,9 @@ BOT_USER = "U0CRMBOT"
 PAGE_SIZE = 100  # Slack's default when a request names no limit
 # A generated workspace: every THREAD_EVERY-th message starts a thread of REPLIES_PER_THREAD replies.
 GENERATED_START = 1_700_000_000
-GENERATED_SPACING = 60  # seconds between two top-level messages; replies come 1, 2 … seconds after theirs
+# Seconds between two top-level messages (a generated channel spans months, as a real one does, and a
+# sync's week of look-back is a small part of it); replies come 1, 2 … seconds after theirs.
+GENERATED_SPACING = 3600
 THREAD_EVERY = 5
 REPLIES_PER_THREAD = 2
 GENERATED_USERS = 500

@@ -12,7 +12,7 @@ from django.db import connection
 from influencers.ingest.runs import sync_run_create, sync_run_execute
 from influencers.models import Identity, Interaction, SyncRun, SyncStatus
 from influencers.tasks import run_sync
-from tests.fakes import slack_api
+from tests.fakes import discord_api, slack_api
 from tests.influencers.workers import needs_a_worker, send_through_broker, start_worker, stop_worker, wait_until
 
 
@@ -65,7 +65,34 @@ class Slack:
         return [(request.at, request.status) for request in self.fake.asked(self.history)]
 
 
-PLATFORMS = [Slack]
+class Discord(Slack):
+    source, key = "discord-live", "guild"
+
+    def __init__(self, fake):
+        self.fake = fake
+        self.arguments = {"guild": fake.guild_id}
+
+    @classmethod
+    def small(cls):
+        return cls(discord_api.FakeDiscord())
+
+    @classmethod
+    def large(cls, messages: int):
+        fake = discord_api.FakeDiscord(recorded=False)
+        fake.populate(channels=4, messages=messages, seed=11)
+        return cls(fake)
+
+    def environment(self) -> dict:
+        return {"DISCORD_API_URL": self.fake.url, "DISCORD_BOT_TOKEN": discord_api.TOKEN}
+
+    def storm(self, times: int, seconds: int) -> None:
+        self.fake.inject(429, path="/channels/", times=times, retry_after=seconds)
+
+    def arrivals(self) -> list[tuple[float, int]]:
+        return [(arrival.at, arrival.status) for arrival in self.fake.log if arrival.path.startswith("/channels/")]
+
+
+PLATFORMS = [Slack, Discord]
 
 
 def configure(settings, platform) -> None:
