@@ -288,6 +288,14 @@ def _operator_records(world: World, manager) -> None:
             AccessFailureLog.objects.create(**seen),
             AccessLog.objects.create(**seen),
         ]
+    try:  # a workspace read live through a bot: its token is the operators' alone
+        from influencers.services import live_connection_save
+    except ImportError:
+        pass
+    else:
+        records.append(
+            live_connection_save(platform="slack", external_id="T0MATRIX1", token="xoxb-matrix-token-000000000")
+        )
     for record in records:
         world.objects[type(record)] = record
 

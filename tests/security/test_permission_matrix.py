@@ -411,6 +411,7 @@ ADMIN_MODELS = {
     **{f"influencers.{m}": "shared" for m in ("creator", "identity", "community", "membership", "interaction",
                                               "rankingrun", "memberscore", "syncrun")},
     "influencers.erasedaccount": "operators",
+    "influencers.liveconnection": "operators",  # a bot's token: operators only, members see nothing
     "influencers.erasurerequest": "erasure requests",  # who passed an erasure request on is no one else's business
     "partnerships.partnership": "records, audited",
     **{f"partnerships.{m}": "records" for m in ("brand", "agreement", "deliverable", "activity", "task",
