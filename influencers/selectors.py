@@ -195,6 +195,8 @@ def community_source(*, community: Community) -> CommunitySource:
         how = f"Read live through {bot} its admins invited (connected {live.created_at:%Y-%m-%d})."
     elif last_sync is not None:
         how = f"{last_sync.get_source_display()}."
+    elif community.last_activity_at is not None or community.interactions.exists():
+        how = "Loaded directly, without a sync (as the demo's communities are)."
     else:
         how = "Nothing imported yet."
     readable_again = live is not None or (last_sync is not None and last_sync.source in LIVE_SOURCES)
@@ -202,8 +204,10 @@ def community_source(*, community: Community) -> CommunitySource:
         kept = "Synced every hour by the background workers."
     elif readable_again:
         kept = "Not synced on its own: an operator can mark it tracked."
-    else:
+    elif last_sync is not None:
         kept = "Imported from files: up to date as of its last import."
+    else:
+        kept = ""
     waiting = None
     if last_sync is not None and last_sync.status != SyncStatus.COMPLETED and last_sync.attempt_log:
         waiting = last_sync.attempt_log[-1].get("next_attempt_in_seconds")

@@ -175,3 +175,16 @@ def test_the_community_page_says_where_its_data_comes_from_and_why_its_last_sync
     assert "Read live through a Slack bot" in page and "Synced every hour" in page
     assert "Slack refused the bot token (token_revoked)" in page and "about 60 seconds" in page
     assert SLACK_TOKEN not in page and "mnop" not in page
+
+
+def test_the_community_page_names_an_export_a_direct_load_and_nothing_yet(client, manager_a, community):
+    from influencers.selectors import community_source
+
+    assert community_source(community=community).how == "Nothing imported yet."
+    community.last_activity_at = community.created_at
+    assert "Loaded directly" in community_source(community=community).how
+    exported = Community.objects.create(platform="slack", external_id="T0EXPORT1", name="From an export")
+    SyncRun.objects.create(source="slack", arguments={"path": "/x.zip"}, status="completed").communities.add(exported)
+    client.force_login(manager_a)
+    page = client.get(reverse("community", args=[exported.pk])).content.decode()
+    assert "Slack workspace export." in page and "Imported from files" in page and "Read live" not in page
