@@ -103,8 +103,10 @@ def participation_summary(weeks: list[WeekBar]) -> str:
     typical = active[len(active) // 2]
     busiest = max(weeks, key=lambda w: (w.members, w.week))
     quiet = sum(1 for w in weeks if w.members == 0)
+    if len(weeks) == 1:  # one week of data: no usual week, no busiest one to speak of
+        return f"The week of {busiest.week:%Y-%m-%d} saw {busiest.members:,} active member{pluralize(busiest.members)}."
     sentence = (
-        f"Over these {len(weeks)} week{pluralize(len(weeks))}, a usual week saw {typical:,} active "
+        f"Over these {len(weeks)} weeks, a usual week saw {typical:,} active "
         f"member{pluralize(typical)}; the busiest, the week of {busiest.week:%Y-%m-%d}, saw {busiest.members:,}."
     )
     if quiet:

@@ -183,6 +183,17 @@ class CommunitySource:
     last_sync: SyncRun | None
     next_attempt_in_seconds: int | None
 
+    @property
+    def failure(self) -> str:
+        """Why the last sync failed, as a sentence; "" if it did not. Sources begin their errors
+        with "failed: " or "refused: " (written for members to read): not said twice."""
+        run = self.last_sync
+        if run is None or run.status != SyncStatus.FAILED or not run.error:
+            return ""
+        if run.error.startswith("refused: "):
+            return f"It was refused: {run.error.removeprefix('refused: ')}"
+        return f"It failed: {run.error.removeprefix('failed: ')}"
+
 
 LIVE_SOURCES = {SyncSource.REDDIT, SyncSource.DISCOURSE, SyncSource.SLACK_LIVE, SyncSource.DISCORD_LIVE}
 

@@ -188,3 +188,15 @@ def test_the_community_page_names_an_export_a_direct_load_and_nothing_yet(client
     client.force_login(manager_a)
     page = client.get(reverse("community", args=[exported.pk])).content.decode()
     assert "Slack workspace export." in page and "Imported from files" in page and "Read live" not in page
+
+
+def test_a_failure_is_said_once_whichever_way_the_source_words_it():
+    from influencers.selectors import CommunitySource
+
+    def said(error: str) -> str:
+        run = SyncRun(source="discord-live", status=SyncStatus.FAILED, error=error)
+        return CommunitySource(how="", kept_up_to_date="", last_sync=run, next_attempt_in_seconds=None).failure
+
+    assert said("failed: Discord answered 503") == "It failed: Discord answered 503"
+    assert said("refused: http://10.0.0.1: a private address") == "It was refused: http://10.0.0.1: a private address"
+    assert said("no bot token for discord:1") == "It failed: no bot token for discord:1"
