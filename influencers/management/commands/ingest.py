@@ -44,22 +44,16 @@ class Command(BaseCommand):
         live.add_argument("--limit", type=int, help="at most this many new submissions")
         discord = sources.add_parser("discord", help="DiscordChatExporter JSON files, or a server live through a bot")
         discord.add_argument("paths", nargs="*", metavar="PATH")
-        discord.add_argument(
-            "--live",
-            action="store_true",
-            help="read the server through its bot (its stored token, else DISCORD_BOT_TOKEN)",
-        )
-        discord.add_argument("--guild", help="the server's id (live)")
-        discord.add_argument("--limit", type=int, help="at most this many messages per channel (live)")
         slack = sources.add_parser("slack", help="a Slack workspace export zip, or a workspace live through a bot")
         slack.add_argument("path", nargs="?", metavar="EXPORT.zip")
-        slack.add_argument(
-            "--live",
-            action="store_true",
-            help="read the workspace through its bot (its stored token, else SLACK_BOT_TOKEN)",
-        )
-        slack.add_argument("--team", help="the workspace's team id, T… (live)")
-        slack.add_argument("--limit", type=int, help="at most this many messages per channel (live)")
+        for chat, source, place in ((discord, "discord", "server"), (slack, "slack", "workspace")):
+            key, _files = LIVE_SOURCES[source]
+            token = f"{source.upper()}_BOT_TOKEN"
+            chat.add_argument(
+                "--live", action="store_true", help=f"read the {place} through its bot (its token, else {token})"
+            )
+            chat.add_argument(f"--{key}", help=f"the {place}'s id{', T…' if key == 'team' else ''} (live)")
+            chat.add_argument("--limit", type=int, help="at most this many messages per channel (live)")
         discourse = sources.add_parser("discourse", help="a Discourse forum URL, or saved API JSON")
         discourse.add_argument("target", metavar="BASE_URL|PATH")
         discourse.add_argument("--limit", type=int, help="at most this many topics (live)")
