@@ -143,6 +143,7 @@ class DiscordClient:
         if refusal is not None:  # before the token is attached to anything
             raise SourceError(f"refused: {self.base}: {refusal}")
         self.sleep = sleep
+        self._token = token  # only to keep it out of what a server writes back (see get)
         self.session = outbound_session(follow_redirects=True, credential_headers=("Authorization",))
         public_url = getattr(settings, "PUBLIC_URL", "") if settings.configured else ""
         self.session.headers.update(
@@ -204,7 +205,8 @@ class DiscordClient:
             if status == 401:
                 raise SourceError("Discord refused the bot token (401 Unauthorized): check DISCORD_BOT_TOKEN")
             if status in (403, 404):
-                raise NoAccess(status, _discord_message(body))
+                # Discord's own words go into Skipped reasons: never the token, should a server echo it.
+                raise NoAccess(status, _discord_message(body).replace(self._token, "[the bot token]"))
             if not 200 <= status < 300:
                 raise SourceError(f"failed: {url}: answered {status}")
             try:

@@ -38,8 +38,10 @@ from __future__ import annotations
 
 import http.client
 import io
+import json
 import logging
 import random
+import re
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -62,6 +64,7 @@ from influencers.connectors.records import (
     Skipped,
     SourceError,
     TemporarySourceError,
+    parse_json,
 )
 from influencers.connectors.slack import PLATFORM, members_by_id, message_records
 
@@ -77,6 +80,7 @@ TIMEOUT_SECONDS = 30
 # The largest answer read: a page of 200 messages with their blocks and reactions is well under a
 # megabyte; a body beyond this is a broken or hostile server, not Slack, and is not held in memory.
 MAX_ANSWER_BYTES = 32 * 1024 * 1024
+SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")  # "\ud83d" in JSON text: maybe half an emoji
 TOKEN_REFUSED = {"invalid_auth", "not_authed", "token_revoked", "token_expired", "account_inactive"}
 CHANNEL_GONE = {"not_in_channel", "channel_not_found"}
 THREAD_GONE = {"thread_not_found"}  # its first message deleted between history and replies
@@ -143,7 +147,15 @@ class _GuardedWebClient(WebClient):
         with resp:
             body = _bounded_read(resp, url)
         charset = resp.headers.get_content_charset() or "utf-8"
-        return {"status": resp.code, "headers": resp.headers, "body": body.decode(charset, errors="replace")}
+        text = body.decode(charset, errors="replace")
+        if SURROGATE_ESCAPE.search(text):
+            # slack_sdk reads JSON with Python's json, which keeps a lone surrogate (half an emoji in a
+            # name or a message) that no database stores: read as the other connectors read JSON.
+            try:
+                text = json.dumps(parse_json(body), ensure_ascii=False)
+            except ValueError:
+                pass  # not JSON: slack_sdk says so
+        return {"status": resp.code, "headers": resp.headers, "body": text}
 
 
 def _bounded_read(answer, url: str) -> bytes:
@@ -198,7 +210,7 @@ def _call(client: WebClient, method: str, **params) -> dict:
     try:
         answer = client.api_call(method, params={k: v for k, v in params.items() if v is not None})
     except SlackApiError as error:
-        raise _translate(error.response, method) from None
+        raise _translate(error.response, method, token=client.token) from None
     except (OSError, http.client.HTTPException) as error:  # URLError, timeouts, resets, after the retries
         logger.warning("slack %s: %s after %s retries", method, type(error).__name__, CONNECTION_ERROR_RETRIES)
         raise TemporarySourceError(f"failed: Slack {method}: no answer ({type(error).__name__})") from None
@@ -210,10 +222,16 @@ def _call(client: WebClient, method: str, **params) -> dict:
     return data
 
 
-def _translate(response, method: str) -> Exception:
+def _without_token(text: str, token: str | None) -> str:
+    """Text a server wrote, which goes into errors an operator and managers read: a server (or a
+    proxy) repeating the Authorization header back must not put the bot token there."""
+    return text.replace(token, "[the bot token]") if token else text
+
+
+def _translate(response, method: str, *, token: str | None = None) -> Exception:
     status = response.status_code
     data = response.data if isinstance(response.data, dict) else {}
-    code = str(data.get("error") or "")
+    code = _without_token(str(data.get("error") or ""), token)
     if status == 429:
         seconds = _retry_after(response.headers)
         wait = f"; Slack asks to wait {seconds:.0f} s" if seconds is not None else ""
@@ -223,7 +241,7 @@ def _translate(response, method: str) -> Exception:
     if code in TOKEN_REFUSED:
         return SourceError(f"Slack refused the bot token ({code}): check SLACK_BOT_TOKEN or the community's token")
     if code == "missing_scope":
-        needed = str(data.get("needed") or "?")
+        needed = _without_token(str(data.get("needed") or "?"), token)
         return SourceError(f"Slack refused {method}: the bot lacks the scope {needed} (add it to the Slack app)")
     if code in CHANNEL_GONE | THREAD_GONE:
         return _Refused(method, code)

@@ -499,3 +499,55 @@ def test_a_sync_that_fails_after_a_checkpoint_resumes_without_duplicates(setting
     assert all(int(run.checkpoint["channels"][k]) >= int(v) for k, v in first.items())  # never backwards
     stored = list(Interaction.objects.values_list("external_id", flat=True))
     assert len(stored) == len(set(stored)) and set(stored) == expected
+
+
+# --- an API that echoes the token back -------------------------------------------------------------------------
+@pytest.mark.django_db
+def test_a_server_that_echoes_the_token_in_its_error_does_not_put_it_on_the_run(settings):
+    """A proxy or a broken server repeating the Authorization header in its error: the run's error
+    (shown on the community page) and the Skipped reasons must not carry it on."""
+    echo = lambda query: ok({"ok": False, "error": f"bad_header Authorization: Bearer {SLACK_TOKEN}"})  # noqa: E731
+    with Probe(slack_answers(**{"users.list": echo})) as probe:
+        settings.SLACK_BOT_TOKEN, settings.SLACK_API_URL = SLACK_TOKEN, probe.url + "/api/"
+        run = sync_run_create(source=SyncSource.SLACK_LIVE, arguments={"team": TEAM})
+        with pytest.raises(SourceError):
+            sync_run_execute(sync_run=run)
+    run.refresh_from_db()
+    assert run.status == "failed" and "bad_header" in run.error
+    assert SLACK_TOKEN not in run.error + json.dumps(run.attempt_log)
+
+    hidden = {**TEXT_CHANNEL, "id": "1000000000000000002"}
+    forbidden = lambda query: ok({"message": f"Missing Access for Bot {DISCORD_TOKEN}", "code": 50001}, 403)  # noqa: E731
+    answers = discord_answers(
+        **{f"/guilds/{GUILD}/channels": [hidden], f"/channels/{hidden['id']}/messages": forbidden}
+    )
+    with Probe(answers) as probe:
+        reasons = [i.reason for i in discord_read(probe) if isinstance(i, Skipped)]
+    assert reasons and all("Missing Access" in reason and DISCORD_TOKEN not in reason for reason in reasons)
+
+
+@pytest.mark.django_db
+def test_nul_and_lone_surrogates_from_slack_are_stored_or_skipped_never_a_failed_run(settings):
+    """slack_sdk reads JSON with Python's json, which keeps a lone surrogate ("\\ud83d", half an
+    emoji) and NUL: neither can go into PostgreSQL."""
+    channel = {"id": "C01", "name": "general", "is_member": True}
+    user = {"id": "U01", "name": "lena\x00", "profile": {"display_name": "Lena \ud83d", "real_name": "Lena\x00"}}
+    messages = [
+        {"type": "message", "user": "U01", "text": "half an emoji \ud83d and a NUL \x00", "ts": "1712048400.000200",
+         "reactions": [{"name": "tada\x00", "users": ["U01"], "count": 1}]},
+        {"type": "message", "user": "U01", "text": "<@U01\ud800> hi", "ts": "1712048401.000100"},
+    ]  # fmt: skip
+    answers = {
+        "users.list": {"ok": True, "members": [user]},
+        "conversations.list": {"ok": True, "channels": [channel]},
+        "conversations.history": {"ok": True, "messages": messages},
+    }
+    with Probe(slack_answers(**answers)) as probe:
+        settings.SLACK_BOT_TOKEN, settings.SLACK_API_URL = SLACK_TOKEN, probe.url + "/api/"
+        run = sync_run_create(source=SyncSource.SLACK_LIVE, arguments={"team": TEAM})
+        summary = sync_run_execute(sync_run=run)
+    run.refresh_from_db()
+    assert run.status == "completed"
+    assert Interaction.objects.count() >= 1 and summary.created + summary.skipped >= 2
+    for text in Interaction.objects.values_list("text", flat=True):
+        assert "\x00" not in text and not any(0xD800 <= ord(c) <= 0xDFFF for c in text)
