@@ -82,6 +82,9 @@ MAX_RETRIES = 5  # 429s in a row before giving the sync back to Celery
 MAX_WAIT_SECONDS = 120  # the longest wait slept in the task; a longer one is waited out by Celery
 BACKOFF_SECONDS = 1  # after a 5xx or a failed connection: 1, 2, 4 s
 SERVER_ERROR_RETRIES = 3
+# The largest answer read: a page of 100 messages with embeds is a few hundred kilobytes; a body
+# beyond this is a broken or hostile server, and is not held in memory.
+MAX_ANSWER_BYTES = 32 * 1024 * 1024
 
 TEXT, ANNOUNCEMENT, FORUM = 0, 5, 15
 PUBLIC_THREADS = {10, 11}  # announcement thread, public thread; 12 is a private thread
@@ -140,6 +143,7 @@ class DiscordClient:
         if refusal is not None:  # before the token is attached to anything
             raise SourceError(f"refused: {self.base}: {refusal}")
         self.sleep = sleep
+        self._token = token  # only to keep it out of what a server writes back (see get)
         self.session = outbound_session(follow_redirects=True, credential_headers=("Authorization",))
         public_url = getattr(settings, "PUBLIC_URL", "") if settings.configured else ""
         self.session.headers.update(
@@ -161,7 +165,9 @@ class DiscordClient:
         while True:
             self._wait_for_bucket(route, major, url)
             try:
-                response = self.session.get(url, params=params)
+                # Streamed, so that an answer is read only up to MAX_ANSWER_BYTES (see _body).
+                response = self.session.get(url, params=params, stream=True)
+                body = _body(response, url)
             except OutboundRefused as error:  # a DNS answer or a redirect to a refused address
                 logger.warning("discord %s: %s", url, outbound_detail(error))
                 raise SourceError(f"refused: {url}: {error.reason}") from None
@@ -178,7 +184,7 @@ class DiscordClient:
             self._note_bucket(route, major, response.headers)
             status = response.status_code
             if status == 429:
-                wait = _retry_after(response)
+                wait = _retry_after(response, body)
                 rate_limited += 1
                 if wait > MAX_WAIT_SECONDS or rate_limited > MAX_RETRIES:
                     raise TemporarySourceError(
@@ -199,11 +205,12 @@ class DiscordClient:
             if status == 401:
                 raise SourceError("Discord refused the bot token (401 Unauthorized): check DISCORD_BOT_TOKEN")
             if status in (403, 404):
-                raise NoAccess(status, _discord_message(response))
+                # Discord's own words go into Skipped reasons: never the token, should a server echo it.
+                raise NoAccess(status, _discord_message(body).replace(self._token, "[the bot token]"))
             if not 200 <= status < 300:
                 raise SourceError(f"failed: {url}: answered {status}")
             try:
-                return parse_json(response.content)
+                return parse_json(body)
             except ValueError:
                 raise SourceError(f"failed: {url}: did not answer JSON (is this Discord's API?)") from None
 
@@ -227,11 +234,25 @@ class DiscordClient:
             self.empty_until[(self.bucket_of.get(route, ""), major)] = time.monotonic() + reset_after
 
 
-def _retry_after(response) -> float:
+def _body(response, url: str) -> bytes:
+    """An answer's body, read up to MAX_ANSWER_BYTES; SourceError beyond (the rest is never read)."""
+    try:
+        chunks, size = [], 0
+        for chunk in response.iter_content(chunk_size=1024 * 1024):
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > MAX_ANSWER_BYTES:
+                raise SourceError(f"failed: {url}: the answer is too large (over {MAX_ANSWER_BYTES // 2**20} MB)")
+        return b"".join(chunks)
+    finally:
+        response.close()
+
+
+def _retry_after(response, body: bytes) -> float:
     """A 429's wait in seconds: the body's ``retry_after`` (fractions of a second), else the
     ``Retry-After`` header, else the bucket's reset, else a second."""
     try:
-        body = parse_json(response.content)
+        body = parse_json(body)
     except ValueError:
         body = None
     seconds = _seconds(body.get("retry_after")) if isinstance(body, dict) else None
@@ -241,9 +262,9 @@ def _retry_after(response) -> float:
     return 1.0 if seconds is None else seconds
 
 
-def _discord_message(response) -> str:
+def _discord_message(body: bytes) -> str:
     try:
-        body = parse_json(response.content)
+        body = parse_json(body)
     except ValueError:
         return ""
     message = body.get("message") if isinstance(body, dict) else None
@@ -380,6 +401,9 @@ def _messages(client, community, guild_id: str, channel_id: str, conversation: s
                 return newest
         if len(page) < MESSAGES_PER_PAGE or not messages:
             return newest
+        if int(messages[-1]["id"]) <= after:
+            # The same page again (``after`` ignored): asking on would never end.
+            raise SourceError(f"failed: {client.base}/channels/{channel_id}/messages: the pages did not advance")
         after = int(messages[-1]["id"])
 
 
@@ -399,14 +423,14 @@ def _nicknames(client: DiscordClient, guild_id: str) -> dict[str, str]:
             if member.get("nick"):
                 nicknames[str(member["user"].get("id"))] = str(member["nick"])
         ids = [int(m["user"]["id"]) for m in members if _is_id(m["user"].get("id"))]
-        if len(page) < MEMBERS_PER_PAGE or not ids:
-            return nicknames
+        if len(page) < MEMBERS_PER_PAGE or not ids or max(ids) <= int(after):
+            return nicknames  # the last page, or the same page again (nicknames are a nicety: keep what we have)
         after = str(max(ids))
 
 
 def _archived_threads(client: DiscordClient, channel_id: str) -> Iterator[dict]:
     """A channel's archived public threads, most recently archived first, page by page."""
-    before = None
+    before, seen = None, set()
     while True:
         params = {"limit": ARCHIVED_THREADS_PER_PAGE, **({"before": before} if before else {})}
         page = client.get(f"/channels/{channel_id}/threads/archived/public", params)
@@ -414,10 +438,13 @@ def _archived_threads(client: DiscordClient, channel_id: str) -> Iterator[dict]:
         if not isinstance(threads, list):
             return
         threads = [t for t in threads if isinstance(t, dict)]
-        yield from threads
+        new = [t for t in threads if t.get("id") not in seen]
+        seen.update(t.get("id") for t in new if isinstance(t.get("id"), str))
+        yield from new
         metadata = threads[-1].get("thread_metadata") if threads else None
         last = metadata.get("archive_timestamp") if isinstance(metadata, dict) else None
-        if not page.get("has_more") or not isinstance(last, str) or last == before:
+        # A page of no new thread (the same one again, whatever its timestamps say) ends the list.
+        if not page.get("has_more") or not isinstance(last, str) or last == before or not new:
             return
         before = last
 

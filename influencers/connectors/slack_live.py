@@ -37,15 +37,20 @@ the token itself never appears in any error or log line.
 from __future__ import annotations
 
 import http.client
+import io
+import json
 import logging
 import random
+import re
 import time
+import urllib.request
 from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
+from urllib.error import HTTPError
 
 from django.conf import settings
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.errors import SlackApiError, SlackClientError, SlackRequestError
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
@@ -59,6 +64,7 @@ from influencers.connectors.records import (
     Skipped,
     SourceError,
     TemporarySourceError,
+    parse_json,
 )
 from influencers.connectors.slack import PLATFORM, members_by_id, message_records
 
@@ -71,6 +77,10 @@ RATE_LIMIT_RETRIES = 5
 SERVER_ERROR_RETRIES = 2
 CONNECTION_ERROR_RETRIES = 2
 TIMEOUT_SECONDS = 30
+# The largest answer read: a page of 200 messages with their blocks and reactions is well under a
+# megabyte; a body beyond this is a broken or hostile server, not Slack, and is not held in memory.
+MAX_ANSWER_BYTES = 32 * 1024 * 1024
+SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")  # "\ud83d" in JSON text: maybe half an emoji
 TOKEN_REFUSED = {"invalid_auth", "not_authed", "token_revoked", "token_expired", "account_inactive"}
 CHANNEL_GONE = {"not_in_channel", "channel_not_found"}
 THREAD_GONE = {"thread_not_found"}  # its first message deleted between history and replies
@@ -111,6 +121,52 @@ class BoundedRateLimitRetry(RateLimitErrorRetryHandler):
         state.increment_current_attempt()
 
 
+class _RefuseRedirects(urllib.request.HTTPRedirectHandler):
+    """Slack's Web API never redirects. urllib would follow a 30x to any host, private ones
+    included, carrying the Authorization header (the bot token) with it: the 30x is an error instead."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None  # urllib then raises HTTPError with the 30x, which slack_sdk reads as a failed answer
+
+
+class _GuardedWebClient(WebClient):
+    """slack_sdk's WebClient, opening its requests without following redirects and reading at
+    most MAX_ANSWER_BYTES of an answer (slack_sdk reads a body whole, however long). The body of
+    slack_sdk's own method, as of slack_sdk 3.48, minus the proxy and gzip cases we never use."""
+
+    def _perform_urllib_http_request_internal(self, url: str, req: urllib.request.Request) -> dict:
+        if not url.lower().startswith(("http://", "https://")):
+            raise SlackRequestError(f"Invalid URL detected: {url}")
+        opener = urllib.request.build_opener(_RefuseRedirects(), urllib.request.HTTPSHandler(context=self.ssl))
+        try:
+            resp = opener.open(req, timeout=self.timeout)
+        except HTTPError as error:
+            # slack_sdk reads an error's body itself: hand it one already cut to size.
+            body = _bounded_read(error, url)
+            raise HTTPError(error.url, error.code, error.msg, error.headers, io.BytesIO(body)) from None
+        with resp:
+            body = _bounded_read(resp, url)
+        charset = resp.headers.get_content_charset() or "utf-8"
+        text = body.decode(charset, errors="replace")
+        if SURROGATE_ESCAPE.search(text):
+            # slack_sdk reads JSON with Python's json, which keeps a lone surrogate (half an emoji in a
+            # name or a message) that no database stores: read as the other connectors read JSON.
+            try:
+                text = json.dumps(parse_json(body), ensure_ascii=False)
+            except ValueError:
+                pass  # not JSON: slack_sdk says so
+        return {"status": resp.code, "headers": resp.headers, "body": text}
+
+
+def _bounded_read(answer, url: str) -> bytes:
+    body = answer.read(MAX_ANSWER_BYTES + 1)
+    if len(body) > MAX_ANSWER_BYTES:
+        answer.close()
+        method = url.rsplit("/", 1)[-1].split("?")[0]
+        raise SourceError(f"failed: Slack {method}: the answer is too large (over {MAX_ANSWER_BYTES // 2**20} MB)")
+    return body
+
+
 def api_base_url(base_url: str | None = None) -> str:
     """The Web API's address (``settings.SLACK_API_URL`` unless given), ending in "/" as slack_sdk
     joins method names to it."""
@@ -127,7 +183,7 @@ def slack_client(*, token: str, base_url: str | None = None) -> WebClient:
         raise SourceError(f"refused: {url}: {refusal}")
     if not token:
         raise SourceError("no Slack bot token: set SLACK_BOT_TOKEN, or give the community a token of its own")
-    return WebClient(
+    return _GuardedWebClient(
         token=token,
         base_url=url,
         timeout=TIMEOUT_SECONDS,
@@ -154,7 +210,7 @@ def _call(client: WebClient, method: str, **params) -> dict:
     try:
         answer = client.api_call(method, params={k: v for k, v in params.items() if v is not None})
     except SlackApiError as error:
-        raise _translate(error.response, method) from None
+        raise _translate(error.response, method, token=client.token) from None
     except (OSError, http.client.HTTPException) as error:  # URLError, timeouts, resets, after the retries
         logger.warning("slack %s: %s after %s retries", method, type(error).__name__, CONNECTION_ERROR_RETRIES)
         raise TemporarySourceError(f"failed: Slack {method}: no answer ({type(error).__name__})") from None
@@ -166,10 +222,16 @@ def _call(client: WebClient, method: str, **params) -> dict:
     return data
 
 
-def _translate(response, method: str) -> Exception:
+def _without_token(text: str, token: str | None) -> str:
+    """Text a server wrote, which goes into errors an operator and managers read: a server (or a
+    proxy) repeating the Authorization header back must not put the bot token there."""
+    return text.replace(token, "[the bot token]") if token else text
+
+
+def _translate(response, method: str, *, token: str | None = None) -> Exception:
     status = response.status_code
     data = response.data if isinstance(response.data, dict) else {}
-    code = str(data.get("error") or "")
+    code = _without_token(str(data.get("error") or ""), token)
     if status == 429:
         seconds = _retry_after(response.headers)
         wait = f"; Slack asks to wait {seconds:.0f} s" if seconds is not None else ""
@@ -179,10 +241,12 @@ def _translate(response, method: str) -> Exception:
     if code in TOKEN_REFUSED:
         return SourceError(f"Slack refused the bot token ({code}): check SLACK_BOT_TOKEN or the community's token")
     if code == "missing_scope":
-        needed = str(data.get("needed") or "?")
+        needed = _without_token(str(data.get("needed") or "?"), token)
         return SourceError(f"Slack refused {method}: the bot lacks the scope {needed} (add it to the Slack app)")
     if code in CHANNEL_GONE | THREAD_GONE:
         return _Refused(method, code)
+    if code.startswith("Received a response in a non-JSON format"):  # slack_sdk's words for it
+        return SourceError(f"failed: Slack {method}: did not answer JSON (is SLACK_API_URL Slack's Web API?)")
     if code == "ratelimited":  # a 429's code on another status: still a rate limit
         return TemporarySourceError(f"failed: Slack {method}: rate-limited", retry_after=_retry_after(response.headers))
     return SourceError(f"failed: Slack {method}: {code or f'answered {status}'}"[:300])
@@ -190,7 +254,7 @@ def _translate(response, method: str) -> Exception:
 
 def _pages(client: WebClient, method: str, key: str, **params) -> Iterator[list]:
     """A cursor-paginated method's lists (``key``: "members", "channels", "messages"), page by page."""
-    cursor = None
+    cursor, cursors_seen = None, set()
     while True:
         data = _call(client, method, cursor=cursor, **params)
         items = data.get(key)
@@ -201,6 +265,10 @@ def _pages(client: WebClient, method: str, key: str, **params) -> Iterator[list]
         cursor = metadata.get("next_cursor") if isinstance(metadata, dict) else None
         if not cursor or not isinstance(cursor, str):
             return
+        # A cursor given before would read the same pages again, forever (a broken or hostile server).
+        if cursor in cursors_seen:
+            raise SourceError(f"failed: Slack {method}: the next_cursor repeats an earlier one; the list never ends")
+        cursors_seen.add(cursor)
 
 
 def _ts_number(ts) -> Decimal | None:
@@ -304,8 +372,12 @@ class _ChannelReader:
                         self.cut_short = True
                         return
                     top_level += 1
-                yield from self._records(message)
-                self._saw(ts)
+                records = self._records(message)
+                yield from records
+                # Only a message that could be used moves the checkpoint: a ts such as "1e400" would
+                # otherwise start every later read after the end of time, and nothing would be read again.
+                if not any(isinstance(record, Skipped) for record in records):
+                    self._saw(ts)
                 reply_count = message.get("reply_count") if isinstance(message, dict) else None
                 if not is_reply and thread_ts == ts and isinstance(reply_count, int) and reply_count > 0:
                     yield from self._thread(ts)
