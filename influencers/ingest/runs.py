@@ -90,6 +90,10 @@ def last_checkpoint(sync_run: SyncRun) -> dict:
     key = LIVE_KEYS.get(sync_run.source)
     if key is None:
         return {}
+    if sync_run.checkpoint:
+        # A run resumed (the task's retry, a killed worker's run): from where it got to. A live chat
+        # checkpoint holds every channel's place, the previous run's included, so nothing is skipped.
+        return sync_run.checkpoint
     previous = (
         SyncRun.objects.filter(source=sync_run.source, **{f"arguments__{key}": sync_run.arguments.get(key)})
         .exclude(pk=sync_run.pk)

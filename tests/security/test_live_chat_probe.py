@@ -554,11 +554,6 @@ def test_nul_and_lone_surrogates_from_slack_are_stored_or_skipped_never_a_failed
 
 
 @pytest.mark.django_db
-@pytest.mark.xfail(
-    strict=True,
-    reason="Integrator item: last_checkpoint() excludes the run itself, so the task's retry of a run that failed "
-    "half-way starts again from the previous run's checkpoint (from nothing, on a first sync)",
-)
 def test_the_task_s_retry_of_a_run_resumes_from_that_run_s_own_checkpoint(settings, monkeypatch):
     monkeypatch.setattr("influencers.ingest.runs.run_ingest", functools.partial(run_ingest, batch_size=3))
     with FakeDiscord() as fake:
