@@ -126,7 +126,12 @@ def test_operators_add_a_live_community_in_the_admin_and_its_first_sync_is_queue
 ):
     client.force_login(make_user("operator", is_superuser=True))
     url = reverse("admin:influencers_liveconnection_add")
-    form = {"platform": "slack", "external_id": "T024BE7LF", "token": "xoxp-1111-2222-a-user-token-not-a-bot", "track": "on"}
+    form = {
+        "platform": "slack",
+        "external_id": "T024BE7LF",
+        "token": "xoxp-1111-2222-a-user-token-not-a-bot",
+        "track": "on",
+    }
     refused = client.post(url, form)
     assert refused.status_code == 200 and "starts with xoxb-" in refused.content.decode()
     with django_capture_on_commit_callbacks() as queued:
