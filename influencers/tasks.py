@@ -20,13 +20,20 @@ from django.utils import timezone
 from crm.background import enqueue_after_commit
 from influencers import services
 from influencers.connectors.records import SourceError, TemporarySourceError
-from influencers.ingest.runs import sync_run_claimed, sync_run_execute, sync_run_for_community, sync_runs_interrupted
+from influencers.ingest.runs import (
+    sync_run_claimed,
+    sync_run_execute,
+    sync_run_for_community,
+    sync_run_is_held,
+    sync_runs_interrupted,
+)
 from influencers.models import Community, SyncRun, SyncStatus
 from influencers.signals import sync_completed
 
 logger = logging.getLogger(__name__)
 RETRYABLE = (OperationalError, InterfaceError)  # a source's own troubles: TemporarySourceError, below
-# A sync still queued or running after this long is presumed dead and no longer blocks the next.
+# A sync still queued or running after this long no longer blocks the next, unless a worker still
+# holds it (PostgreSQL: its claim): then it is alive, however long it takes.
 STALE_AFTER = timedelta(hours=6)
 
 
@@ -82,10 +89,12 @@ def run_sync(self, sync_run_id: int) -> dict | None:
 def sync_community(community_id: int) -> int | None:
     """Queue a sync of one tracked community, unless one is already queued or running."""
     community = Community.objects.get(pk=community_id)
-    busy = community.sync_runs.filter(
-        status__in=[SyncStatus.QUEUED, SyncStatus.RUNNING], created_at__gte=timezone.now() - STALE_AFTER
-    )
-    if busy.exists():
+    under_way = community.sync_runs.filter(status__in=[SyncStatus.QUEUED, SyncStatus.RUNNING])
+    if under_way.filter(created_at__gte=timezone.now() - STALE_AFTER).exists():
+        return None
+    # Older than that, a run a worker still holds is alive, not dead: a first sync of a large Slack
+    # workspace under Slack's rate limits takes hours. Its next sync waits until it has finished.
+    if any(sync_run_is_held(pk) for pk in under_way.filter(status=SyncStatus.RUNNING).values_list("pk", flat=True)):
         return None
     try:
         sync_run = sync_run_for_community(community=community)

@@ -146,6 +146,15 @@ def sync_run_claimed(sync_run_id: int) -> Iterator[bool]:
                 pass  # the session is gone (a restart), and its lock with it
 
 
+def sync_run_is_held(sync_run_id: int) -> bool:
+    """Whether a live process is running the SyncRun now (it holds its claim). PostgreSQL only:
+    elsewhere there is one process, and nothing else can be running it."""
+    if connection.vendor != "postgresql":
+        return False
+    with sync_run_claimed(sync_run_id) as free:
+        return not free
+
+
 def sync_runs_interrupted() -> list[SyncRun]:
     """Runs still marked running that no process holds: their worker was killed, or lost the
     database and could not record it. (PostgreSQL only: elsewhere there is one process.)"""

@@ -161,3 +161,45 @@ def test_a_second_delivery_of_a_run_being_run_leaves_it_and_a_run_nobody_holds_i
     run.refresh_from_db()
     assert (run.status, run.attempts, run.created) == (SyncStatus.COMPLETED, 2, 100)
     assert run.attempt_log[0]["outcome"].startswith("cut off") and run.attempt_log[1]["outcome"] == "completed"
+
+
+@pytest.mark.usefixtures("transactional_db")
+def test_a_sync_older_than_six_hours_that_a_worker_still_holds_keeps_blocking_the_next(monkeypatch):
+    """A first sync of a large Slack workspace under Slack's limits takes hours: while a worker
+    holds it, beat queues no second; once no one does (its worker died), the next is queued."""
+    if connection.vendor != "postgresql":
+        pytest.skip("claims are PostgreSQL advisory locks; elsewhere one process runs everything")
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from influencers.ingest.runs import sync_run_claimed
+    from influencers.models import Community
+    from influencers.tasks import STALE_AFTER, sync_community
+
+    community = Community.objects.create(platform="reddit", external_id="slowpens", name="r/slowpens", is_tracked=True)
+    run = sync_run_create(source="reddit", arguments={"subreddit": "slowpens"})
+    run.communities.add(community)
+    long_ago = timezone.now() - STALE_AFTER - timedelta(hours=3)
+    SyncRun.objects.filter(pk=run.pk).update(status=SyncStatus.RUNNING, created_at=long_ago, attempts=1)
+    holding, release = threading.Event(), threading.Event()
+
+    def the_worker_running_it():
+        with sync_run_claimed(run.pk):
+            holding.set()
+            release.wait(30)
+        connection.close()
+
+    queued = []
+    monkeypatch.setattr("influencers.tasks.enqueue_after_commit", lambda task, *ids, **_: queued.append(ids))
+    holder = threading.Thread(target=the_worker_running_it)
+    holder.start()
+    try:
+        assert holding.wait(30)
+        assert sync_community(community.pk) is None
+        assert queued == [] and SyncRun.objects.count() == 1
+    finally:
+        release.set()
+        holder.join(30)
+    newest = sync_community(community.pk)  # its worker is gone: presumed dead
+    assert queued == [(newest,)] and SyncRun.objects.count() == 2
