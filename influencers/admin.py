@@ -517,23 +517,52 @@ class LiveConnectionForm(forms.ModelForm):
             self.fields["track"].initial = community.is_tracked
             for name in ("platform", "external_id"):
                 self.fields[name].disabled = True
+            self.fields["token"].help_text = (
+                f"A token is stored, ending …{self.instance.token_ending}: leave this empty to keep it, or paste "
+                "a new one to replace it. " + self.fields["token"].help_text.split(" Stored encrypted")[0]
+            )
 
     def clean(self):
         data = super().clean()
-        if self.errors:
-            return data
+        platform, external_id = data.get("platform"), data.get("external_id")
         token = data.get("token") or None
         if token is None and not self.instance.pk:
             self.add_error("token", "Give the bot token.")
+        if not platform or external_id is None:
             return data
-        try:
-            data["external_id"], data["token"] = services.live_connection_checked(
-                platform=data["platform"], external_id=data["external_id"], token=token
-            )
-        except ValidationError as error:
-            for field, messages_ in error.message_dict.items():
-                self.add_error(field if field in self.fields else None, messages_)
+        # Every field's problem at once: the token is not shown again, so it is pasted once per try.
+        problems: dict[str, list[str]] = {}
+        for field, value in (("external_id", external_id), ("token", token)):
+            try:
+                checked = services.live_connection_checked(
+                    platform=platform,
+                    external_id=external_id if field == "external_id" else self._valid_id(platform),
+                    token=value if field == "token" else None,
+                )
+            except ValidationError as error:
+                for name, messages_ in error.message_dict.items():
+                    problems.setdefault(name, []).extend(messages_)
+            else:
+                if field == "external_id":
+                    data["external_id"] = checked[0]
+        for name, messages_ in problems.items():
+            self.add_error(name if name in self.fields else None, messages_)
+        if not self.instance.pk and "external_id" not in problems:
+            existing = LiveConnection.objects.filter(
+                community__platform=platform, community__external_id=data["external_id"]
+            ).first()
+            if existing is not None:
+                url = reverse("admin:influencers_liveconnection_change", args=[existing.pk])
+                self.add_error(
+                    "external_id",
+                    format_html('Already connected: <a href="{}">open it</a> to replace its token.', url),
+                )
         return data
+
+    @staticmethod
+    def _valid_id(platform: str) -> str:
+        """An id the check accepts, to check the token on its own."""
+        return "T0000000000" if platform == "slack" else "100000000000000000"
 
 
 @admin.register(LiveConnection)
@@ -592,6 +621,8 @@ class LiveConnectionAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
+        # A sync follows a new connection, a new token, or tracking switched on; not "stop syncing".
+        sync = not change or bool(data.get("token")) or (data["track"] and not obj.community.is_tracked)
         with transaction.atomic():
             saved = services.live_connection_save(
                 platform=data["platform"] if not change else obj.community.platform,
@@ -600,13 +631,27 @@ class LiveConnectionAdmin(admin.ModelAdmin):
                 user=request.user,
                 track=data["track"],
             )
-            enqueue_after_commit(sync_community, saved.community_id)
+            if sync:
+                enqueue_after_commit(sync_community, saved.community_id)
         # The admin logs and redirects with the object it passed in: make it the saved one.
         for field in LiveConnection._meta.concrete_fields:
             setattr(obj, field.attname, getattr(saved, field.attname))
         obj._state.adding = False
         page = reverse("community", args=[saved.community_id])
-        messages.info(request, format_html('A sync is queued: <a href="{}">the community\'s page</a> shows it.', page))
+        if sync:
+            said = 'A sync is queued: <a href="{}">the community\'s page</a> shows how it goes (or why it failed).'
+        else:
+            said = 'Saved; no sync needed. <a href="{}">The community\'s page</a>.'
+        messages.info(request, format_html(said, page))
+
+    def delete_model(self, request, obj):
+        community = obj.community
+        super().delete_model(request, obj)
+        messages.info(request, f"{community.label} and what it imported stay; it is no longer read live.")
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        messages.info(request, "The communities and what they imported stay; they are no longer read live.")
 
     def save_related(self, request, form, formsets, change):
         pass  # nothing related: the service saved everything

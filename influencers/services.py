@@ -150,6 +150,8 @@ def live_connection_checked(*, platform: str, external_id: str, token: str | Non
             raise ValidationError({"token": "That does not look like a bot token (no spaces, at least 20 characters)."})
         if platform == Platform.SLACK and not token.startswith("xoxb-"):
             raise ValidationError({"token": "A Slack bot token starts with xoxb- (the Bot User OAuth Token)."})
+        if platform == Platform.DISCORD and token.startswith("xox"):
+            raise ValidationError({"token": "That is a Slack token: a Discord bot's is under Bot, in its application."})
     return (external_id.upper() if platform == Platform.SLACK else external_id), token
 
 

@@ -203,7 +203,10 @@ class DiscordClient:
                 self.sleep(BACKOFF_SECONDS * 2 ** (failed - 1))
                 continue
             if status == 401:
-                raise SourceError("Discord refused the bot token (401 Unauthorized): check DISCORD_BOT_TOKEN")
+                raise SourceError(
+                    "Discord refused the bot token (401 Unauthorized): it was reset or mistyped; an operator replaces "
+                    "it (admin: Live Slack or Discord connections, or DISCORD_BOT_TOKEN)"
+                )
             if status in (403, 404):
                 # Discord's own words go into Skipped reasons: never the token, should a server echo it.
                 raise NoAccess(status, _discord_message(body).replace(self._token, "[the bot token]"))

@@ -82,6 +82,11 @@ TIMEOUT_SECONDS = 30
 MAX_ANSWER_BYTES = 32 * 1024 * 1024
 SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")  # "\ud83d" in JSON text: maybe half an emoji
 TOKEN_REFUSED = {"invalid_auth", "not_authed", "token_revoked", "token_expired", "account_inactive"}
+# Said to whoever reads the failure (a manager on the community page, an operator at the command
+# line): the connector does not know whether the token was the community's own or the operator's.
+REPLACE_THE_TOKEN = (
+    "it was revoked or mistyped; an operator replaces it (admin: Live Slack or Discord connections, or SLACK_BOT_TOKEN)"
+)
 CHANNEL_GONE = {"not_in_channel", "channel_not_found"}
 THREAD_GONE = {"thread_not_found"}  # its first message deleted between history and replies
 
@@ -239,7 +244,7 @@ def _translate(response, method: str, *, token: str | None = None) -> Exception:
     if status >= 500:
         return TemporarySourceError(f"failed: Slack {method}: answered {status}, also after the retries")
     if code in TOKEN_REFUSED:
-        return SourceError(f"Slack refused the bot token ({code}): check SLACK_BOT_TOKEN or the community's token")
+        return SourceError(f"Slack refused the bot token ({code}): {REPLACE_THE_TOKEN}")
     if code == "missing_scope":
         needed = _without_token(str(data.get("needed") or "?"), token)
         return SourceError(f"Slack refused {method}: the bot lacks the scope {needed} (add it to the Slack app)")

@@ -32,7 +32,7 @@ from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, unquote, urlparse
 
-TOKEN = "fake-bot-token"
+TOKEN = "fake-discord-bot-token-0000000000"  # as long as a token must be for the admin to take it
 API_PREFIX = "/api/v10"
 DISCORD_EPOCH_MS = 1_420_070_400_000
 GENERATED_SPACING_MS = 3_600_000  # between two messages of a generated channel

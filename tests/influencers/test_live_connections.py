@@ -205,3 +205,44 @@ def test_a_failure_is_said_once_whichever_way_the_source_words_it():
     assert said("failed: Discord answered 503") == "It failed: Discord answered 503"
     assert said("refused: http://10.0.0.1: a private address") == "It was refused: http://10.0.0.1: a private address"
     assert said("no bot token for discord:1") == "It failed: no bot token for discord:1"
+
+
+def test_the_admin_refuses_to_add_a_connection_twice_and_says_every_problem_at_once(client, make_user):
+    client.force_login(make_user("operator", is_superuser=True))
+    url = reverse("admin:influencers_liveconnection_add")
+    both_wrong = client.post(url, {"platform": "slack", "external_id": "general", "token": "xoxp-1111-2222-user-token"})
+    page = both_wrong.content.decode()
+    assert "A Slack team id is T" in page and "starts with xoxb-" in page
+    slack_on_discord = client.post(
+        url, {"platform": "discord", "external_id": "123456789012345678", "token": SLACK_TOKEN}
+    ).content.decode()
+    assert "That is a Slack token" in slack_on_discord
+    services.live_connection_save(platform="slack", external_id="T024BE7LF", token=SLACK_TOKEN)
+    again = client.post(url, {"platform": "slack", "external_id": "t024be7lf", "token": SLACK_TOKEN + "x"})
+    assert again.status_code == 200 and "Already connected" in again.content.decode()
+    assert services.live_connection_token(community=Community.objects.get()) == SLACK_TOKEN  # not replaced
+
+
+def test_unticking_hourly_queues_no_sync_and_a_removed_bot_is_said_on_the_page(
+    client, make_user, manager_a, settings, django_capture_on_commit_callbacks
+):
+    settings.SLACK_BOT_TOKEN = None
+    row = services.live_connection_save(platform="slack", external_id="T024BE7LF", token=SLACK_TOKEN)
+    SyncRun.objects.create(source="slack-live", arguments={"team": "T024BE7LF"}, status="completed").communities.add(
+        row.community
+    )
+    client.force_login(make_user("operator", is_superuser=True))
+    change = reverse("admin:influencers_liveconnection_change", args=[row.pk])
+    assert "A token is stored, ending …mnop" in client.get(change).content.decode()
+    with django_capture_on_commit_callbacks() as queued:
+        assert client.post(change, {"token": ""}).status_code == 302
+    assert queued == []
+    delete = reverse("admin:influencers_liveconnection_delete", args=[row.pk])
+    followed = client.post(delete, {"post": "yes"}, follow=True).content.decode()
+    assert "no longer read live" in followed and Community.objects.filter(pk=row.community_id).exists()
+    client.force_login(manager_a)
+    page = client.get(reverse("community", args=[row.community_id])).content.decode()
+    assert "No longer synced: its bot token was removed" in page and "Synced every hour" not in page
+    settings.SLACK_BOT_TOKEN = SLACK_TOKEN  # the operator's own token could read it again, once tracked
+    page = client.get(reverse("community", args=[row.community_id])).content.decode()
+    assert "Not synced on its own: an operator can mark it tracked" in page
