@@ -571,10 +571,10 @@ class LiveConnectionAdmin(admin.ModelAdmin):
     ``services.live_connection_save`` and queues the first sync at once."""
 
     form = LiveConnectionForm
-    list_display = ["community", "platform", "token", "tracked", "added_by", "created_at", "last_sync"]
+    list_display = ["community", "platform", "token", "tracked", "token_set_by", "created_at", "last_sync"]
     list_select_related = ["community", "added_by"]
     search_fields = ["community__name", "community__external_id"]
-    readonly_fields = ["token", "added_by", "created_at", "updated_at", "last_sync"]
+    readonly_fields = ["token", "token_set_by", "created_at", "updated_at", "last_sync"]
 
     def has_module_permission(self, request):
         return request.user.is_active and request.user.is_superuser
@@ -593,10 +593,14 @@ class LiveConnectionAdmin(admin.ModelAdmin):
 
     def get_fields(self, request, obj=None):
         fields = ["platform", "external_id", "token", "track"]
-        return fields if obj is None else [*fields, "added_by", "created_at", "last_sync"]
+        return fields if obj is None else [*fields, "token_set_by", "created_at", "updated_at", "last_sync"]
 
     def get_readonly_fields(self, request, obj=None):
-        return [] if obj is None else ["added_by", "created_at", "last_sync"]
+        return [] if obj is None else ["token_set_by", "created_at", "updated_at", "last_sync"]
+
+    @admin.display(description="token last set by")
+    def token_set_by(self, obj):
+        return obj.added_by or "—"
 
     @admin.display(description="platform")
     def platform(self, obj):
