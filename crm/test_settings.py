@@ -11,6 +11,9 @@ os.environ.setdefault("SECRET_KEY", "test-only-" + "x1y2z3" * 10)
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
 os.environ.setdefault("PUBLIC_URL", "http://testserver")
+# No test reaches Slack or Discord: one that forgets to point at its fake finds nothing listening here.
+os.environ.setdefault("SLACK_API_URL", "http://127.0.0.1:9/slack-api/")
+os.environ.setdefault("DISCORD_API_URL", "http://127.0.0.1:9/discord-api")
 
 from crm.settings import *  # noqa: E402,F403
 

@@ -14,6 +14,7 @@ from crm.admin_scoping import SharedDataAdmin, SharedDataInline
 from crm.background import enqueue_after_commit
 from crm.parsing import is_id, parse_id
 from influencers import selectors, services
+from influencers.connectors.records import SourceError, TemporarySourceError
 from influencers.models import (
     LIVE_CHAT_PLATFORMS,
     Community,
@@ -557,7 +558,22 @@ class LiveConnectionForm(forms.ModelForm):
                     "external_id",
                     format_html('Already connected: <a href="{}">open it</a> to replace its token.', url),
                 )
+        if token and not self.errors:
+            self._ask_the_platform(platform, data)
         return data
+
+    def _ask_the_platform(self, platform: str, data: dict) -> None:
+        """A new token is tried before it is stored (one request): refused, the form says why and
+        stores nothing; the platform not answering now, it is stored and the first sync tries."""
+        self.platform_name, self.platform_unreachable = "", ""
+        try:
+            self.platform_name = services.live_place_name(
+                platform=platform, external_id=data["external_id"], token=data["token"]
+            )
+        except TemporarySourceError as error:
+            self.platform_unreachable = str(error)
+        except SourceError as error:
+            self.add_error("token", f"Not stored: {error}.")
 
     @staticmethod
     def _valid_id(platform: str) -> str:
@@ -634,6 +650,7 @@ class LiveConnectionAdmin(admin.ModelAdmin):
                 token=data.get("token") or None,
                 user=request.user,
                 track=data["track"],
+                name=getattr(form, "platform_name", ""),
             )
             if sync:
                 enqueue_after_commit(sync_community, saved.community_id)
@@ -647,6 +664,10 @@ class LiveConnectionAdmin(admin.ModelAdmin):
         else:
             said = 'Saved; no sync needed. <a href="{}">The community\'s page</a>.'
         messages.info(request, format_html(said, page))
+        if getattr(form, "platform_unreachable", ""):
+            messages.warning(
+                request, f"The token could not be tried now ({form.platform_unreachable}); the first sync will say."
+            )
 
     def delete_model(self, request, obj):
         community = obj.community

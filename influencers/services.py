@@ -155,20 +155,38 @@ def live_connection_checked(*, platform: str, external_id: str, token: str | Non
     return (external_id.upper() if platform == Platform.SLACK else external_id), token
 
 
+def live_place_name(*, platform: str, external_id: str, token: str) -> str:
+    """The workspace's or server's own name, asked of Slack or Discord with ``token``: the check of
+    a token before it is stored. Raises the connector's SourceError when the platform refuses it
+    (wrong token, another workspace, the bot not in the server), TemporarySourceError when the
+    platform cannot answer now."""
+    if platform == Platform.SLACK:
+        from influencers.connectors.slack_live import workspace_name
+
+        return workspace_name(external_id, token=token)
+    from influencers.connectors.discord_live import server_name
+
+    return server_name(external_id, token=token)
+
+
 @transaction.atomic
 def live_connection_save(
-    *, platform: str, external_id: str, token: str | None, user=None, track: bool = True
+    *, platform: str, external_id: str, token: str | None, user=None, track: bool = True, name: str = ""
 ) -> LiveConnection:
     """Connect a Slack workspace (its team id, T…) or a Discord server (its guild id) for live
     syncs with the bot token its admins gave; a token replaces the stored one, sealed (None keeps it).
 
     The community is the one an export of it created, if any (the same external id), else a new
-    one named by its id until the first sync reads its name. ``track``: synced hourly by beat.
+    one named ``name`` (the platform's name for it, when the token was checked), else by its id
+    until the first sync reads its name. ``track``: synced hourly by beat.
     """
     external_id, token = live_connection_checked(platform=platform, external_id=external_id, token=token)
     community, created = Community.objects.get_or_create(
-        platform=platform, external_id=external_id, defaults={"name": external_id, "is_tracked": track}
+        platform=platform, external_id=external_id, defaults={"name": name[:200] or external_id, "is_tracked": track}
     )
+    if not created and name and community.name == community.external_id:  # named by its id so far
+        community.name = name[:200]
+        Community.objects.filter(pk=community.pk).update(name=community.name)
     if not created and community.is_tracked != track:
         Community.objects.filter(pk=community.pk).update(is_tracked=track)
         community.is_tracked = track

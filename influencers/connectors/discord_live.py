@@ -457,6 +457,28 @@ def _place(channel: dict) -> str:
     return f"#{name} ({channel['id']})" if isinstance(name, str) and name else f"channel {channel['id']}"
 
 
+def _server(client: DiscordClient, guild_id: str):
+    """``GET /guilds/{id}``: the server as Discord describes it; SourceError when the token is
+    refused, the bot is not in it or there is no such server."""
+    if not _is_id(guild_id):
+        raise SourceError(f"{guild_id!r:.40} is not a Discord server id (a number such as 704112345678901234)")
+    try:
+        return client.get(f"/guilds/{guild_id}")
+    except NoAccess as error:
+        if error.status == 403:
+            raise SourceError(f"the bot is not in the Discord server {guild_id} (403): invite it first") from None
+        raise SourceError(f"Discord has no server {guild_id} (404 not found)") from None
+
+
+def server_name(guild: str, *, token: str, base_url: str | None = None) -> str:
+    """The server's name, asking Discord with ``token`` (one request): how an operator's new
+    token is checked before it is stored. Raises as ``read_guild`` does."""
+    guild_id = str(guild).strip()
+    server = _server(DiscordClient(token, base_url=base_url), guild_id)
+    name = server.get("name") if isinstance(server, dict) else None
+    return str(name or guild_id)
+
+
 def read_guild(
     guild: str,
     *,
@@ -469,15 +491,8 @@ def read_guild(
     """A Discord server's public conversation as records: the community, then each channel's and
     thread's messages with their mentions and reactions, a Checkpoint after each."""
     guild_id = str(guild).strip()
-    if not _is_id(guild_id):
-        raise SourceError(f"{guild!r:.40} is not a Discord server id (a number such as 704112345678901234)")
     client = DiscordClient(token, base_url=base_url, sleep=sleep)
-    try:
-        server = client.get(f"/guilds/{guild_id}")
-    except NoAccess as error:
-        if error.status == 403:
-            raise SourceError(f"the bot is not in the Discord server {guild_id} (403): invite it first") from None
-        raise SourceError(f"Discord has no server {guild_id} (404 not found)") from None
+    server = _server(client, guild_id)
     name = server.get("name") if isinstance(server, dict) else None
     community = CommunityRecord(
         PLATFORM, guild_id, str(name or guild_id), url=f"https://discord.com/channels/{guild_id}"

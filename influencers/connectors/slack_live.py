@@ -295,6 +295,22 @@ def _is_public_invited(channel) -> bool:
     )
 
 
+def _workspace(client: WebClient, team: str) -> tuple[dict, str, str]:
+    """``auth.test``'s answer, the team id and the workspace's name; SourceError when the token is
+    refused or belongs to another workspace."""
+    identity = _call(client, "auth.test")
+    team_id, team_name = identity.get("team_id"), str(identity.get("team") or identity.get("team_id") or "")
+    if team_id != team:
+        raise SourceError(f"the bot token belongs to workspace {team_name!r} ({team_id}), not {team}")
+    return identity, team_id, team_name
+
+
+def workspace_name(team: str, *, token: str, base_url: str | None = None) -> str:
+    """The workspace's name, asking Slack with ``token`` (one request, ``auth.test``): how an
+    operator's new token is checked before it is stored. Raises as ``read_workspace`` does."""
+    return _workspace(slack_client(token=token, base_url=base_url), team)[2]
+
+
 def read_workspace(
     team: str,
     *,
@@ -308,10 +324,7 @@ def read_workspace(
     and a Checkpoint after each channel. ``limit``: at most this many top-level messages per
     channel, newest first. Costs one request per 200 messages and one per thread."""
     client = slack_client(token=token, base_url=base_url)
-    identity = _call(client, "auth.test")
-    team_id, team_name = identity.get("team_id"), str(identity.get("team") or identity.get("team_id") or "")
-    if team_id != team:
-        raise SourceError(f"the bot token belongs to workspace {team_name!r} ({team_id}), not {team}")
+    identity, team_id, team_name = _workspace(client, team)
     users = members_by_id([m for page in _pages(client, "users.list", "members", limit=PAGE_SIZE) for m in page])
     url = identity.get("url") if isinstance(identity.get("url"), str) else ""
     community = CommunityRecord(PLATFORM, team_id, name=team_name[:200], url=url)

@@ -172,3 +172,13 @@ def test_encryption_keys_and_the_public_address():
     local = read_config({"DEBUG": "1"}, base_dir=BASE)
     assert (local.encryption_keys, local.public_url) == ([], "http://127.0.0.1:8000")
     assert read_config(PRODUCTION, base_dir=BASE).public_url == ""  # emails then refuse to go, saying why
+
+
+def test_the_chat_apis_addresses_default_to_slack_and_discord_and_must_be_web_addresses():
+    config = read_config(PRODUCTION, base_dir=BASE)
+    assert (config.slack_api_url, config.discord_api_url) == ("https://slack.com/api/", "https://discord.com/api/v10")
+    assert config.slack_bot_token is None and config.discord_bot_token is None
+    with pytest.raises(ConfigError, match="SLACK_API_URL must be an http"):
+        read_config({**PRODUCTION, "SLACK_API_URL": "ftp://slack.example/api"}, base_dir=BASE)
+    with pytest.raises(ConfigError, match="DISCORD_API_URL"):
+        read_config({**PRODUCTION, "DISCORD_API_URL": "https://user:pw@discord.example/api"}, base_dir=BASE)

@@ -246,3 +246,37 @@ def test_unticking_hourly_queues_no_sync_and_a_removed_bot_is_said_on_the_page(
     settings.SLACK_BOT_TOKEN = SLACK_TOKEN  # the operator's own token could read it again, once tracked
     page = client.get(reverse("community", args=[row.community_id])).content.decode()
     assert "Not synced on its own: an operator can mark it tracked" in page
+
+
+def test_a_new_token_is_tried_with_the_platform_before_it_is_stored(client, make_user, settings):
+    from tests.fakes import discord_api, slack_api
+
+    client.force_login(make_user("operator", is_superuser=True))
+    url = reverse("admin:influencers_liveconnection_add")
+    with slack_api.trail_runners() as fake:
+        settings.SLACK_API_URL = fake.url
+        slack = {"platform": "slack", "external_id": fake.team_id, "track": "on"}
+        refused = client.post(url, {**slack, "token": "xoxb-1111-2222-revoked-long-ago"}).content.decode()
+        assert "Not stored: Slack refused the bot token" in refused
+        elsewhere = client.post(url, {**slack, "external_id": "T0ELSEWHERE", "token": slack_api.TOKEN})
+        assert "belongs to workspace &#x27;Trail Runners&#x27;" in elsewhere.content.decode()
+        assert not Community.objects.exists()  # nothing stored, not even a community named by its id
+        assert client.post(url, {**slack, "token": slack_api.TOKEN}).status_code == 302
+    assert Community.objects.get(platform="slack").name == "Trail Runners"  # named before its first sync
+    with discord_api.FakeDiscord() as fake:
+        settings.DISCORD_API_URL = fake.url
+        server = {"platform": "discord", "token": discord_api.TOKEN, "track": "on"}
+        absent = client.post(url, {**server, "external_id": "111111111111111111"}).content.decode()
+        assert "Not stored: Discord has no server 111111111111111111" in absent
+        assert client.post(url, {**server, "external_id": fake.guild_id}).status_code == 302
+    assert Community.objects.get(platform="discord").name == fake.guild["name"]
+
+
+def test_a_token_that_cannot_be_tried_now_is_stored_with_a_warning(client, make_user):
+    """Slack not answering (the test settings point at a port where nothing listens) does not
+    keep an operator from storing the token: the first sync tries it, and says."""
+    client.force_login(make_user("operator", is_superuser=True))
+    form = {"platform": "slack", "external_id": "T024BE7LF", "token": SLACK_TOKEN, "track": "on"}
+    page = client.post(reverse("admin:influencers_liveconnection_add"), form, follow=True).content.decode()
+    assert "could not be tried now" in page and SLACK_TOKEN not in page
+    assert LiveConnection.objects.get().community.name == "T024BE7LF"
