@@ -5,7 +5,6 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce, Lower
 
@@ -22,7 +21,7 @@ from influencers.models import (
     SyncSource,
     SyncStatus,
 )
-from influencers.models.live import LIVE_CHAT_PLATFORMS
+from influencers.models.live import LIVE_CHAT_PLATFORMS, operators_bot_token
 
 
 def identity_same_handle_suggestions(*, limit: int = 200) -> list[list[Identity]]:
@@ -212,10 +211,9 @@ def community_source(*, community: Community) -> CommunitySource:
     else:
         how = "Nothing imported yet."
     readable_again = live is not None or (last_sync is not None and last_sync.source in LIVE_SOURCES)
-    operators_token = {Platform.SLACK: settings.SLACK_BOT_TOKEN, Platform.DISCORD: settings.DISCORD_BOT_TOKEN}
     if community.platform in LIVE_CHAT_PLATFORMS and live is None and readable_again:
         # Read live once, its bot since removed: beat reads it again only with the operator's token.
-        readable_again = bool(operators_token[community.platform])
+        readable_again = bool(operators_bot_token(community.platform))
         if not readable_again:
             kept = "No longer synced: its bot token was removed (an operator adds one back in the admin)."
             return CommunitySource(how=how, kept_up_to_date=kept, last_sync=last_sync, next_attempt_in_seconds=None)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Exists, Max, OuterRef, ProtectedError, Subquery
@@ -21,7 +20,7 @@ from influencers.models import (
     Membership,
     Platform,
 )
-from influencers.models.live import LIVE_CHAT_PLATFORMS, LiveConnection
+from influencers.models.live import LIVE_CHAT_PLATFORMS, LiveConnection, operators_bot_token
 from influencers.signals import creators_merged
 
 SLACK_TEAM_ID = re.compile(r"[Tt][A-Za-z0-9]{4,30}")
@@ -135,23 +134,27 @@ def _merge_creator(*, source: Creator, into: Creator) -> None:
 
 
 def live_connection_checked(*, platform: str, external_id: str, token: str | None) -> tuple[str, str | None]:
-    """The workspace or server id and the token as they will be stored, or ValidationError naming
-    the field (``token`` None: the stored one is kept)."""
+    """The workspace or server id and the token as they will be stored, or one ValidationError
+    naming every field that is wrong (``token`` None: the stored one is kept). Every problem at
+    once: a form does not show a token again, so it is pasted once per try."""
     external_id = external_id.strip()
     if platform not in LIVE_CHAT_PLATFORMS:
         raise ValidationError({"platform": "Only Slack workspaces and Discord servers are read through a bot."})
+    problems = {}
     if platform == Platform.SLACK and not SLACK_TEAM_ID.fullmatch(external_id):
-        raise ValidationError({"external_id": f"A Slack team id is T and letters or digits: {ID_HELP[platform]}."})
+        problems["external_id"] = f"A Slack team id is T and letters or digits: {ID_HELP[platform]}."
     if platform == Platform.DISCORD and not DISCORD_GUILD_ID.fullmatch(external_id):
-        raise ValidationError({"external_id": f"A Discord server id is digits only: {ID_HELP[platform]}."})
+        problems["external_id"] = f"A Discord server id is digits only: {ID_HELP[platform]}."
     if token is not None:
         token = token.strip()
         if len(token) < 20 or any(character.isspace() for character in token):
-            raise ValidationError({"token": "That does not look like a bot token (no spaces, at least 20 characters)."})
-        if platform == Platform.SLACK and not token.startswith("xoxb-"):
-            raise ValidationError({"token": "A Slack bot token starts with xoxb- (the Bot User OAuth Token)."})
-        if platform == Platform.DISCORD and token.startswith("xox"):
-            raise ValidationError({"token": "That is a Slack token: a Discord bot's is under Bot, in its application."})
+            problems["token"] = "That does not look like a bot token (no spaces, at least 20 characters)."
+        elif platform == Platform.SLACK and not token.startswith("xoxb-"):
+            problems["token"] = "A Slack bot token starts with xoxb- (the Bot User OAuth Token)."
+        elif platform == Platform.DISCORD and token.startswith("xox"):
+            problems["token"] = "That is a Slack token: a Discord bot's is under Bot, in its application."
+    if problems:
+        raise ValidationError(problems)
     return (external_id.upper() if platform == Platform.SLACK else external_id), token
 
 
@@ -184,7 +187,7 @@ def live_connection_save(
     community, created = Community.objects.get_or_create(
         platform=platform, external_id=external_id, defaults={"name": name[:200] or external_id, "is_tracked": track}
     )
-    if not created and name and community.name == community.external_id:  # named by its id so far
+    if not created and name and community.is_named_by_its_id:
         community.name = name[:200]
         Community.objects.filter(pk=community.pk).update(name=community.name)
     if not created and community.is_tracked != track:
@@ -205,9 +208,7 @@ def live_connection_save(
 def live_connection_token(*, community: Community) -> str | None:
     """The bot token a live sync of ``community`` uses: its own, else the operator's from the
     environment; None when there is neither. Raises SealBroken when the stored one cannot be opened."""
-    row = LiveConnection.objects.filter(community=community).first() if community.pk else None
+    row = LiveConnection.objects.filter(community=community).first()
     if row is not None:
         return open_sealed(row.token_sealed)
-    return {Platform.SLACK: settings.SLACK_BOT_TOKEN, Platform.DISCORD: settings.DISCORD_BOT_TOKEN}.get(
-        community.platform
-    )
+    return operators_bot_token(community.platform)

@@ -28,6 +28,7 @@ from influencers.ingest.runs import (
     sync_runs_interrupted,
 )
 from influencers.models import Community, SyncRun, SyncStatus
+from influencers.models.live import LIVE_CHAT_PLATFORMS, operators_bot_token
 from influencers.signals import sync_completed
 
 logger = logging.getLogger(__name__)
@@ -113,10 +114,9 @@ def sync_tracked_communities() -> int:
     Each is queued on its own, so one community whose sync cannot be queued (logged by
     ``enqueue_after_commit``) does not keep the others from theirs."""
     readable_again = Q(platform__in=["reddit", "discourse"]) | Q(live_connection__isnull=False)
-    if settings.SLACK_BOT_TOKEN:
-        readable_again |= Q(platform="slack")
-    if settings.DISCORD_BOT_TOKEN:
-        readable_again |= Q(platform="discord")
+    for platform in LIVE_CHAT_PLATFORMS:
+        if operators_bot_token(platform):
+            readable_again |= Q(platform=platform)
     tracked = Community.objects.filter(readable_again, is_tracked=True)
     community_ids = list(tracked.values_list("pk", flat=True))
     for community_id in community_ids:

@@ -44,7 +44,6 @@ server) is empty, and the next request to it waits until it refills; a 429 is wa
 from __future__ import annotations
 
 import logging
-import math
 import re
 import time
 from collections.abc import Callable, Iterator
@@ -64,6 +63,7 @@ from influencers.connectors.records import (
     SourceError,
     TemporarySourceError,
     parse_json,
+    seconds_to_wait,
 )
 
 logger = logging.getLogger(__name__)
@@ -120,14 +120,6 @@ def _route(path: str) -> tuple[str, str]:
     rest = ["{emoji}" if parts[i - 1] == "reactions" else "{id}" if part.isdigit() else part
             for i, part in enumerate(parts[2:], start=2)]  # fmt: skip
     return "/".join([parts[0], *rest]), major
-
-
-def _seconds(value) -> float | None:
-    try:
-        seconds = float(value)
-    except (TypeError, ValueError):
-        return None
-    return seconds if math.isfinite(seconds) and seconds >= 0 else None  # NaN, infinity and negatives: unread
 
 
 class DiscordClient:
@@ -232,7 +224,7 @@ class DiscordClient:
         bucket = headers.get("X-RateLimit-Bucket")
         if bucket:
             self.bucket_of[route] = bucket
-        reset_after = _seconds(headers.get("X-RateLimit-Reset-After"))
+        reset_after = seconds_to_wait(headers.get("X-RateLimit-Reset-After"))
         if headers.get("X-RateLimit-Remaining") == "0" and reset_after is not None:
             self.empty_until[(self.bucket_of.get(route, ""), major)] = time.monotonic() + reset_after
 
@@ -258,10 +250,10 @@ def _retry_after(response, body: bytes) -> float:
         body = parse_json(body)
     except ValueError:
         body = None
-    seconds = _seconds(body.get("retry_after")) if isinstance(body, dict) else None
+    seconds = seconds_to_wait(body.get("retry_after")) if isinstance(body, dict) else None
     for header in ("Retry-After", "X-RateLimit-Reset-After"):
         if seconds is None:
-            seconds = _seconds(response.headers.get(header))
+            seconds = seconds_to_wait(response.headers.get(header))
     return 1.0 if seconds is None else seconds
 
 

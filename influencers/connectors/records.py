@@ -11,6 +11,7 @@ raises ``SourceError`` with one readable line. A record refuses an id no databas
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Iterable, Iterator
 from contextvars import ContextVar
@@ -56,6 +57,17 @@ def without_lone_surrogates(text: str) -> str:
     if has_lone_surrogate(text):
         return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
     return text
+
+
+def seconds_to_wait(value) -> float | None:
+    """A wait a source asked for, in seconds (a Retry-After header, Discord's ``retry_after``, a
+    rate limit's reset): None when absent or unreadable — not a number, NaN, infinite or negative —
+    so the caller falls back to its own wait."""
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        return None
+    return seconds if math.isfinite(seconds) and seconds >= 0 else None
 
 
 class SourceError(Exception):

@@ -30,7 +30,14 @@ import praw
 import prawcore
 from django.conf import settings
 
-from influencers.connectors.records import Checkpoint, Guideline, Skipped, SourceError, TemporarySourceError
+from influencers.connectors.records import (  # Reddit sends Retry-After in seconds, never an HTTP date
+    Checkpoint,
+    Guideline,
+    Skipped,
+    SourceError,
+    TemporarySourceError,
+    seconds_to_wait,
+)
 from influencers.connectors.reddit_things import (
     RedditRecordError,
     author_record,
@@ -97,14 +104,6 @@ def thing_data(thing) -> dict:
     return data
 
 
-def _seconds(header: str | None) -> float | None:
-    """A Retry-After header's seconds (Reddit sends seconds, never an HTTP date)."""
-    try:
-        return max(0.0, float(header)) if header else None
-    except ValueError:
-        return None
-
-
 def _translate(error: Exception, what: str) -> SourceError:
     if isinstance(error, (prawcore.exceptions.NotFound, prawcore.exceptions.Redirect)):
         return SourceError(f"{what}: not found on Reddit")
@@ -116,7 +115,7 @@ def _translate(error: Exception, what: str) -> SourceError:
         return SourceError("Reddit refused the credentials (check REDDIT_CLIENT_ID and REDDIT_CLIENT_SECRET)")
     if isinstance(error, prawcore.exceptions.TooManyRequests):
         return TemporarySourceError(
-            f"{what}: Reddit is rate-limiting us for now ({error})", retry_after=_seconds(error.retry_after)
+            f"{what}: Reddit is rate-limiting us for now ({error})", retry_after=seconds_to_wait(error.retry_after)
         )
     if isinstance(error, (prawcore.exceptions.ServerError, prawcore.exceptions.RequestException)):
         return TemporarySourceError(f"{what}: Reddit is unavailable for now ({type(error).__name__}: {error})")

@@ -65,6 +65,7 @@ from influencers.connectors.records import (
     SourceError,
     TemporarySourceError,
     parse_json,
+    seconds_to_wait,
 )
 from influencers.connectors.slack import PLATFORM, members_by_id, message_records
 
@@ -96,12 +97,7 @@ def _retry_after(headers) -> float | None:
     slack_sdk hands retry handlers a header's values as a list, and a SlackResponse plain strings."""
     for name, value in (headers or {}).items():
         if name.lower() == "retry-after":
-            value = value[0] if isinstance(value, list) and value else value
-            try:
-                seconds = float(value)
-            except (TypeError, ValueError):
-                return None
-            return max(0.0, seconds) if seconds == seconds else None  # NaN: unreadable
+            return seconds_to_wait(value[0] if isinstance(value, list) and value else value)
     return None
 
 

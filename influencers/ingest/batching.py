@@ -178,9 +178,7 @@ class Ingestor:
                 external_id=record.external_id,
                 defaults={"name": record.name[:200], "url": record.url[:500], "description": record.description},
             )
-            if not created and community.name == community.external_id and record.name != record.external_id:
-                # Added by an operator before its first sync (a live Slack or Discord connection),
-                # named by its id until the source says its name. A name an operator gave stays.
+            if not created and community.is_named_by_its_id and record.name != record.external_id:
                 community.name = record.name[:200]
                 Community.objects.filter(pk=community.pk).update(name=community.name)
             if not created and record.url and not community.url:

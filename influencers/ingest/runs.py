@@ -13,7 +13,8 @@ from influencers import services
 from influencers.connectors import open_source
 from influencers.connectors.records import SourceError
 from influencers.ingest.service import IngestSummary, run_ingest
-from influencers.models import Community, Platform, SyncRun, SyncSource, SyncStatus
+from influencers.models import Community, LiveConnection, Platform, SyncRun, SyncSource, SyncStatus
+from influencers.models.live import LIVE_CHAT_PLATFORMS, OPERATORS_TOKEN_SETTING, operators_bot_token
 
 # Which argument names the remote place a live source reads, for finding its last checkpoint.
 LIVE_KEYS = {
@@ -22,12 +23,8 @@ LIVE_KEYS = {
     SyncSource.SLACK_LIVE: "team",
     SyncSource.DISCORD_LIVE: "guild",
 }
-# The chat sources read through a bot: the platform their community is on, and what the bot's
-# token is called in the environment (the operator's, for a community without one of its own).
-LIVE_CHAT = {
-    SyncSource.SLACK_LIVE: (Platform.SLACK, "SLACK_BOT_TOKEN"),
-    SyncSource.DISCORD_LIVE: (Platform.DISCORD, "DISCORD_BOT_TOKEN"),
-}
+# The chat sources read through a bot, and the platform their community is on.
+LIVE_CHAT = {SyncSource.SLACK_LIVE: Platform.SLACK, SyncSource.DISCORD_LIVE: Platform.DISCORD}
 
 
 def sync_run_create(*, source: str, arguments: dict) -> SyncRun:
@@ -46,8 +43,11 @@ def sync_run_create(*, source: str, arguments: dict) -> SyncRun:
 def sync_run_for_community(*, community: Community) -> SyncRun:
     """A periodic sync of a tracked community whose source can be read again: Reddit, a Discourse
     forum's site, a Slack workspace or Discord server with a bot token (its own, or the operator's)."""
-    if community.platform in (Platform.SLACK, Platform.DISCORD) and _has_a_bot_token(community):
-        source = SyncSource.SLACK_LIVE if community.platform == Platform.SLACK else SyncSource.DISCORD_LIVE
+    has_a_bot_token = LiveConnection.objects.filter(community=community).exists() or operators_bot_token(
+        community.platform
+    )
+    if community.platform in LIVE_CHAT_PLATFORMS and has_a_bot_token:
+        source = next(source for source, platform in LIVE_CHAT.items() if platform == community.platform)
         return sync_run_create(source=source, arguments={LIVE_KEYS[source]: community.external_id})
     if community.platform == "reddit":
         return sync_run_create(source=SyncSource.REDDIT, arguments={"subreddit": community.external_id})
@@ -56,27 +56,20 @@ def sync_run_for_community(*, community: Community) -> SyncRun:
     raise ValueError(f"{community.key} comes from export files; it cannot be synced periodically")
 
 
-def _has_a_bot_token(community: Community) -> bool:
-    try:
-        return bool(services.live_connection_token(community=community))
-    except SealBroken:
-        return True  # it has one: the sync says it cannot be opened, where the operator reads it
-
-
 def live_chat_token(sync_run: SyncRun) -> str:
     """The bot token a live Slack or Discord run reads with; SourceError, for the run's record,
     when there is none or it cannot be opened."""
-    platform, variable = LIVE_CHAT[sync_run.source]
+    platform = LIVE_CHAT[sync_run.source]
     external_id = sync_run.arguments[LIVE_KEYS[sync_run.source]]
     community = Community.objects.filter(platform=platform, external_id=external_id).first()
     try:
-        token = services.live_connection_token(community=community or Community(platform=platform))
+        token = services.live_connection_token(community=community) if community else operators_bot_token(platform)
     except SealBroken as error:
         raise SourceError(f"the stored bot token cannot be opened: {error}") from None
     if not token:
         raise SourceError(
             f"no bot token for {platform}:{external_id}: add it in the admin (Live Slack or Discord connections) "
-            f"or set {variable}"
+            f"or set {OPERATORS_TOKEN_SETTING[platform]}"
         )
     return token
 

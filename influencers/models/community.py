@@ -113,6 +113,12 @@ class Community(models.Model):
                 raise ValidationError({"external_id": f"Refused: {refusal}."})
 
     @property
+    def is_named_by_its_id(self) -> bool:
+        """Added by an operator before its first sync (a live Slack or Discord connection): named
+        by its id until the source says its name. A name an operator gave is never replaced."""
+        return self.name == self.external_id
+
+    @property
     def label(self) -> str:
         """How pages name the community: a subreddit as people write it (``r/fountainpens``), any
         other by its own name (the forum's, workspace's or server's). ``community_by_key`` accepts

@@ -3,8 +3,16 @@ from django.db import models
 
 from influencers.models.community import Community, Platform
 
-# The chat platforms read live through a bot the community's admins invited (Slack, Discord).
+# The chat platforms read live through a bot the community's admins invited (Slack, Discord), and
+# the setting holding the operator's own bot token for each (for communities without one of theirs).
 LIVE_CHAT_PLATFORMS = (Platform.SLACK, Platform.DISCORD)
+OPERATORS_TOKEN_SETTING = {Platform.SLACK: "SLACK_BOT_TOKEN", Platform.DISCORD: "DISCORD_BOT_TOKEN"}
+
+
+def operators_bot_token(platform: str) -> str | None:
+    """The operator's bot token for ``platform`` from the environment (crm/env.py), if set."""
+    setting = OPERATORS_TOKEN_SETTING.get(platform)
+    return getattr(settings, setting, None) if setting else None
 
 
 class LiveConnection(models.Model):

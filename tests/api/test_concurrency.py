@@ -8,17 +8,17 @@ twelve timeline entries and twelve webhooks, and completing a task wrote five "D
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from rest_framework.test import APIClient
 
 from api.keys import api_key_create
 from api.models import WebhookDelivery, WebhookEvent
 from api.webhooks import webhook_subscription_create
 from partnerships.models import Activity, ActivityKind, CommunityStance, Partnership, ReferralLink, Stage, Task
+from tests import concurrency
 
 TIMES = 20
 
@@ -41,28 +41,13 @@ def key_a(org_a):
 
 def at_once(key: str, method: str, url: str, body: dict | None = None) -> Counter:
     """Send the same request ``TIMES`` times at the same moment; the status codes counted."""
-    barrier = threading.Barrier(TIMES)
-    codes: list[int] = []
-    lock = threading.Lock()
 
-    def send():
+    def send() -> int:
         client = APIClient()
         client.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
-        try:
-            barrier.wait(timeout=30)
-            response = getattr(client, method)(url, body, format="json")
-            with lock:
-                codes.append(response.status_code)
-        finally:
-            connections.close_all()
+        return getattr(client, method)(url, body, format="json").status_code
 
-    threads = [threading.Thread(target=send) for _ in range(TIMES)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert len(codes) == TIMES, codes
-    return Counter(codes)
+    return Counter(concurrency.at_once(send, TIMES))
 
 
 def test_creating_the_same_partnership_twenty_times_creates_one(key_a, brand_a, creator):
